@@ -1,0 +1,29 @@
+//! Every route of the API, one module per resource, all wired in [`configure`].
+
+pub mod audit;
+pub mod auth;
+pub mod events;
+pub mod health;
+pub mod modules;
+pub mod org;
+pub mod users;
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the `/api/v1` routes (documented in the OpenAPI document) and the probes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(
+            scope::scope("/api/v1")
+                .service(health::openapi)
+                .configure(auth::configure)
+                .configure(org::configure)
+                .configure(users::configure)
+                .configure(modules::configure)
+                .configure(events::configure)
+                .configure(audit::configure),
+        );
+}

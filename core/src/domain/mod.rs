@@ -1,0 +1,7 @@
+//! Domain types: validated values, ids, permissions and scopes. No IO here.
+
+pub mod access;
+pub mod calendar;
+pub mod identity;
+pub mod ids;
+pub mod org;

@@ -1,0 +1,336 @@
+//! The audit trail: every state change leaves an entry, chained by SHA-256 so that an edited
+//! or deleted row is detected, and a domain event, both in the change's own transaction.
+
+use diesel::prelude::*;
+use serde_json::Value;
+
+use crate::clock::Millis;
+use crate::crypto::sha256_hex;
+use crate::domain::access::{Caller, Permission};
+use crate::domain::ids::{EventId, UserId};
+use crate::error::Error;
+use crate::store::DbConn;
+use crate::store::schema::{audit_log, events};
+use crate::wire::events::{AuditEntry, AuditVerification};
+use crate::wire::{Page, PageQuery, page_of, time};
+
+/// The hash before the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Serialises chain appends on PostgreSQL, where writers run in parallel: the lock is held from
+/// the append to the commit, so chain order and event-id order are commit order on every node.
+const CHAIN_LOCK: i64 = 0x7969_7761_6e67_0001;
+
+/// Who made a change.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<UserId>,
+    pub label: String,
+}
+
+impl Actor {
+    /// The platform itself (bootstrap, background jobs).
+    pub fn system() -> Self {
+        Actor {
+            id: None,
+            label: "system".into(),
+        }
+    }
+
+    pub fn of(caller: &Caller) -> Self {
+        Actor {
+            id: Some(caller.user_id),
+            label: caller.username.clone(),
+        }
+    }
+}
+
+/// One state change to record. Personal data in `before`/`after`/`payload` must be masked.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    /// The audit action, e.g. `user.create`.
+    pub action: &'a str,
+    /// The event kind, e.g. `user.created`.
+    pub event: &'a str,
+    pub entity: &'a str,
+    pub entity_id: i64,
+    pub region_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub payload: Value,
+}
+
+impl<'a> Change<'a> {
+    /// A change with no scope columns and no before/after yet.
+    pub fn new(action: &'a str, event: &'a str, entity: &'a str, entity_id: i64) -> Self {
+        Change {
+            action,
+            event,
+            entity,
+            entity_id,
+            region_id: None,
+            department_id: None,
+            owner_id: None,
+            before: None,
+            after: None,
+            payload: Value::Null,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+struct NewAudit<'a> {
+    at: i64,
+    actor_id: Option<i64>,
+    actor: &'a str,
+    action: &'a str,
+    entity: &'a str,
+    entity_id: i64,
+    region_id: Option<i64>,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    prev_hash: &'a str,
+    hash: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = events)]
+struct NewEvent<'a> {
+    at: i64,
+    kind: &'a str,
+    entity: &'a str,
+    entity_id: i64,
+    region_id: Option<i64>,
+    department_id: Option<i64>,
+    owner_id: Option<i64>,
+    payload: String,
+}
+
+/// What an entry's hash covers.
+#[allow(clippy::too_many_arguments)]
+fn entry_hash(
+    prev: &str,
+    at: i64,
+    actor_id: Option<i64>,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    entity_id: i64,
+    region_id: Option<i64>,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> String {
+    let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let text = [
+        prev,
+        &at.to_string(),
+        &opt(actor_id),
+        actor,
+        action,
+        entity,
+        &entity_id.to_string(),
+        &opt(region_id),
+        before.unwrap_or(""),
+        after.unwrap_or(""),
+    ]
+    .join("\u{1f}");
+    sha256_hex(text.as_bytes())
+}
+
+/// Writes the audit entry and the event for `change`; call it inside the change's transaction.
+pub fn record(
+    conn: &mut DbConn,
+    at: Millis,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<EventId, Error> {
+    if let DbConn::Pg(_) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
+            .execute(conn)?;
+    }
+    let prev: String = audit_log::table
+        .order(audit_log::id.desc())
+        .select(audit_log::hash)
+        .first(conn)
+        .optional()?
+        .unwrap_or_else(|| GENESIS.to_owned());
+    let before = change.before.as_ref().map(Value::to_string);
+    let after = change.after.as_ref().map(Value::to_string);
+    let actor_id = actor.id.map(|u| u.0);
+    let hash = entry_hash(
+        &prev,
+        at,
+        actor_id,
+        &actor.label,
+        change.action,
+        change.entity,
+        change.entity_id,
+        change.region_id,
+        before.as_deref(),
+        after.as_deref(),
+    );
+    diesel::insert_into(audit_log::table)
+        .values(NewAudit {
+            at,
+            actor_id,
+            actor: &actor.label,
+            action: change.action,
+            entity: change.entity,
+            entity_id: change.entity_id,
+            region_id: change.region_id,
+            before_json: before,
+            after_json: after,
+            prev_hash: &prev,
+            hash: &hash,
+        })
+        .execute(conn)?;
+    let id = diesel::insert_into(events::table)
+        .values(NewEvent {
+            at,
+            kind: change.event,
+            entity: change.entity,
+            entity_id: change.entity_id,
+            region_id: change.region_id,
+            department_id: change.department_id,
+            owner_id: change.owner_id,
+            payload: change.payload.to_string(),
+        })
+        .returning(events::id)
+        .get_result::<i64>(conn)?;
+    Ok(EventId(id))
+}
+
+#[derive(Queryable)]
+struct AuditRow {
+    id: i64,
+    at: i64,
+    actor_id: Option<i64>,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: i64,
+    region_id: Option<i64>,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+/// Re-computes the chain from the first entry and names the first that does not hold.
+pub fn verify(conn: &mut DbConn) -> Result<AuditVerification, Error> {
+    let mut prev = GENESIS.to_owned();
+    let mut last_id = 0i64;
+    let mut checked = 0u64;
+    loop {
+        let rows: Vec<AuditRow> = audit_log::table
+            .filter(audit_log::id.gt(last_id))
+            .order(audit_log::id.asc())
+            .limit(2_000)
+            .load(conn)?;
+        if rows.is_empty() {
+            return Ok(AuditVerification {
+                entries_checked: checked,
+                first_broken: None,
+                reason: None,
+            });
+        }
+        for r in rows {
+            let broken = |reason: &str| AuditVerification {
+                entries_checked: checked,
+                first_broken: Some(r.id),
+                reason: Some(reason.to_owned()),
+            };
+            if r.prev_hash != prev {
+                return Ok(broken(
+                    "its link does not match the entry before it (an entry was removed or changed)",
+                ));
+            }
+            let expected = entry_hash(
+                &r.prev_hash,
+                r.at,
+                r.actor_id,
+                &r.actor,
+                &r.action,
+                &r.entity,
+                r.entity_id,
+                r.region_id,
+                r.before_json.as_deref(),
+                r.after_json.as_deref(),
+            );
+            if expected != r.hash {
+                return Ok(broken(
+                    "its content does not match its hash (the entry was edited)",
+                ));
+            }
+            checked += 1;
+            prev = r.hash;
+            last_id = r.id;
+        }
+    }
+}
+
+/// Audit entries for auditors, oldest first; scoped by region like everything else.
+pub fn list(
+    conn: &mut DbConn,
+    caller: &Caller,
+    page: PageQuery,
+) -> Result<Page<AuditEntry>, Error> {
+    let scope = super::org::ScopeSql::load(conn, caller, Permission::AuditRead)?;
+    if scope.is_empty() {
+        return Err(Error::forbidden("reading the audit trail needs audit.read"));
+    }
+    let limit = page.limit();
+    let mut q = audit_log::table
+        .filter(audit_log::id.gt(page.after()))
+        .order(audit_log::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if !scope.global {
+        q = q.filter(audit_log::region_id.eq_any(scope.region_ids.clone()));
+    }
+    let rows: Vec<AuditRow> = q.load(conn)?;
+    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    let entries = rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.id,
+            at: time(r.at),
+            actor_id: r.actor_id,
+            actor: r.actor,
+            action: r.action,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            region_id: r.region_id,
+            before: parse(r.before_json),
+            after: parse(r.after_json),
+            hash: r.hash,
+        })
+        .collect();
+    Ok(page_of(entries, limit, |e| e.id))
+}
+
+impl super::Services {
+    /// Audit entries for an auditor, within their scope.
+    pub async fn list_audit(
+        &self,
+        caller: &Caller,
+        page: PageQuery,
+    ) -> Result<Page<AuditEntry>, Error> {
+        let caller = caller.clone();
+        self.store.read(move |conn| list(conn, &caller, page)).await
+    }
+
+    /// Verifies the whole chain; needs audit.read.
+    pub async fn verify_audit(&self, caller: &Caller) -> Result<AuditVerification, Error> {
+        if !caller.has(Permission::AuditRead) {
+            return Err(Error::forbidden(
+                "verifying the audit trail needs audit.read",
+            ));
+        }
+        self.store.read(verify).await
+    }
+}

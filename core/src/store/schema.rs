@@ -1,0 +1,192 @@
+//! The diesel schema: one set of portable column types for SQLite and PostgreSQL.
+//! Kept by hand in step with `migrations/`; a test compares both backends' tables.
+
+diesel::table! {
+    regions (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        parent_id -> Nullable<BigInt>,
+        path -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    halls (id) {
+        id -> BigInt,
+        region_id -> BigInt,
+        name -> Text,
+        address -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    hall_areas (id) {
+        id -> BigInt,
+        hall_id -> BigInt,
+        prefix -> Text,
+        name -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    windows (id) {
+        id -> BigInt,
+        hall_id -> BigInt,
+        area_id -> Nullable<BigInt>,
+        department_id -> Nullable<BigInt>,
+        number -> Text,
+        name -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        region_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        phone_enc -> Nullable<Text>,
+        active -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    roles (id) {
+        id -> BigInt,
+        name -> Text,
+        title -> Text,
+        builtin -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    role_permissions (role_id, permission) {
+        role_id -> BigInt,
+        permission -> Text,
+    }
+}
+
+diesel::table! {
+    user_roles (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        role_id -> BigInt,
+        scope_kind -> Text,
+        scope_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    modules (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    module_grants (id) {
+        id -> BigInt,
+        module_id -> BigInt,
+        role_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tokens (id) {
+        id -> BigInt,
+        kind -> Text,
+        token_hash -> Text,
+        user_id -> BigInt,
+        name -> Text,
+        created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> BigInt,
+        region_id -> Nullable<BigInt>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        at -> BigInt,
+        kind -> Text,
+        entity -> Text,
+        entity_id -> BigInt,
+        region_id -> Nullable<BigInt>,
+        department_id -> Nullable<BigInt>,
+        owner_id -> Nullable<BigInt>,
+        payload -> Text,
+    }
+}
+
+diesel::joinable!(departments -> regions (region_id));
+diesel::joinable!(halls -> regions (region_id));
+diesel::joinable!(hall_areas -> halls (hall_id));
+diesel::joinable!(windows -> halls (hall_id));
+diesel::joinable!(users -> regions (region_id));
+diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(user_roles -> roles (role_id));
+diesel::joinable!(role_permissions -> roles (role_id));
+diesel::joinable!(tokens -> users (user_id));
+diesel::joinable!(module_grants -> modules (module_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    departments,
+    halls,
+    hall_areas,
+    windows,
+    users,
+    roles,
+    role_permissions,
+    user_roles,
+    modules,
+    module_grants,
+    tokens,
+    audit_log,
+    events,
+);

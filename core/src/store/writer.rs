@@ -1,0 +1,257 @@
+//! The single SQLite writer that commits in groups.
+//!
+//! Every state-changing command is queued here. The writer takes what is queued (up to
+//! `MAX_GROUP`), opens one `BEGIN IMMEDIATE` transaction, runs each command in its own savepoint
+//! (a command that fails is rolled back alone), commits once (one fsync for the group at
+//! `synchronous=FULL`) and only then answers every caller. Automatic checkpoints are off; the
+//! writer checkpoints passively in its idle gaps, or every `CHECKPOINT_EVERY` commands under
+//! steady load, so the WAL stays small without checkpoint stalls inside commits.
+
+use std::thread;
+use std::time::Instant;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::{Connection, QueryableByName, RunQueryDsl, sql_query};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::error::Error;
+use crate::store::conn::{DbConn, DbUrl, Role, connect};
+
+/// Commands per group at most; larger groups add latency for little throughput.
+const MAX_GROUP: usize = 128;
+/// Under steady load, checkpoint after this many commands even without an idle gap.
+const CHECKPOINT_EVERY: u64 = 4_000;
+
+/// What a queued command leaves behind until its group commits: it sends the caller's answer.
+type Reply = Box<dyn FnOnce(Result<(), Error>) + Send>;
+/// A queued command; given no connection, it answers with the group's failure.
+type Job = Box<dyn FnOnce(Option<&mut DbConn>) -> Reply + Send>;
+
+/// Figures the writer publishes for `/metrics`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WriterStats {
+    pub commits: u64,
+    pub commands: u64,
+    pub failed_commands: u64,
+    pub checkpoints: u64,
+    /// Frames in the WAL after the last checkpoint (0 when it was fully reset).
+    pub wal_frames: i64,
+}
+
+/// Handle to the writer thread; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Job>,
+    commits: watch::Receiver<u64>,
+    stats: watch::Receiver<WriterStats>,
+}
+
+impl Writer {
+    /// Opens the writer's own connection and starts its thread.
+    pub fn start(url: &DbUrl) -> Result<Writer, Error> {
+        let conn = connect(url, Role::Writer)?;
+        let (queue, rx) = mpsc::channel::<Job>(8_192);
+        let (commit_tx, commits) = watch::channel(0u64);
+        let (stats_tx, stats) = watch::channel(WriterStats::default());
+        thread::Builder::new()
+            .name("yiwang-writer".into())
+            .spawn({
+                let url = url.clone();
+                move || run(url, conn, rx, commit_tx, stats_tx)
+            })
+            .map_err(|e| Error::Internal(format!("cannot start the writer thread: {e}")))?;
+        Ok(Writer {
+            queue,
+            commits,
+            stats,
+        })
+    }
+
+    /// Runs `f` in the next group; answers once the group is durable on disk.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn: Option<&mut DbConn>| {
+            // Nested in the group's transaction, this is a savepoint: a failure undoes only it.
+            let outcome = match conn {
+                Some(conn) => conn.transaction(f),
+                None => Err(Error::Unavailable("the write group could not start".into())),
+            };
+            Box::new(move |committed: Result<(), Error>| {
+                let _ = tx.send(committed.and(outcome));
+            })
+        });
+        self.queue
+            .send(job)
+            .await
+            .map_err(|_| Error::Unavailable("the writer has stopped".into()))?;
+        rx.await
+            .map_err(|_| Error::Unavailable("the writer has stopped".into()))?
+    }
+
+    /// Changes once per commit: what event followers wait on.
+    pub fn commits(&self) -> watch::Receiver<u64> {
+        self.commits.clone()
+    }
+
+    pub fn stats(&self) -> WriterStats {
+        *self.stats.borrow()
+    }
+}
+
+#[derive(QueryableByName)]
+struct CheckpointRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    busy: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    log: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    checkpointed: i32,
+}
+
+fn run(
+    url: DbUrl,
+    mut conn: DbConn,
+    mut rx: mpsc::Receiver<Job>,
+    commit_tx: watch::Sender<u64>,
+    stats_tx: watch::Sender<WriterStats>,
+) {
+    let mut stats = WriterStats::default();
+    let mut since_checkpoint = 0u64;
+    let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
+    let mut replies: Vec<Reply> = Vec::with_capacity(MAX_GROUP);
+    while let Some(first) = rx.blocking_recv() {
+        group.push(first);
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let n = group.len() as u64;
+        let committed = match begin_immediate(&mut conn) {
+            Ok(()) => run_group(&url, &mut conn, &mut group, &mut replies),
+            Err(e) => {
+                for job in group.drain(..) {
+                    replies.push(job(None));
+                }
+                Err(e)
+            }
+        };
+        if committed.is_err() {
+            stats.failed_commands += n;
+        }
+        for reply in replies.drain(..) {
+            reply(committed.clone_err());
+        }
+        stats.commits += 1;
+        stats.commands += n;
+        since_checkpoint += n;
+        metrics::histogram!("yiwang_writer_group_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("yiwang_writer_group_size").record(n as f64);
+        commit_tx.send_modify(|c| *c += 1);
+
+        let idle = rx.is_empty();
+        if (idle && since_checkpoint > 0) || since_checkpoint >= CHECKPOINT_EVERY {
+            if let Some(frames) = checkpoint(&mut conn) {
+                stats.wal_frames = frames;
+            }
+            stats.checkpoints += 1;
+            since_checkpoint = 0;
+        }
+        stats_tx.send_replace(stats);
+    }
+    tracing::info!("writer stopped: its queue closed");
+}
+
+/// Runs a group's commands and commits. A panicking command (a bug) costs the whole group:
+/// its connection is replaced, which rolls back everything uncommitted.
+fn run_group(
+    url: &DbUrl,
+    conn: &mut DbConn,
+    group: &mut Vec<Job>,
+    replies: &mut Vec<Reply>,
+) -> Result<(), Error> {
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for job in group.drain(..) {
+            replies.push(job(Some(&mut *conn)));
+        }
+    }));
+    if ran.is_err() {
+        tracing::error!("a write command panicked; its group is rolled back");
+        group.clear();
+        match connect(url, Role::Writer) {
+            Ok(fresh) => *conn = fresh,
+            Err(e) => tracing::error!(error = %e, "cannot reopen the writer connection"),
+        }
+        return Err(Error::Internal(
+            "a command in this write group failed".into(),
+        ));
+    }
+    commit(conn)
+}
+
+trait CloneErr {
+    fn clone_err(&self) -> Result<(), Error>;
+}
+
+impl CloneErr for Result<(), Error> {
+    fn clone_err(&self) -> Result<(), Error> {
+        match self {
+            Ok(()) => Ok(()),
+            Err(e) => Err(Error::Unavailable(format!("the group commit failed: {e}"))),
+        }
+    }
+}
+
+fn begin_immediate(conn: &mut DbConn) -> Result<(), Error> {
+    let r = match conn {
+        // IMMEDIATE takes the write lock up front, so another process's writer makes us wait
+        // (busy_timeout) instead of failing half-way through a group.
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c),
+    };
+    r.map_err(|e| Error::Unavailable(format!("cannot begin the write transaction: {e}")))
+}
+
+fn commit(conn: &mut DbConn) -> Result<(), Error> {
+    let r = match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::commit_transaction(c),
+        DbConn::Pg(c) => AnsiTransactionManager::commit_transaction(c),
+    };
+    if let Err(e) = r {
+        let rolled_back = match conn {
+            DbConn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+            DbConn::Pg(c) => AnsiTransactionManager::rollback_transaction(c),
+        };
+        if let Err(r) = rolled_back {
+            tracing::error!(error = %r, "rollback after a failed commit failed too");
+        }
+        return Err(Error::Unavailable(format!("commit failed: {e}")));
+    }
+    Ok(())
+}
+
+/// A passive checkpoint: copies what it can without waiting for readers.
+fn checkpoint(conn: &mut DbConn) -> Option<i64> {
+    match sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<CheckpointRow>(conn) {
+        Ok(row) => {
+            metrics::counter!("yiwang_wal_checkpoints_total").increment(1);
+            tracing::trace!(
+                busy = row.busy,
+                log = row.log,
+                done = row.checkpointed,
+                "checkpoint"
+            );
+            Some(i64::from(row.log - row.checkpointed))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+            None
+        }
+    }
+}

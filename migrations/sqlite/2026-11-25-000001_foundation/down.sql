@@ -1,0 +1,14 @@
+DROP TABLE events;
+DROP TABLE audit_log;
+DROP TABLE tokens;
+DROP TABLE module_grants;
+DROP TABLE modules;
+DROP TABLE user_roles;
+DROP TABLE role_permissions;
+DROP TABLE roles;
+DROP TABLE users;
+DROP TABLE windows;
+DROP TABLE hall_areas;
+DROP TABLE halls;
+DROP TABLE departments;
+DROP TABLE regions;

@@ -1,0 +1,119 @@
+//! The command line (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "yiwang",
+    version,
+    about = "一网 yiwang: the city's government-services platform"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data is; the same for every command that touches storage.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// The data folder (SQLite database and secret key). Default: ./yiwang-data
+    #[arg(long, global = true, env = "YIWANG_DATA_DIR")]
+    pub data: Option<PathBuf>,
+    /// A database URL (postgres://… or sqlite://PATH); overrides --data for the database.
+    #[arg(long, global = true, env = "YIWANG_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The configuration file. Default: ./yiwang.toml when present.
+    #[arg(long, global = true, env = "YIWANG_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serves the API.
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Applies pending database migrations.
+    Migrate,
+    /// Manages users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Issues API keys and device tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Checks the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Runs a throw-away demonstration city: seeds it and serves it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Serve without opening the console.
+        #[arg(long)]
+        headless: bool,
+        /// Language of the console: zh or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
+    /// Opens the operations console.
+    Console {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Adds a user with a role; the password is read from standard input.
+    Add {
+        name: String,
+        /// A role, e.g. admin, operator, supervisor, window_staff, auditor.
+        #[arg(long)]
+        role: String,
+        /// The role's data scope: region:CODE, department:ID or own. Default: the root region.
+        #[arg(long)]
+        scope: Option<String>,
+        /// Shown name; defaults to the user name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The region (division code) the user belongs to; default: the root region.
+        #[arg(long)]
+        region: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issues a token acting as USER; prints the secret once.
+    Issue {
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// api_key (integrations) or device.
+        #[arg(long, default_value = "api_key")]
+        kind: String,
+        /// A name to recognise it by.
+        #[arg(long)]
+        name: String,
+        /// Days until it expires; unset means until revoked.
+        #[arg(long)]
+        ttl_days: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verifies the hash chain; exits non-zero and names the first broken entry if any.
+    Verify,
+}

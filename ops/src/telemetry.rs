@@ -1,0 +1,19 @@
+//! Logging through `tracing`: pretty on a terminal, JSON when configured.
+
+use tracing_subscriber::EnvFilter;
+use yiwang_core::config::LogConfig;
+
+/// Installs the global subscriber once; later calls do nothing (tests start many apps).
+pub fn init(config: &LogConfig) {
+    let filter = EnvFilter::try_from_env("YIWANG_LOG")
+        .or_else(|_| EnvFilter::try_new(&config.filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if config.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,112 @@
+//! The audit chain: intact after writes, and a tampered or removed row is named.
+
+use diesel::RunQueryDsl;
+use serde_json::json;
+use yiwang_core::service::audit;
+use yiwang_tests::{TestApp, on_each_backend};
+
+async fn every_change_leaves_a_verifiable_chained_entry(app: TestApp) {
+    let root = app.root_id().await;
+    let before = app.get("/api/v1/audit?limit=500", &app.admin_token).await;
+    let n_before = before.body["items"].as_array().unwrap().len();
+    app.region("990102", "甲区", "county", root).await;
+    let after = app.get("/api/v1/audit?limit=500", &app.admin_token).await;
+    let items = after.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), n_before + 1);
+    let last = items.last().unwrap();
+    assert_eq!(last["action"], "region.create");
+    assert_eq!(last["actor"], "admin");
+    assert_eq!(last["after"]["name"], "甲区");
+
+    let v = app.get("/api/v1/audit/verify", &app.admin_token).await;
+    assert_eq!(v.status, 200);
+    assert_eq!(v.body["first_broken"], json!(null));
+    assert!(v.body["entries_checked"].as_u64().unwrap() >= 1);
+}
+on_each_backend!(
+    audit_entries_chain,
+    every_change_leaves_a_verifiable_chained_entry
+);
+
+async fn a_tampered_entry_is_named(app: TestApp) {
+    let root = app.root_id().await;
+    app.region("990102", "甲区", "county", root).await;
+    app.region("990121", "乙县", "county", root).await;
+    let items = app
+        .get("/api/v1/audit?limit=500", &app.admin_token)
+        .await
+        .body["items"]
+        .clone();
+    let victim = items.as_array().unwrap()[2]["id"].as_i64().unwrap();
+    let mut conn = app.services.store.blocking_conn().unwrap();
+    diesel::sql_query(format!(
+        "UPDATE audit_log SET actor = 'nobody' WHERE id = {victim}"
+    ))
+    .execute(&mut *conn)
+    .unwrap();
+    let v = app.get("/api/v1/audit/verify", &app.admin_token).await;
+    assert_eq!(v.body["first_broken"], json!(victim), "{:#}", v.body);
+    assert!(v.body["reason"].as_str().unwrap().contains("edited"));
+
+    let direct = audit::verify(&mut conn).unwrap();
+    assert_eq!(direct.first_broken, Some(victim));
+}
+on_each_backend!(tampered_entry, a_tampered_entry_is_named);
+
+async fn a_removed_entry_breaks_the_link_of_the_next(app: TestApp) {
+    let root = app.root_id().await;
+    app.region("990102", "甲区", "county", root).await;
+    app.region("990121", "乙县", "county", root).await;
+    let items = app
+        .get("/api/v1/audit?limit=500", &app.admin_token)
+        .await
+        .body["items"]
+        .clone();
+    let items = items.as_array().unwrap();
+    let removed = items[items.len() - 2]["id"].as_i64().unwrap();
+    let next = items[items.len() - 1]["id"].as_i64().unwrap();
+    let mut conn = app.services.store.blocking_conn().unwrap();
+    diesel::sql_query(format!("DELETE FROM audit_log WHERE id = {removed}"))
+        .execute(&mut *conn)
+        .unwrap();
+    let v = audit::verify(&mut conn).unwrap();
+    assert_eq!(v.first_broken, Some(next));
+    assert!(v.reason.unwrap().contains("link"));
+}
+on_each_backend!(removed_entry, a_removed_entry_breaks_the_link_of_the_next);
+
+async fn personal_data_is_sealed_at_rest_and_masked_in_answers(app: TestApp) {
+    let root = app.root_id().await;
+    let a = app
+        .post(
+            "/api/v1/users",
+            &app.admin_token,
+            json!({
+            "username": "phoned", "display_name": "x", "password": "long-enough-pw",
+            "region_id": root, "phone": "13800138000"}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{:#}", a.body);
+    assert_eq!(a.body["phone"], "138****8000");
+    let id = a.body["id"].as_i64().unwrap();
+    let mut conn = app.services.store.blocking_conn().unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        phone_enc: Option<String>,
+    }
+    let row: Row = diesel::sql_query(format!("SELECT phone_enc FROM users WHERE id = {id}"))
+        .get_result(&mut *conn)
+        .unwrap();
+    let stored = row.phone_enc.unwrap();
+    assert!(!stored.contains("13800138000"));
+    assert!(!stored.contains("8000"));
+    let audit = app.get("/api/v1/audit?limit=500", &app.admin_token).await;
+    assert!(!audit.body.to_string().contains("13800138000"));
+    let events = app.get("/api/v1/events?limit=500", &app.admin_token).await;
+    assert!(!events.body.to_string().contains("13800138000"));
+}
+on_each_backend!(
+    personal_data_sealed,
+    personal_data_is_sealed_at_rest_and_masked_in_answers
+);

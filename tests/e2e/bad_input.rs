@@ -1,0 +1,367 @@
+//! Bad input gets a clear 4xx problem+json and changes nothing.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use yiwang_tests::{TestApp, on_each_backend};
+
+enum Body {
+    None,
+    Json(Value),
+    Raw(&'static str, String),
+}
+
+async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Body,
+) -> (u16, Value, String) {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req = match body {
+        Body::None => req,
+        Body::Json(v) => req.json(&v),
+        Body::Raw(ct, s) => req.header("content-type", ct).body(s),
+    };
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+        ct,
+    )
+}
+
+/// What is sent, what must come back: (what, method, path, token, body, status, code).
+type Case<'a> = (&'a str, Method, String, Option<&'a str>, Body, u16, &'a str);
+
+async fn every_malformed_request_gets_its_4xx_and_changes_nothing(app: TestApp) {
+    let root = app.root_id().await;
+    let tok = app.admin_token.clone();
+    let head_before = app.services.events.head();
+    let big = format!(
+        "{{\"code\":\"1\",\"name\":\"{}\",\"level\":\"county\",\"parent_id\":{root}}}",
+        "x".repeat(300_000)
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "no token",
+            Method::GET,
+            "/api/v1/users".into(),
+            None,
+            Body::None,
+            401,
+            "unauthorized",
+        ),
+        (
+            "unknown token",
+            Method::GET,
+            "/api/v1/users".into(),
+            Some("yw_nope"),
+            Body::None,
+            401,
+            "unauthorized",
+        ),
+        (
+            "broken json",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Raw("application/json", "{\"code\":".into()),
+            400,
+            "malformed_request",
+        ),
+        (
+            "wrong type",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Json(json!({"code": 1, "name": "x", "level": "county", "parent_id": root})),
+            400,
+            "malformed_request",
+        ),
+        (
+            "unknown field",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Json(
+                json!({"code": "1", "name": "x", "level": "county", "parent_id": root, "mayor": "x"}),
+            ),
+            400,
+            "malformed_request",
+        ),
+        (
+            "unknown enum value",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Json(json!({"code": "1", "name": "x", "level": "village", "parent_id": root})),
+            400,
+            "malformed_request",
+        ),
+        (
+            "missing field",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Json(json!({"code": "1", "level": "county", "parent_id": root})),
+            400,
+            "malformed_request",
+        ),
+        (
+            "not json",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Raw("text/plain", "hello".into()),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "too large",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Raw("application/json", big),
+            413,
+            "payload_too_large",
+        ),
+        (
+            "bad path id",
+            Method::GET,
+            "/api/v1/users/abc".into(),
+            Some(&tok),
+            Body::None,
+            400,
+            "malformed_request",
+        ),
+        (
+            "bad query",
+            Method::GET,
+            "/api/v1/events?after=soon".into(),
+            Some(&tok),
+            Body::None,
+            400,
+            "malformed_request",
+        ),
+        (
+            "unknown query key",
+            Method::GET,
+            "/api/v1/events?afterr=1".into(),
+            Some(&tok),
+            Body::None,
+            400,
+            "malformed_request",
+        ),
+        (
+            "unknown route",
+            Method::GET,
+            "/api/v1/nowhere".into(),
+            Some(&tok),
+            Body::None,
+            404,
+            "not_found",
+        ),
+        (
+            "missing record",
+            Method::GET,
+            "/api/v1/users/999999".into(),
+            Some(&tok),
+            Body::None,
+            404,
+            "not_found",
+        ),
+        (
+            "empty name",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Json(
+                json!({"code": "990102", "name": " ", "level": "county", "parent_id": root}),
+            ),
+            422,
+            "validation_failed",
+        ),
+        (
+            "wrong level",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Json(
+                json!({"code": "990102", "name": "甲区", "level": "town", "parent_id": root}),
+            ),
+            422,
+            "validation_failed",
+        ),
+        (
+            "second root",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Json(
+                json!({"code": "990200", "name": "乙市", "level": "city", "parent_id": null}),
+            ),
+            403,
+            "forbidden",
+        ),
+        (
+            "no such parent",
+            Method::POST,
+            "/api/v1/regions".into(),
+            Some(&tok),
+            Body::Json(
+                json!({"code": "990102", "name": "甲区", "level": "county", "parent_id": 424242}),
+            ),
+            422,
+            "validation_failed",
+        ),
+        (
+            "short password",
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(&tok),
+            Body::Json(
+                json!({"username": "u1", "display_name": "u", "password": "short", "region_id": root}),
+            ),
+            422,
+            "validation_failed",
+        ),
+        (
+            "bad username",
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(&tok),
+            Body::Json(
+                json!({"username": "a b", "display_name": "u", "password": "long-enough", "region_id": root}),
+            ),
+            422,
+            "validation_failed",
+        ),
+        (
+            "bad phone",
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(&tok),
+            Body::Json(
+                json!({"username": "u2", "display_name": "u", "password": "long-enough", "region_id": root, "phone": "12345"}),
+            ),
+            422,
+            "validation_failed",
+        ),
+        (
+            "duplicate username",
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(&tok),
+            Body::Json(
+                json!({"username": "admin", "display_name": "u", "password": "long-enough", "region_id": root}),
+            ),
+            409,
+            "conflict",
+        ),
+        (
+            "unknown role",
+            Method::POST,
+            "/api/v1/users/1/roles".into(),
+            Some(&tok),
+            Body::Json(json!({"role": "king", "scope_kind": "own", "scope_id": null})),
+            422,
+            "validation_failed",
+        ),
+        (
+            "scope id for own",
+            Method::POST,
+            "/api/v1/users/1/roles".into(),
+            Some(&tok),
+            Body::Json(json!({"role": "operator", "scope_kind": "own", "scope_id": 1})),
+            422,
+            "validation_failed",
+        ),
+        (
+            "session token kind",
+            Method::POST,
+            "/api/v1/tokens".into(),
+            Some(&tok),
+            Body::Json(json!({"kind": "session", "user_id": 1, "name": "x"})),
+            422,
+            "validation_failed",
+        ),
+        (
+            "bad area prefix",
+            Method::POST,
+            "/api/v1/halls/999/areas".into(),
+            Some(&tok),
+            Body::Json(json!({"prefix": "a1", "name": "x"})),
+            422,
+            "validation_failed",
+        ),
+        (
+            "empty login",
+            Method::POST,
+            "/api/v1/auth/login".into(),
+            None,
+            Body::Json(json!({"username": "", "password": ""})),
+            401,
+            "unauthorized",
+        ),
+        (
+            "login extra field",
+            Method::POST,
+            "/api/v1/auth/login".into(),
+            None,
+            Body::Json(json!({"username": "admin", "password": "x", "otp": 1})),
+            400,
+            "malformed_request",
+        ),
+    ];
+    for (what, method, path, token, body, status, code) in cases {
+        let (got, problem, ct) = send(&app, method, &path, token, body).await;
+        assert_eq!(got, status, "{what}: {problem:#}");
+        assert_eq!(problem["code"], code, "{what}: {problem:#}");
+        assert_eq!(ct, "application/problem+json", "{what}");
+        assert!(
+            problem["title"].is_string() && problem["detail"].is_string(),
+            "{what}: {problem:#}"
+        );
+    }
+    // The failed requests wrote nothing (failed logins aside, none of these touched a user).
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(app.services.events.head(), head_before);
+}
+on_each_backend!(
+    malformed_requests,
+    every_malformed_request_gets_its_4xx_and_changes_nothing
+);
+
+async fn validation_problems_name_every_field(app: TestApp) {
+    let root = app.root_id().await;
+    let a = app
+        .post(
+            "/api/v1/users",
+            &app.admin_token,
+            json!({"username": "", "display_name": "", "password": "x", "region_id": root}),
+        )
+        .await;
+    a.assert_problem(422, "validation_failed");
+    let fields: Vec<&str> = a.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["username", "display_name", "password"]);
+    assert_eq!(a.body["title"], "请求数据不合法");
+    assert_eq!(a.body["title_en"], "Invalid request data");
+    assert!(a.headers.get("x-request-id").is_some());
+}
+on_each_backend!(validation_fields, validation_problems_name_every_field);

@@ -1,0 +1,115 @@
+//! Probes, metrics and the OpenAPI document.
+
+use yiwang_tests::{TestApp, on_each_backend};
+
+async fn probes_answer_and_metrics_carry_the_platform_figures(app: TestApp) {
+    let h = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(h.status(), 200);
+    let r: serde_json::Value = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["status"], "ready", "{r:#}");
+    assert_eq!(r["migrations_current"], true);
+    assert_eq!(r["leader"], true);
+    app.get("/api/v1/auth/me", &app.admin_token).await;
+    let m = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "yiwang_http_requests_total",
+        "yiwang_http_request_duration_seconds_bucket",
+        "yiwang_db_pool_connections",
+        "yiwang_event_log_head",
+        "yiwang_node_leader",
+    ] {
+        assert!(m.contains(name), "{name} missing from /metrics");
+    }
+    assert!(
+        m.contains("route=\"/api/v1/auth/me\""),
+        "requests are labelled by route pattern"
+    );
+}
+on_each_backend!(
+    probes_and_metrics,
+    probes_answer_and_metrics_carry_the_platform_figures
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_covers_every_route() {
+    let app = TestApp::spawn(yiwang_tests::Backend::Sqlite).await;
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/auth/me", "get"),
+        ("/api/v1/tokens", "post"),
+        ("/api/v1/tokens/{id}", "delete"),
+        ("/api/v1/users/{id}/tokens", "get"),
+        ("/api/v1/regions", "get"),
+        ("/api/v1/regions", "post"),
+        ("/api/v1/regions/{id}", "get"),
+        ("/api/v1/departments", "get"),
+        ("/api/v1/departments", "post"),
+        ("/api/v1/departments/{id}", "get"),
+        ("/api/v1/halls", "get"),
+        ("/api/v1/halls", "post"),
+        ("/api/v1/halls/{id}", "get"),
+        ("/api/v1/halls/{id}/areas", "get"),
+        ("/api/v1/halls/{id}/areas", "post"),
+        ("/api/v1/halls/{id}/windows", "get"),
+        ("/api/v1/halls/{id}/windows", "post"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/users/{id}", "patch"),
+        ("/api/v1/users/{id}/roles", "post"),
+        ("/api/v1/users/{id}/roles/{grant_id}", "delete"),
+        ("/api/v1/roles", "get"),
+        ("/api/v1/roles", "post"),
+        ("/api/v1/modules", "get"),
+        ("/api/v1/modules", "post"),
+        ("/api/v1/modules/{id}/grants", "post"),
+        ("/api/v1/events", "get"),
+        ("/api/v1/events/stream", "get"),
+        ("/api/v1/audit", "get"),
+        ("/api/v1/audit/verify", "get"),
+        ("/api/v1/openapi.json", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is not documented"
+        );
+    }
+    let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(
+        documented,
+        expected.len(),
+        "a documented route is missing from this test's list"
+    );
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}

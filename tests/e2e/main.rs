@@ -1,0 +1,13 @@
+//! End-to-end tests: the real server on a free port, over SQLite and (when
+//! `YIWANG_TEST_POSTGRES` is set) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+mod audit;
+mod auth;
+mod bad_input;
+mod cli;
+mod events;
+mod health;
+mod jobs;
+mod scope;
+mod storage;

@@ -1,0 +1,311 @@
+//! Data scope: a user of county A never reads or changes county B's records.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use yiwang_tests::{TestApp, on_each_backend};
+
+struct Two {
+    a: i64,
+    b: i64,
+    dep_a: i64,
+    dep_b: i64,
+    hall_b: i64,
+    user_b: i64,
+}
+
+async fn two_counties(app: &TestApp) -> Two {
+    let root = app.root_id().await;
+    let a = app.region("990102", "甲区", "county", root).await;
+    let b = app.region("990121", "乙县", "county", root).await;
+    let dep = |region: i64, code: &'static str| async move {
+        let d = app
+            .post(
+                "/api/v1/departments",
+                &app.admin_token,
+                json!({"region_id": region, "code": code, "name": "市场监督管理局"}),
+            )
+            .await;
+        assert_eq!(d.status, 201, "{:#}", d.body);
+        d.body["id"].as_i64().unwrap()
+    };
+    let dep_a = dep(a, "SCJ").await;
+    let dep_b = dep(b, "SCJ").await;
+    let hall = |region: i64| async move {
+        let h = app
+            .post(
+                "/api/v1/halls",
+                &app.admin_token,
+                json!({"region_id": region, "name": "政务服务中心", "address": "人民路1号"}),
+            )
+            .await;
+        assert_eq!(h.status, 201, "{:#}", h.body);
+        h.body["id"].as_i64().unwrap()
+    };
+    hall(a).await;
+    let hall_b = hall(b).await;
+    let (user_b, _) = app
+        .user_with_role(
+            "b_staff",
+            b,
+            Some(dep_b),
+            "window_staff",
+            ("department", Some(dep_b)),
+        )
+        .await;
+    Two {
+        a,
+        b,
+        dep_a,
+        dep_b,
+        hall_b,
+        user_b,
+    }
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
+async fn a_county_admin_sees_and_changes_only_their_county(app: TestApp) {
+    let t = two_counties(&app).await;
+    let (_, tok) = app
+        .user_with_role("a_admin", t.a, None, "admin", ("region", Some(t.a)))
+        .await;
+
+    assert_eq!(
+        app.get(&format!("/api/v1/regions/{}", t.a), &tok)
+            .await
+            .status,
+        200
+    );
+    app.get(&format!("/api/v1/regions/{}", t.b), &tok)
+        .await
+        .assert_problem(404, "not_found");
+    let regions = ids(&app.get("/api/v1/regions", &tok).await.body);
+    assert_eq!(regions, vec![t.a]);
+
+    app.get(&format!("/api/v1/departments/{}", t.dep_b), &tok)
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        ids(&app.get("/api/v1/departments", &tok).await.body),
+        vec![t.dep_a]
+    );
+
+    app.get(&format!("/api/v1/halls/{}", t.hall_b), &tok)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/halls/{}/windows", t.hall_b), &tok)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/halls/{}/areas", t.hall_b), &tok)
+        .await
+        .assert_problem(404, "not_found");
+    let halls = app.get("/api/v1/halls", &tok).await;
+    assert_eq!(halls.body["items"].as_array().unwrap().len(), 1);
+    app.post(
+        &format!("/api/v1/halls/{}/windows", t.hall_b),
+        &tok,
+        json!({"number": "9", "name": "x"}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    app.get(&format!("/api/v1/users/{}", t.user_b), &tok)
+        .await
+        .assert_problem(404, "not_found");
+    let users = app.get("/api/v1/users", &tok).await;
+    assert!(!ids(&users.body).contains(&t.user_b));
+    app.get(&format!("/api/v1/users/{}/tokens", t.user_b), &tok)
+        .await
+        .assert_problem(404, "not_found");
+
+    app.post("/api/v1/users", &tok, json!({"username": "intruder", "display_name": "x", "password": "long-enough-pw", "region_id": t.b}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(
+        "/api/v1/departments",
+        &tok,
+        json!({"region_id": t.b, "code": "X", "name": "x"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post(
+        "/api/v1/regions",
+        &tok,
+        json!({"code": "990121001", "name": "x", "level": "town", "parent_id": t.b}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/users/{}", t.user_b),
+        Some(&tok),
+        Some(json!({"active": false})),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    app.post(
+        &format!("/api/v1/users/{}/roles", t.user_b),
+        &tok,
+        json!({"role": "operator", "scope_kind": "own", "scope_id": null}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    // Nobody grants more than they hold: A's admin cannot hand out rights over B.
+    let (mine, _) = app
+        .user_with_role("a_clerk", t.a, None, "operator", ("region", Some(t.a)))
+        .await;
+    app.post(
+        &format!("/api/v1/users/{mine}/roles"),
+        &tok,
+        json!({"role": "operator", "scope_kind": "region", "scope_id": t.b}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    let events = app.get("/api/v1/events?limit=500", &tok).await;
+    assert_eq!(events.status, 200);
+    for e in events.body["items"].as_array().unwrap() {
+        assert_ne!(e["region_id"].as_i64(), Some(t.b), "saw B's event {e}");
+        assert_ne!(
+            e["entity_id"].as_i64(),
+            Some(t.user_b).filter(|_| e["entity"] == "user")
+        );
+    }
+    let audit = app.get("/api/v1/audit?limit=500", &tok).await;
+    assert_eq!(audit.status, 200);
+    for e in audit.body["items"].as_array().unwrap() {
+        assert_eq!(e["region_id"].as_i64(), Some(t.a), "saw audit entry {e}");
+    }
+
+    // The root admin still sees both.
+    let all = ids(&app.get("/api/v1/regions", &app.admin_token).await.body);
+    assert!(all.contains(&t.a) && all.contains(&t.b));
+}
+on_each_backend!(
+    county_isolation,
+    a_county_admin_sees_and_changes_only_their_county
+);
+
+async fn department_and_own_scopes_narrow_further(app: TestApp) {
+    let t = two_counties(&app).await;
+    let (_, dep_tok) = app
+        .user_with_role(
+            "dep_reader",
+            t.b,
+            Some(t.dep_b),
+            "auditor",
+            ("department", Some(t.dep_b)),
+        )
+        .await;
+    // Department scope: users of that department, not the rest of the county.
+    let users = ids(&app.get("/api/v1/users", &dep_tok).await.body);
+    assert!(users.contains(&t.user_b));
+    let (other, _) = app
+        .user_with_role("b_other", t.b, None, "operator", ("own", None))
+        .await;
+    let users = ids(&app.get("/api/v1/users", &dep_tok).await.body);
+    assert!(!users.contains(&other));
+
+    // Own scope: only oneself.
+    let (me, own_tok) = app
+        .user_with_role("self_only", t.a, None, "auditor", ("own", None))
+        .await;
+    assert_eq!(
+        ids(&app.get("/api/v1/users", &own_tok).await.body),
+        vec![me]
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{me}"), &own_tok)
+            .await
+            .status,
+        200
+    );
+    app.get(&format!("/api/v1/users/{}", t.user_b), &own_tok)
+        .await
+        .assert_problem(404, "not_found");
+    // Without the permission at all: forbidden, not an empty list.
+    let (_, staff) = app
+        .user_with_role("plain", t.a, None, "device", ("region", Some(t.a)))
+        .await;
+    app.get("/api/v1/events", &staff)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/modules", &staff)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/roles", &staff)
+        .await
+        .assert_problem(403, "forbidden");
+}
+on_each_backend!(
+    department_and_own_scopes,
+    department_and_own_scopes_narrow_further
+);
+
+async fn modules_are_granted_to_roles_and_users(app: TestApp) {
+    let root = app.root_id().await;
+    let m = app
+        .post(
+            "/api/v1/modules",
+            &app.admin_token,
+            json!({"code": "supervision.alerts", "name": "预警处置", "description": "告警分拣"}),
+        )
+        .await;
+    assert_eq!(m.status, 201, "{:#}", m.body);
+    let mid = m.body["id"].as_i64().unwrap();
+    let g = app
+        .post(
+            &format!("/api/v1/modules/{mid}/grants"),
+            &app.admin_token,
+            json!({"role": "supervisor"}),
+        )
+        .await;
+    assert_eq!(g.status, 201, "{:#}", g.body);
+    let (_, sup) = app
+        .user_with_role("sup", root, None, "supervisor", ("region", Some(root)))
+        .await;
+    let me = app.get("/api/v1/auth/me", &sup).await;
+    assert_eq!(me.body["modules"], json!(["supervision.alerts"]));
+    let (uid, op) = app
+        .user_with_role("op", root, None, "operator", ("region", Some(root)))
+        .await;
+    assert_eq!(
+        app.get("/api/v1/auth/me", &op).await.body["modules"],
+        json!([])
+    );
+    let g = app
+        .post(
+            &format!("/api/v1/modules/{mid}/grants"),
+            &app.admin_token,
+            json!({"user_id": uid}),
+        )
+        .await;
+    assert_eq!(g.status, 201);
+    assert_eq!(
+        app.get("/api/v1/auth/me", &op).await.body["modules"],
+        json!(["supervision.alerts"])
+    );
+    app.post(
+        &format!("/api/v1/modules/{mid}/grants"),
+        &app.admin_token,
+        json!({"user_id": uid, "role": "operator"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    app.post(
+        "/api/v1/modules",
+        &op,
+        json!({"code": "x", "name": "x", "description": ""}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+}
+on_each_backend!(module_grants, modules_are_granted_to_roles_and_users);

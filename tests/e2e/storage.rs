@@ -1,0 +1,159 @@
+//! Storage on both backends: identical schemas, exact down migrations, group commit.
+
+use std::collections::BTreeMap;
+
+use diesel::{QueryableByName, RunQueryDsl};
+use yiwang_core::store::conn::{DbConn, Role, connect};
+use yiwang_core::store::{DbUrl, migrate};
+use yiwang_core::wire::org::NewRegion;
+use yiwang_tests::{Backend, TestApp, TestDb, pg_server};
+
+#[derive(QueryableByName)]
+struct Col {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+}
+
+/// Table → sorted column names, as the database itself reports them.
+fn columns(url: &DbUrl) -> BTreeMap<String, Vec<String>> {
+    let mut conn = connect(url, Role::Writer).unwrap();
+    let sql = match conn {
+        DbConn::Sqlite(_) => {
+            "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
+             JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
+             AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%'"
+        }
+        DbConn::Pg(_) => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns WHERE table_schema = 'public' \
+             AND table_name NOT LIKE '__diesel%'"
+        }
+    };
+    let rows: Vec<Col> = diesel::sql_query(sql).load(&mut conn).unwrap();
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in rows {
+        map.entry(r.table_name).or_default().push(r.column_name);
+    }
+    for cols in map.values_mut() {
+        cols.sort();
+    }
+    map
+}
+
+fn url_of(db: &TestDb) -> DbUrl {
+    DbUrl::parse(&db.url).unwrap()
+}
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let names = |dir: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(format!(
+            "{}/../migrations/{dir}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+}
+
+#[test]
+fn migrations_create_the_same_tables_and_columns_on_both_backends() {
+    let sqlite = TestDb::new(Backend::Sqlite);
+    migrate::run_pending(&url_of(&sqlite)).unwrap();
+    let lite = columns(&url_of(&sqlite));
+    assert!(lite.contains_key("events") && lite.contains_key("audit_log"));
+    let Some(_) = pg_server() else {
+        eprintln!("YIWANG_TEST_POSTGRES not set: compared on SQLite only; .ci/run compares both");
+        return;
+    };
+    let pg = TestDb::new(Backend::Postgres);
+    migrate::run_pending(&url_of(&pg)).unwrap();
+    assert_eq!(lite, columns(&url_of(&pg)));
+}
+
+#[test]
+fn every_migration_reverts_exactly_and_applies_again() {
+    for backend in yiwang_tests::backends() {
+        let db = TestDb::new(backend);
+        let url = url_of(&db);
+        migrate::run_pending(&url).unwrap();
+        let applied = columns(&url);
+        migrate::revert_all(&url).unwrap();
+        assert!(
+            columns(&url).is_empty(),
+            "{backend:?}: tables left after reverting"
+        );
+        migrate::run_pending(&url).unwrap();
+        assert_eq!(columns(&url), applied);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_that_fails_inside_a_group_fails_alone() {
+    for backend in yiwang_tests::backends() {
+        let app = TestApp::spawn(backend).await;
+        let admin = app
+            .services
+            .caller_of(yiwang_core::domain::ids::UserId(1))
+            .await
+            .unwrap();
+        let root = app.services.root_region().await.unwrap().id;
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let services = app.services.clone();
+            let admin = admin.clone();
+            // Every third code repeats an earlier one: those must fail, the rest must land.
+            let code = if i % 3 == 2 {
+                format!("99{:04}", i - 1)
+            } else {
+                format!("99{i:04}")
+            };
+            tasks.push(tokio::spawn(async move {
+                services
+                    .create_region(
+                        &admin,
+                        NewRegion {
+                            code,
+                            name: format!("区{i}"),
+                            level: yiwang_core::domain::org::RegionLevel::County,
+                            parent_id: Some(root),
+                        },
+                    )
+                    .await
+            }));
+        }
+        let mut ok = 0;
+        let mut conflicts = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(e) => {
+                    assert_eq!(e.kind(), yiwang_core::ErrorKind::Conflict, "{e}");
+                    conflicts += 1;
+                }
+            }
+        }
+        assert_eq!((ok, conflicts), (40, 20), "{backend:?}");
+        let page = app.get("/api/v1/regions?limit=500", &app.admin_token).await;
+        assert_eq!(
+            page.body["items"].as_array().unwrap().len(),
+            41,
+            "{backend:?}: root + 40"
+        );
+        let v = app.get("/api/v1/audit/verify", &app.admin_token).await;
+        assert_eq!(v.body["first_broken"], serde_json::Value::Null);
+        if let Some(stats) = app.services.store.writer_stats() {
+            assert!(
+                stats.commits < stats.commands,
+                "commands were grouped: {stats:?}"
+            );
+        }
+    }
+}
