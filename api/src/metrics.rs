@@ -59,12 +59,11 @@ pub fn refresh(services: &Services, jobs: &[JobState], leader: bool) {
     metrics::gauge!("yiwang_db_pool_idle").set(f64::from(idle));
     metrics::gauge!("yiwang_event_log_head").set(services.events.head() as f64);
     metrics::gauge!("yiwang_node_leader").set(if leader { 1.0 } else { 0.0 });
-    if let Some(w) = services.store.writer_stats() {
-        metrics::gauge!("yiwang_writer_commits").set(w.commits as f64);
-        metrics::gauge!("yiwang_writer_commands").set(w.commands as f64);
-        metrics::gauge!("yiwang_writer_failed_commands").set(w.failed_commands as f64);
-        metrics::gauge!("yiwang_wal_frames_unchecked").set(w.wal_frames as f64);
-    }
+    let w = services.store.writer_stats();
+    metrics::gauge!("yiwang_writer_commits").set(w.commits as f64);
+    metrics::gauge!("yiwang_writer_commands").set(w.commands as f64);
+    metrics::gauge!("yiwang_writer_failed_commands").set(w.failed_commands as f64);
+    metrics::gauge!("yiwang_wal_frames_unchecked").set(w.wal_frames as f64);
     for j in jobs {
         let name = j.name.clone();
         metrics::gauge!("yiwang_job_runs", "job" => name.clone()).set(j.runs as f64);

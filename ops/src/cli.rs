@@ -62,6 +62,9 @@ pub enum Command {
         #[arg(long, default_value = "zh")]
         lang: String,
     },
+    /// Load generation and the baselines the benchmarks compare against (see BENCHMARKS.md).
+    #[command(subcommand)]
+    Loadgen(LoadgenCommand),
     /// Opens the operations console.
     Console {
         /// The server's base URL.
@@ -116,4 +119,47 @@ pub enum TokenCommand {
 pub enum AuditCommand {
     /// Verifies the hash chain; exits non-zero and names the first broken entry if any.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LoadgenCommand {
+    /// Serves a bare actix-web "hello" handler: the HTTP baseline.
+    Hello {
+        #[arg(long, default_value = "127.0.0.1:18081")]
+        listen: String,
+        /// Worker threads (default: one per core, like `yiwang serve`).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
+    /// Sends requests to one URL: closed loop (`--rate 0`, capacity) or open loop at a fixed
+    /// rate with latency measured from each request's scheduled time (no coordinated omission).
+    Run {
+        /// Full URL, e.g. http://127.0.0.1:8080/api/v1/users/2.
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value = "GET")]
+        method: String,
+        /// JSON body; `{n}` is replaced by the request's sequence number.
+        #[arg(long)]
+        body: Option<String>,
+        /// Bearer token.
+        #[arg(long, env = "YIWANG_LOADGEN_TOKEN")]
+        token: Option<String>,
+        /// Requests per second; 0 means as fast as the connections allow.
+        #[arg(long, default_value_t = 0)]
+        rate: u32,
+        /// Seconds to run.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+    },
+    /// The durable-write baselines, in process on a fresh SQLite database: the user-update
+    /// command committed one by one at synchronous=FULL, and the same through the writer.
+    Commits {
+        /// Commands to run in each mode.
+        #[arg(long, default_value_t = 3000)]
+        count: u32,
+    },
 }

@@ -310,72 +310,98 @@ impl Services {
         let user = self
             .store
             .write(move |conn| {
-                let (u, path) =
-                    user_with_path(conn, id.0)?.ok_or_else(|| Error::not_found("user", id))?;
-                let target = user_target(&u, &path);
-                let own_password_only = u.id == caller.user_id.0
-                    && changes.active.is_none()
-                    && changes.unlock.is_none();
-                if !caller.may(Permission::UserManage, &target) && !own_password_only {
-                    if caller.may(Permission::UserRead, &target) {
-                        return Err(Error::forbidden("changing a user needs user.manage"));
-                    }
-                    return Err(Error::not_found("user", id));
-                }
-                let before = json!(this.user_wire(&u, Vec::new(), now));
-                let display_name = changes
-                    .display_name
-                    .as_deref()
-                    .map(str::trim)
-                    .unwrap_or(&u.display_name)
-                    .to_owned();
-                let active = changes.active.unwrap_or(u.active);
-                let (failed, locked) = if changes.unlock == Some(true) {
-                    (0, None)
-                } else {
-                    (u.failed_logins, u.locked_until)
-                };
-                diesel::update(users::table.find(u.id))
-                    .set((
-                        users::display_name.eq(display_name),
-                        users::active.eq(active),
-                        users::password_hash.eq(hash.as_deref().unwrap_or(&u.password_hash)),
-                        users::failed_logins.eq(failed),
-                        users::locked_until.eq(locked),
-                    ))
-                    .execute(conn)?;
-                let row: UserRow = users::table
-                    .find(u.id)
-                    .select(UserRow::as_select())
-                    .first(conn)?;
-                let roles = held_roles(conn, &[u.id])?
-                    .into_iter()
-                    .map(|(_, r)| r)
-                    .collect();
-                let user = this.user_wire(&row, roles, now);
-                let mut after = json!(user);
-                if hash.is_some() {
-                    after["password_changed"] = json!(true);
-                }
-                audit::record(
-                    conn,
-                    now,
-                    &Actor::of(&caller),
-                    Change {
-                        region_id: Some(row.region_id),
-                        department_id: row.department_id,
-                        owner_id: Some(row.id),
-                        before: Some(before),
-                        after: Some(after.clone()),
-                        payload: after,
-                        ..Change::new("user.update", "user.updated", "user", row.id)
-                    },
-                )?;
-                Ok(user)
+                this.apply_user_changes(conn, now, &caller, id, &changes, hash.as_deref())
             })
             .await?;
         self.auth.forget_user(user.id);
         Ok(user)
+    }
+
+    /// The state change of [`Services::update_user`], inside the caller's transaction.
+    fn apply_user_changes(
+        &self,
+        conn: &mut DbConn,
+        now: i64,
+        caller: &Caller,
+        id: UserId,
+        changes: &UserChanges,
+        hash: Option<&str>,
+    ) -> Result<User, Error> {
+        let (u, path) = user_with_path(conn, id.0)?.ok_or_else(|| Error::not_found("user", id))?;
+        let target = user_target(&u, &path);
+        let own_password_only =
+            u.id == caller.user_id.0 && changes.active.is_none() && changes.unlock.is_none();
+        if !caller.may(Permission::UserManage, &target) && !own_password_only {
+            if caller.may(Permission::UserRead, &target) {
+                return Err(Error::forbidden("changing a user needs user.manage"));
+            }
+            return Err(Error::not_found("user", id));
+        }
+        let before = json!(self.user_wire(&u, Vec::new(), now));
+        let display_name = changes
+            .display_name
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&u.display_name)
+            .to_owned();
+        let active = changes.active.unwrap_or(u.active);
+        let (failed, locked) = if changes.unlock == Some(true) {
+            (0, None)
+        } else {
+            (u.failed_logins, u.locked_until)
+        };
+        diesel::update(users::table.find(u.id))
+            .set((
+                users::display_name.eq(display_name),
+                users::active.eq(active),
+                users::password_hash.eq(hash.unwrap_or(&u.password_hash)),
+                users::failed_logins.eq(failed),
+                users::locked_until.eq(locked),
+            ))
+            .execute(conn)?;
+        let row: UserRow = users::table
+            .find(u.id)
+            .select(UserRow::as_select())
+            .first(conn)?;
+        let roles = held_roles(conn, &[u.id])?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        let user = self.user_wire(&row, roles, now);
+        let mut after = json!(user);
+        if hash.is_some() {
+            after["password_changed"] = json!(true);
+        }
+        audit::record(
+            conn,
+            now,
+            &Actor::of(caller),
+            Change {
+                region_id: Some(row.region_id),
+                department_id: row.department_id,
+                owner_id: Some(row.id),
+                before: Some(before),
+                after: Some(after.clone()),
+                payload: after,
+                ..Change::new("user.update", "user.updated", "user", row.id)
+            },
+        )?;
+        Ok(user)
+    }
+
+    /// The same change as [`Services::update_user`], committed alone on `conn`: the one-by-one
+    /// baseline that `yiwang loadgen commits` measures the group-committing writer against.
+    pub fn update_user_unbatched(
+        &self,
+        conn: &mut DbConn,
+        caller: &Caller,
+        id: UserId,
+        changes: &UserChanges,
+    ) -> Result<User, Error> {
+        let now = self.clock.now();
+        diesel::Connection::transaction(conn, |conn| {
+            self.apply_user_changes(conn, now, caller, id, changes, None)
+        })
     }
 
     /// Gives a user a role with a scope. The granter must hold every permission of the role

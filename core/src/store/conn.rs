@@ -86,13 +86,19 @@ pub enum Role {
     Reader,
 }
 
-/// Opens one connection and sets what every connection of its backend needs.
+/// Opens one connection (creating an SQLite file's folder) and sets what every connection of
+/// its backend needs.
 pub fn connect(url: &DbUrl, role: Role) -> Result<DbConn, Error> {
     match url {
         DbUrl::Postgres(u) => PgConnection::establish(u)
             .map(DbConn::Pg)
             .map_err(|e| Error::Unavailable(format!("cannot connect to PostgreSQL: {e}"))),
         DbUrl::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Error::Unavailable(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
             let name = path.to_string_lossy();
             let mut c = SqliteConnection::establish(&name)
                 .map_err(|e| Error::Unavailable(format!("cannot open {name}: {e}")))?;

@@ -9,7 +9,6 @@ pub mod writer;
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use tokio::sync::{Semaphore, watch};
 
@@ -71,15 +70,12 @@ struct Inner {
     pool: r2d2::Pool<Manager>,
     /// Bounds the blocking threads that wait on the pool to the pool's size.
     permits: Semaphore,
-    /// SQLite only: every write goes through the single group-committing writer.
-    writer: Option<Writer>,
-    /// Changes after every local commit (a tick for event followers).
-    commits: watch::Receiver<u64>,
-    commit_tx: watch::Sender<u64>,
+    /// Every write goes through the single group-committing writer.
+    writer: Writer,
 }
 
 impl Store {
-    /// Opens the database (creating an SQLite file's folder when needed). Does not migrate.
+    /// Opens the database. Does not migrate.
     pub fn open(url: &DbUrl, opts: &StoreOptions) -> Result<Store, Error> {
         if let DbUrl::Sqlite(path) = url
             && let Some(dir) = path.parent()
@@ -88,38 +84,22 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let (writer, role) = match url {
-            DbUrl::Sqlite(_) => (Some(Writer::start(url)?), Role::Reader),
-            DbUrl::Postgres(_) => (None, Role::Writer),
-        };
+        let writer = Writer::start(url)?;
         let pool = r2d2::Pool::builder()
             .max_size(opts.pool_size)
             .min_idle(Some(1))
             .connection_timeout(opts.pool_timeout)
             .build(Manager {
                 url: url.clone(),
-                role,
+                role: Role::Reader,
             })
             .map_err(|e| Error::Unavailable(format!("cannot open the database: {e}")))?;
-        let (commit_tx, commits) = match &writer {
-            Some(w) => {
-                let rx = w.commits();
-                let (tx, _) = watch::channel(0);
-                (tx, rx)
-            }
-            None => {
-                let (tx, rx) = watch::channel(0);
-                (tx, rx)
-            }
-        };
         Ok(Store {
             inner: Arc::new(Inner {
                 url: url.clone(),
                 pool,
                 permits: Semaphore::new(opts.pool_size as usize),
                 writer,
-                commits,
-                commit_tx,
             }),
         })
     }
@@ -153,41 +133,19 @@ impl Store {
         .map_err(|e| Error::Internal(format!("read task failed: {e}")))?
     }
 
-    /// Runs a state-changing closure as one durable transaction.
-    ///
-    /// On SQLite it joins the writer's next group (a savepoint there); on PostgreSQL it runs in
-    /// its own transaction on a pooled connection, in parallel with others.
+    /// Runs a state-changing closure as one durable transaction: it joins the writer's next
+    /// group (a savepoint there) and is answered once the group's commit is durable.
     pub async fn write<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, Error> + Send + 'static,
     {
-        if let Some(w) = &self.inner.writer {
-            return w.write(f).await;
-        }
-        let _permit = self
-            .inner
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| Error::Unavailable("the store is closing".into()))?;
-        let inner = self.inner.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            let mut pooled = inner.pool.get().map_err(pool_error)?;
-            let conn: &mut DbConn = &mut pooled;
-            conn.transaction(f)
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("write task failed: {e}")))?;
-        if out.is_ok() {
-            self.inner.commit_tx.send_modify(|c| *c += 1);
-        }
-        out
+        self.inner.writer.write(f).await
     }
 
     /// A receiver that changes after local commits; followers of the event log wait on it.
     pub fn commits(&self) -> watch::Receiver<u64> {
-        self.inner.commits.clone()
+        self.inner.writer.commits()
     }
 
     /// Pool figures for `/metrics`: (connections, idle).
@@ -196,8 +154,8 @@ impl Store {
         (s.connections, s.idle_connections)
     }
 
-    pub fn writer_stats(&self) -> Option<WriterStats> {
-        self.inner.writer.as_ref().map(Writer::stats)
+    pub fn writer_stats(&self) -> WriterStats {
+        self.inner.writer.stats()
     }
 
     /// A connection for long sequential work (migrations, verification, CLI commands).

@@ -1,11 +1,15 @@
-//! The single SQLite writer that commits in groups.
+//! The single writer that commits in groups, one per node.
 //!
 //! Every state-changing command is queued here. The writer takes what is queued (up to
-//! `MAX_GROUP`), opens one `BEGIN IMMEDIATE` transaction, runs each command in its own savepoint
-//! (a command that fails is rolled back alone), commits once (one fsync for the group at
-//! `synchronous=FULL`) and only then answers every caller. Automatic checkpoints are off; the
+//! `MAX_GROUP`), opens one transaction (`BEGIN IMMEDIATE` on SQLite), runs each command in its
+//! own savepoint (a command that fails is rolled back alone), commits once (one fsync for the
+//! group) and only then answers every caller. On SQLite, automatic checkpoints are off; the
 //! writer checkpoints passively in its idle gaps, or every `CHECKPOINT_EVERY` commands under
 //! steady load, so the WAL stays small without checkpoint stalls inside commits.
+//!
+//! On PostgreSQL the same grouping pays too: the audit chain needs its appends in commit order
+//! (an advisory lock held to the commit), so a node's writes are sequential anyway, and grouping
+//! turns one commit per command into one per group.
 
 use std::thread;
 use std::time::Instant;
@@ -156,7 +160,8 @@ fn run(
         commit_tx.send_modify(|c| *c += 1);
 
         let idle = rx.is_empty();
-        if (idle && since_checkpoint > 0) || since_checkpoint >= CHECKPOINT_EVERY {
+        let sqlite = matches!(conn, DbConn::Sqlite(_));
+        if sqlite && ((idle && since_checkpoint > 0) || since_checkpoint >= CHECKPOINT_EVERY) {
             if let Some(frames) = checkpoint(&mut conn) {
                 stats.wal_frames = frames;
             }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod demo;
+pub mod loadgen;
 pub mod serve;
 
 use anyhow::Context;
@@ -35,6 +36,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             headless,
             lang,
         } => demo::demo(config, &listen, headless, &lang).await,
+        Command::Loadgen(cmd) => loadgen::loadgen(cmd).await,
         Command::Console { server } => {
             anyhow::bail!(
                 "the console is not built yet (it is the console issue's work). \
