@@ -838,3 +838,98 @@ on_each_backend!(
     catalogue_bad_input,
     bad_catalogue_requests_get_their_4xx_and_change_nothing
 );
+
+async fn split_merge_suspend_and_cancel_draft_versions_with_lineage(app: TestApp) {
+    let c = city(&app).await;
+    let t = &c.tok_a;
+    let src = draft(&app, t, c.a, c.dep_a, content("L-1", "建设工程许可", true)).await;
+    let src_id = src["id"].as_i64().unwrap();
+    publish(&app, t, src_id).await;
+    let split = app
+        .post(
+            "/api/v1/catalogue/changes",
+            t,
+            json!({"kind": "split", "sources": [src_id], "items": [
+                {"content": content("L-2", "建设工程规划许可", true)},
+                {"content": content("L-3", "建设工程施工许可", false)}]}),
+        )
+        .await;
+    assert_eq!(split.status, 201, "{:#}", split.body);
+    let parts: Vec<i64> = split
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    for (i, p) in parts.iter().enumerate() {
+        assert_eq!(split.body[i]["lineage"], json!([src_id]));
+        assert_eq!(split.body[i]["change_kind"], "split");
+        publish(&app, t, *p).await;
+    }
+    assert_eq!(
+        app.get(&format!("{ITEMS}/{src_id}"), t).await.body["status"],
+        "retired"
+    );
+
+    let merged = app
+        .post(
+            "/api/v1/catalogue/changes",
+            t,
+            json!({"kind": "merge", "sources": parts, "items": [{"content": content("L-4", "建设工程许可（合并）", true)}]}),
+        )
+        .await;
+    assert_eq!(merged.status, 201, "{:#}", merged.body);
+    assert_eq!(merged.body[0]["lineage"], json!(parts));
+    let merged_id = merged.body[0]["id"].as_i64().unwrap();
+    publish(&app, t, merged_id).await;
+    for p in &parts {
+        assert_eq!(
+            app.get(&format!("{ITEMS}/{p}"), t).await.body["status"],
+            "retired"
+        );
+    }
+
+    let suspended = app
+        .post(
+            "/api/v1/catalogue/changes",
+            t,
+            json!({"kind": "suspend", "sources": [merged_id]}),
+        )
+        .await;
+    assert_eq!(suspended.status, 201, "{:#}", suspended.body);
+    assert_eq!(suspended.body[0]["version"], 2);
+    assert_eq!(suspended.body[0]["content"]["name"], "建设工程许可（合并）");
+    let suspended_id = suspended.body[0]["id"].as_i64().unwrap();
+    publish(&app, t, suspended_id).await;
+    let f = app.get("/api/v1/catalogue/figures", t).await;
+    assert_eq!(
+        f.body["regions"],
+        json!([]),
+        "a suspended item is not counted"
+    );
+
+    let cancel = app
+        .post(
+            "/api/v1/catalogue/changes",
+            t,
+            json!({"kind": "cancel", "sources": [suspended_id]}),
+        )
+        .await;
+    assert_eq!(cancel.status, 201, "{:#}", cancel.body);
+    let cancel_id = cancel.body[0]["id"].as_i64().unwrap();
+    let done = app
+        .post(&format!("{ITEMS}/{cancel_id}/publish"), t, json!({}))
+        .await;
+    assert_eq!(done.status, 200, "{:#}", done.body);
+    assert_eq!(
+        done.body["status"], "retired",
+        "a cancellation ends the item"
+    );
+    let live = app.get(&format!("{ITEMS}?status=published"), t).await;
+    assert!(ids(&live.body).is_empty(), "{:#}", live.body);
+}
+on_each_backend!(
+    typed_changes,
+    split_merge_suspend_and_cancel_draft_versions_with_lineage
+);
