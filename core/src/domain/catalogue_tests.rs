@@ -202,9 +202,10 @@ fn only_drafts_are_edited_and_published_and_only_published_versions_retired() {
     assert!(ItemStatus::Published.check_edit().is_err());
     assert!(ItemStatus::Published.check_publish().is_err());
     assert!(ItemStatus::Published.check_retire().is_ok());
-    for s in [ItemStatus::Retired] {
-        assert!(s.check_edit().is_err() && s.check_publish().is_err() && s.check_retire().is_err());
-    }
+    let retired = ItemStatus::Retired;
+    assert!(retired.check_edit().is_err());
+    assert!(retired.check_publish().is_err());
+    assert!(retired.check_retire().is_err());
 }
 
 #[test]
