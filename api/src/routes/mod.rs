@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalogue;
 pub mod events;
 pub mod health;
 pub mod modules;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(users::configure)
                 .configure(modules::configure)
                 .configure(events::configure)
-                .configure(audit::configure),
+                .configure(audit::configure)
+                .configure(catalogue::configure),
         );
 }

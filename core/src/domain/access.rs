@@ -45,6 +45,8 @@ permissions! {
     TokenManage => "token.manage", "管理接口密钥与设备令牌";
     AuditRead => "audit.read", "查看审计日志";
     EventRead => "event.read", "查看事件流";
+    CatalogueRead => "catalogue.read", "查看事项库";
+    CatalogueManage => "catalogue.manage", "管理事项库";
 }
 
 /// The kind of data scope a role is held with.

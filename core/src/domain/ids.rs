@@ -26,5 +26,6 @@ id_type!(
     RoleId,
     ModuleId,
     TokenId,
-    EventId
+    EventId,
+    ItemId
 );

@@ -21,20 +21,33 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "operator",
             "运维监控中心",
-            vec![OrgRead, UserRead, EventRead],
+            vec![OrgRead, UserRead, EventRead, CatalogueRead],
         ),
         (
             "supervisor",
             "督察处",
-            vec![OrgRead, UserRead, EventRead, AuditRead],
+            vec![OrgRead, UserRead, EventRead, AuditRead, CatalogueRead],
         ),
-        ("window_staff", "窗口人员", vec![OrgRead, EventRead]),
+        (
+            "window_staff",
+            "窗口人员",
+            vec![OrgRead, EventRead, CatalogueRead],
+        ),
         (
             "auditor",
             "审计员",
-            vec![OrgRead, UserRead, EventRead, AuditRead],
+            vec![OrgRead, UserRead, EventRead, AuditRead, CatalogueRead],
         ),
-        ("integration", "接口对接系统", vec![EventRead]),
+        (
+            "catalogue_admin",
+            "事项管理员",
+            vec![OrgRead, EventRead, CatalogueRead, CatalogueManage],
+        ),
+        (
+            "integration",
+            "接口对接系统",
+            vec![EventRead, CatalogueRead],
+        ),
         ("device", "大厅设备", vec![OrgRead]),
     ]
 }

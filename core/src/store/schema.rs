@@ -163,6 +163,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    catalogue_items (id) {
+        id -> BigInt,
+        item_code -> Text,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        version -> BigInt,
+        status -> Text,
+        change_kind -> Text,
+        name -> Text,
+        item_type -> Text,
+        legal_limit_days -> BigInt,
+        promised_limit_days -> BigInt,
+        online -> Bool,
+        details -> Text,
+        created_at -> BigInt,
+        published_at -> Nullable<BigInt>,
+        retired_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    catalogue_lineage (item_id, source_id) {
+        item_id -> BigInt,
+        source_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    catalogue_old_codes (id) {
+        id -> BigInt,
+        old_code -> Text,
+        old_name -> Text,
+        item_code -> Text,
+        region_id -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(departments -> regions (region_id));
 diesel::joinable!(halls -> regions (region_id));
 diesel::joinable!(hall_areas -> halls (hall_id));
@@ -173,6 +212,9 @@ diesel::joinable!(user_roles -> roles (role_id));
 diesel::joinable!(role_permissions -> roles (role_id));
 diesel::joinable!(tokens -> users (user_id));
 diesel::joinable!(module_grants -> modules (module_id));
+diesel::joinable!(catalogue_items -> regions (region_id));
+diesel::joinable!(catalogue_items -> departments (department_id));
+diesel::joinable!(catalogue_old_codes -> regions (region_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -189,4 +231,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     audit_log,
     events,
+    catalogue_items,
+    catalogue_lineage,
+    catalogue_old_codes,
 );
