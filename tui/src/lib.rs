@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod keys;
 pub mod kinds;
 pub mod metrics_text;
+pub mod prompt;
 pub mod sse;
 pub mod state;
 pub mod tabs;

@@ -90,14 +90,15 @@ async fn main(ctx: Ctx, mut effects: mpsc::UnboundedReceiver<Effect>) {
     if ctx.tx.send(Action::LoggedIn(Box::new(me))).await.is_err() {
         return;
     }
-    let stream = tokio::spawn(follow(ctx.clone()));
+    // Owned here, so aborting this task (dropping the worker) ends the stream too.
+    let mut stream = JoinSet::new();
+    stream.spawn(follow(ctx.clone()));
     send_counts(&ctx).await;
     while let Some(effect) = effects.recv().await {
         match effect {
             Effect::FetchCounts => send_counts(&ctx).await,
         }
     }
-    stream.abort();
 }
 
 enum Failure {
