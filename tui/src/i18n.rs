@@ -80,7 +80,7 @@ messages! {
     Waiting => "等候/办理", "Waiting/serving";
     Devices => "设备", "Devices";
     Backlog => "对接积压", "Integration backlog";
-    LaterNote => "“—”：服务器尚未提供这些数据", "\u{2014}: the server does not report these yet";
+    LaterNote => "“—”：服务器尚未提供这些数据", "\u{2014}: not reported by the server yet";
     LiveFeed => "实时事件", "Live events";
     EventsPerMinute => "每分钟事件数（近一小时）", "Events per minute (last hour)";
     Time => "时间", "Time";

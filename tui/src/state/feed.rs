@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use yiwang_core::wire::events::Event;
 
 /// How many events the console keeps.
@@ -122,18 +122,16 @@ impl Feed {
         self.offset = self.offset.min(self.selected);
     }
 
-    /// Events per minute for the `minutes` minutes before `now`, oldest minute first.
+    /// Events per minute for the `minutes` minutes up to `now`, oldest minute first (the last
+    /// one is the current minute; events stamped after `now` count there too).
     pub fn per_minute(&self, now: DateTime<Utc>, minutes: usize) -> Vec<u64> {
         let mut out = vec![0u64; minutes];
-        let start = now - Duration::minutes(minutes as i64);
         for e in self.events.iter().rev() {
-            if e.at < start {
+            let ago = usize::try_from((now - e.at).num_seconds().max(0) / 60).unwrap_or(usize::MAX);
+            if ago >= minutes {
                 break;
             }
-            let i = ((e.at - start).num_seconds() / 60) as usize;
-            if let Some(slot) = out.get_mut(i) {
-                *slot += 1;
-            }
+            out[minutes - 1 - ago] += 1;
         }
         out
     }

@@ -54,10 +54,7 @@ pub fn render(app: &App, frame: &mut Frame) {
 }
 
 fn tab_bar(app: &App, frame: &mut Frame, area: Rect) {
-    let mut spans = vec![Span::styled(
-        format!(" {} ", app.lang.t(Msg::Title)),
-        Style::new().bold(),
-    )];
+    let mut spans = Vec::new();
     for t in app.tabs() {
         let label = format!(" {} {} ", t.number(), app.lang.t(t.title()));
         let style = if t == app.tab {
@@ -65,8 +62,15 @@ fn tab_bar(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             Style::new()
         };
-        spans.push(Span::raw("│"));
         spans.push(Span::styled(label, style));
+    }
+    // The console's name only where the tabs leave room for it.
+    let title = Span::styled(
+        format!(" {} │", app.lang.t(Msg::Title)),
+        Style::new().bold(),
+    );
+    if Line::from(spans.clone()).width() + title.width() <= usize::from(area.width) {
+        spans.insert(0, title);
     }
     frame.render_widget(Line::from(spans), area);
 }
