@@ -1,6 +1,7 @@
 //! End to end, headless: the console's state and worker against the real server (port 0, fresh
 //! SQLite), drawn into a `TestBackend`. A region created through the API shows in the Overview's
 //! feed and counts; stopping the server marks the data stale.
+#![allow(clippy::unwrap_used, reason = "tests: a failure is a test failure")]
 
 use std::time::Duration;
 

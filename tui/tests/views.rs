@@ -1,4 +1,5 @@
 //! Snapshots of every view at 80×24 and 160×48, in Chinese and English.
+#![allow(clippy::unwrap_used, reason = "tests: a failure is a test failure")]
 
 mod fixture;
 
