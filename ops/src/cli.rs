@@ -66,11 +66,32 @@ pub enum Command {
     #[command(subcommand)]
     Loadgen(LoadgenCommand),
     /// Opens the operations console.
-    Console {
-        /// The server's base URL.
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        server: String,
-    },
+    Console(ConsoleArgs),
+}
+
+/// `yiwang console`: a client of a running server's API.
+#[derive(Debug, Clone, Args)]
+pub struct ConsoleArgs {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// A bearer token (an API key, or one from `/api/v1/auth/login`).
+    #[arg(
+        long,
+        env = "YIWANG_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "user"
+    )]
+    pub token: Option<String>,
+    /// Log in as this user; the password is asked for on the terminal.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Language of the console: zh or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// Where the console logs (never to the terminal it draws on).
+    #[arg(long)]
+    pub log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -53,18 +53,37 @@ pub async fn demo(
         .context("seeding the demo city")?;
     let base = format!("http://127.0.0.1:{}", app.port());
     print_welcome(&base, &city, lang);
-    if !headless {
-        eprintln!(
-            "{}",
-            if lang == "en" {
-                "(the console is not built yet; serving headless — press Ctrl-C to stop)"
-            } else {
-                "（控制台尚未完成，当前仅提供服务；按 Ctrl-C 退出）"
-            }
-        );
+    if headless {
+        app.run_until_stopped().await.context("serving")?;
+        drop(dir);
+        return Ok(());
     }
-    app.run_until_stopped().await.context("serving")?;
+    // The console in this terminal, logged in as the seeded admin (who is granted every view);
+    // quitting it stops the server too.
+    let admin = city
+        .users
+        .iter()
+        .find(|u| u.username == "admin")
+        .context("the seed made no admin")?;
+    let login = yiwang_console::Login::Password {
+        username: admin.username.clone(),
+        password: admin.password.clone(),
+    };
+    let handle = app.handle();
+    let server = tokio::spawn(app.run_until_stopped());
+    let console = yiwang_console::run(yiwang_console::Options {
+        server: base,
+        login,
+        lang: yiwang_console::i18n::Lang::parse(lang),
+    })
+    .await;
+    // Not graceful: the console was the only client, and its event stream would hold a graceful
+    // stop until the next keep-alive found the connection gone.
+    handle.stop(false).await;
+    let served = server.await;
     drop(dir);
+    console.context("running the console")?;
+    served.context("the server task")?.context("serving")?;
     Ok(())
 }
 

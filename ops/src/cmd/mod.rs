@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod console;
 pub mod demo;
 pub mod loadgen;
 pub mod serve;
@@ -24,7 +25,25 @@ pub fn load_config(args: &StorageArgs) -> anyhow::Result<Config> {
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let config = load_config(&cli.storage)?;
-    crate::telemetry::init(&config.log);
+    // The console draws on this terminal: it and the demo that opens it log to a file instead.
+    match &cli.command {
+        Command::Console(args) => {
+            let path = args
+                .log_file
+                .clone()
+                .unwrap_or_else(|| console::default_log_file("yiwang-console.log"));
+            crate::telemetry::init_file(&config.log, &path)?;
+        }
+        Command::Demo {
+            headless: false, ..
+        } => {
+            crate::telemetry::init_file(
+                &config.log,
+                &console::default_log_file("yiwang-demo.log"),
+            )?;
+        }
+        _ => crate::telemetry::init(&config.log),
+    }
     match cli.command {
         Command::Serve { listen } => serve::serve(config, listen).await,
         Command::Migrate => admin::migrate(config).await,
@@ -37,11 +56,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             lang,
         } => demo::demo(config, &listen, headless, &lang).await,
         Command::Loadgen(cmd) => loadgen::loadgen(cmd).await,
-        Command::Console { server } => {
-            anyhow::bail!(
-                "the console is not built yet (it is the console issue's work). \
-                 Meanwhile the server at {server} answers the API: try {server}/api/v1/openapi.json"
-            )
-        }
+        Command::Console(args) => console::console(args).await,
     }
 }

@@ -1,0 +1,80 @@
+//! The console's one loop: terminal events, a one-second tick and the worker's answers, in one
+//! `tokio::select!`. It redraws only after something changed, at most every 50 ms (20 frames/s),
+//! and otherwise sleeps.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::action::Action;
+use crate::app::App;
+use crate::i18n::Lang;
+pub use crate::worker::Login;
+
+/// The shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(50);
+
+/// What the console needs to start.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The server's base URL, e.g. `http://127.0.0.1:8080`.
+    pub server: String,
+    pub login: Login,
+    pub lang: Lang,
+}
+
+/// Runs the console in this terminal until the user quits (or Ctrl-C).
+pub async fn run(opts: Options) -> anyhow::Result<()> {
+    let mut guard = crate::tui::enter().context("setting up the terminal")?;
+    let result = run_in(&mut guard.terminal, opts).await;
+    drop(guard);
+    result
+}
+
+async fn run_in(terminal: &mut crate::tui::Term, opts: Options) -> anyhow::Result<()> {
+    let (tx, mut rx) = mpsc::channel(256);
+    let (effects_tx, effects_rx) = mpsc::unbounded_channel();
+    let _worker = crate::worker::spawn(opts.server.clone(), opts.login, tx, effects_rx);
+    let mut app = App::new(opts.lang, opts.server, chrono::Utc::now());
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut dirty = true;
+    let mut last_frame = Instant::now() - FRAME;
+    loop {
+        if dirty && last_frame.elapsed() >= FRAME {
+            terminal.draw(|f| crate::views::render(&app, f))?;
+            last_frame = Instant::now();
+            dirty = false;
+        }
+        let action = tokio::select! {
+            ev = keys.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) => Action::Key(k),
+                Some(Ok(TermEvent::Resize(w, h))) => Action::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e).context("reading the terminal"),
+                None => Action::Quit,
+            },
+            _ = tick.tick() => Action::Tick(chrono::Utc::now()),
+            Some(a) = rx.recv() => a,
+            _ = &mut ctrl_c => Action::Quit,
+            _ = tokio::time::sleep_until(last_frame + FRAME), if dirty => continue,
+        };
+        tracing::trace!(?action, "action");
+        for effect in app.update(action) {
+            let _ = effects_tx.send(effect);
+        }
+        if app.quit {
+            return Ok(());
+        }
+        dirty = true;
+    }
+}

@@ -1,0 +1,133 @@
+//! The console's words: one table keyed by message id, Chinese first, English by `--lang en`.
+
+/// The language the console speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `en` (any case) is English; everything else is Chinese, the default.
+    pub fn parse(s: &str) -> Lang {
+        if s.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    /// The text of a message in this language.
+    pub fn t(self, m: Msg) -> &'static str {
+        let (zh, en) = text(m);
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+macro_rules! messages {
+    ($($id:ident => $zh:literal, $en:literal;)*) => {
+        /// A message id: every user-facing string of the console.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg { $($id,)* }
+
+        fn text(m: Msg) -> (&'static str, &'static str) {
+            match m { $(Msg::$id => ($zh, $en),)* }
+        }
+    };
+}
+
+messages! {
+    TabOverview => "总览", "Overview";
+    TabQueues => "排队", "Queues";
+    TabAlerts => "预警", "Alerts";
+    TabCases => "办件", "Cases";
+    TabDevices => "设备", "Devices";
+    TabHealth => "运行状态", "Health";
+    TabCockpit => "驾驶舱", "Cockpit";
+    Title => "一网 运维控制台", "yiwang console";
+    ReadOnly => "只读", "read-only";
+    ActMode => "操作模式", "ACT MODE";
+    Connecting => "正在连接…", "connecting…";
+    LoggingIn => "正在登录…", "logging in…";
+    Online => "已连接", "online";
+    ServerGone => "服务器无响应", "server unreachable";
+    RetryIn => "秒后重连", "s to retry";
+    Stale => "数据已过期", "stale";
+    LoginFailed => "登录失败", "login failed";
+    NotOffered => "服务器暂未提供此视图。", "The server does not offer this view yet.";
+    NotOfferedHint => "相关接口上线后此处将显示数据；不显示虚构数据。",
+        "It will show data once the server has the endpoints; no made-up figures are shown.";
+    NoViews => "当前角色没有可用视图。", "Your role grants no view.";
+    Server => "服务器", "Server";
+    Database => "数据库", "Database";
+    Migrations => "迁移", "Migrations";
+    Backend => "存储", "Backend";
+    Leader => "主节点", "Leader";
+    EventHead => "事件日志头", "Event-log head";
+    Ready => "就绪", "ready";
+    NotReady => "未就绪", "not ready";
+    Yes => "是", "yes";
+    No => "否", "no";
+    Current => "最新", "current";
+    Behind => "待迁移", "behind";
+    Halls => "大厅", "Halls";
+    Regions => "区域", "Regions";
+    Users => "用户", "Users";
+    Waiting => "等候/办理", "Waiting/serving";
+    Devices => "设备", "Devices";
+    Backlog => "对接积压", "Integration backlog";
+    LaterNote => "“—”：服务器尚未提供这些数据", "\u{2014}: not reported by the server yet";
+    LiveFeed => "实时事件", "Live events";
+    EventsPerMinute => "每分钟事件数（近一小时）", "Events per minute (last hour)";
+    Time => "时间", "Time";
+    Kind => "类型", "Kind";
+    Entity => "对象", "Entity";
+    NoEvents => "暂无事件", "No events yet";
+    Status => "状态", "Status";
+    Requests => "请求速率", "Request rate";
+    Latency => "延迟", "Latency";
+    Pool => "连接池", "DB pool";
+    Idle => "空闲", "idle";
+    WriterCommits => "写入提交", "Writer commits";
+    WalFrames => "未检查点 WAL 帧", "WAL frames unchecked";
+    Jobs => "后台任务", "Jobs";
+    Runs => "运行", "runs";
+    Failures => "失败", "failures";
+    NoData => "暂无数据", "no data yet";
+    PerSecond => "次/秒", "req/s";
+    Help => "帮助", "Help";
+    HelpClose => "按 Esc 或 ? 关闭", "Esc or ? closes";
+    Filter => "筛选", "Filter";
+    Detail => "详情", "Detail";
+    KeyQuit => "退出", "quit";
+    KeyNextTab => "下一个视图", "next view";
+    KeyPrevTab => "上一个视图", "previous view";
+    KeyTabN => "切换到第 N 个视图", "switch to view N";
+    KeyDown => "下移", "move down";
+    KeyUp => "上移", "move up";
+    KeyPageDown => "下翻一页", "page down";
+    KeyPageUp => "上翻一页", "page up";
+    KeyTop => "到顶部（跟随最新）", "to top (follow newest)";
+    KeyBottom => "到底部", "to bottom";
+    KeyFilter => "筛选当前列表", "filter the list";
+    KeyOpen => "打开所选项", "open the selected row";
+    KeyBack => "关闭弹窗/清除筛选/退出操作模式", "close popup / clear filter / leave act mode";
+    KeyHelp => "帮助（本页）", "help (this page)";
+    KeyAct => "切换只读/操作模式", "toggle read-only / act mode";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_is_the_default_and_en_switches() {
+        assert_eq!(Lang::default().t(Msg::TabOverview), "总览");
+        assert_eq!(Lang::parse("EN").t(Msg::TabHealth), "Health");
+        assert_eq!(Lang::parse("fr"), Lang::Zh);
+    }
+}

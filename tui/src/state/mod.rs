@@ -1,0 +1,4 @@
+//! Plain-data pieces of the console's state, each with the pure logic that updates it.
+
+pub mod feed;
+pub mod health;

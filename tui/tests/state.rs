@@ -1,0 +1,214 @@
+//! State updates from recorded action sequences: no terminal, no network.
+#![allow(clippy::unwrap_used, reason = "tests: a failure is a test failure")]
+
+mod fixture;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixture::{app, code, draw, event, key, me, t0};
+use yiwang_console::action::{Action, Effect};
+use yiwang_console::app::{App, Conn, Input, Mode};
+use yiwang_console::i18n::Lang;
+use yiwang_console::keys::BINDINGS;
+use yiwang_console::tabs::Tab;
+
+#[test]
+fn losing_the_server_keeps_the_data_and_marks_it_stale_until_it_answers_again() {
+    let mut a = app(Lang::En, (80, 24));
+    assert!(!a.stale());
+    a.update(Action::ServerDown {
+        error: "refused".into(),
+        retry_in_s: 1,
+    });
+    a.update(Action::Tick(t0() + chrono::Duration::seconds(5)));
+    a.update(Action::ServerDown {
+        error: "refused".into(),
+        retry_in_s: 2,
+    });
+    assert!(a.stale());
+    assert!(matches!(a.conn, Conn::Down { since, retry_in_s: 2, .. } if since == t0()));
+    assert_eq!(a.feed.len(), 40, "the last data stays on screen");
+    let screen = draw(&a);
+    assert!(screen.contains("server unreachable"), "{screen}");
+    assert!(screen.contains("[stale]"), "{screen}");
+    a.update(Action::Ready(fixture::ready()));
+    assert!(!a.stale());
+    assert!(!draw(&a).contains("stale"));
+}
+
+#[test]
+fn events_are_appended_once_and_a_moved_cursor_stays_on_its_event() {
+    let mut a = app(Lang::En, (80, 24));
+    a.update(key('j'));
+    a.update(key('j'));
+    let held = a.feed.row(a.feed.selected).unwrap().id;
+    a.update(Action::Events(vec![
+        event(40, 0, "x", "y"),
+        event(41, 0, "hall.created", "hall"),
+    ]));
+    assert_eq!(a.feed.len(), 41, "event 40 was already there");
+    assert_eq!(a.feed.row(a.feed.selected).unwrap().id, held);
+    assert_eq!(a.feed.row(0).unwrap().id.0, 41, "newest first");
+    a.update(key('g'));
+    a.update(Action::Events(vec![event(42, 0, "x", "y")]));
+    assert_eq!(
+        a.feed.selected, 0,
+        "at the top the cursor follows the newest"
+    );
+}
+
+#[test]
+fn an_event_naming_a_counted_record_asks_for_a_recount_on_the_next_tick_once() {
+    let mut a = app(Lang::Zh, (80, 24));
+    a.update(Action::Tick(t0())); // the fixture's own events asked already
+    assert!(a.update(Action::Tick(t0())).is_empty());
+    a.update(Action::Events(vec![event(
+        50,
+        0,
+        "region.created",
+        "region",
+    )]));
+    a.update(Action::Events(vec![event(51, 0, "user.created", "user")]));
+    assert_eq!(a.update(Action::Tick(t0())), vec![Effect::FetchCounts]);
+    assert!(a.update(Action::Tick(t0())).is_empty());
+    a.update(Action::Events(vec![event(52, 0, "token.issued", "token")]));
+    assert!(a.update(Action::Tick(t0())).is_empty());
+}
+
+#[test]
+fn tab_and_number_keys_switch_views_in_order() {
+    let mut a = app(Lang::En, (80, 24));
+    assert_eq!(a.tab, Tab::Overview);
+    a.update(code(KeyCode::Tab));
+    assert_eq!(a.tab, Tab::Queues);
+    a.update(code(KeyCode::BackTab));
+    a.update(code(KeyCode::BackTab));
+    assert_eq!(a.tab, Tab::Cockpit);
+    for (n, t) in ('1'..='7').zip(Tab::ALL) {
+        a.update(key(n));
+        assert_eq!(a.tab, t);
+    }
+}
+
+#[test]
+fn views_a_role_does_not_grant_are_neither_shown_nor_reachable() {
+    let mut a = App::new(Lang::En, "s".into(), t0());
+    a.update(Action::LoggedIn(Box::new(me("window_staff"))));
+    assert_eq!(a.tabs(), vec![Tab::Overview, Tab::Queues, Tab::Cases]);
+    a.update(key('6'));
+    assert_ne!(a.tab, Tab::Health);
+    assert!(!draw(&a).contains("Health"));
+
+    let mut op = App::new(Lang::En, "s".into(), t0());
+    op.update(Action::LoggedIn(Box::new(me("operator"))));
+    assert!(!op.tabs().contains(&Tab::Cockpit));
+    assert!(op.tabs().contains(&Tab::Health));
+}
+
+#[test]
+fn help_lists_every_binding_of_the_table() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut a = app(lang, (160, 48));
+        a.update(key('?'));
+        assert_eq!(a.input, Input::Help);
+        let screen = draw(&a);
+        // CJK cells are followed by a blank in the text form: compare without spaces.
+        let squeezed: String = screen.chars().filter(|c| *c != ' ').collect();
+        for b in BINDINGS {
+            let label: String = b.label.chars().filter(|c| *c != ' ').collect();
+            let help: String = lang.t(b.help).chars().filter(|c| *c != ' ').collect();
+            assert!(squeezed.contains(&label), "{} missing", b.label);
+            assert!(squeezed.contains(&help), "{help} missing");
+        }
+        a.update(code(KeyCode::Esc));
+        assert_eq!(a.input, Input::Normal);
+    }
+}
+
+#[test]
+fn act_mode_is_explicit_and_esc_returns_to_read_only() {
+    let mut a = app(Lang::En, (80, 24));
+    assert_eq!(a.mode, Mode::ReadOnly);
+    a.update(key('a'));
+    assert_eq!(a.mode, Mode::Act);
+    assert!(draw(&a).contains("ACT MODE"));
+    a.update(code(KeyCode::Esc));
+    assert_eq!(a.mode, Mode::ReadOnly);
+}
+
+#[test]
+fn slash_filters_the_feed_and_esc_clears_it() {
+    let mut a = app(Lang::En, (80, 24));
+    for c in "/hall".chars() {
+        a.update(key(c));
+    }
+    assert_eq!(a.input, Input::Filter);
+    a.update(key('q'));
+    assert!(!a.quit, "q types into the filter");
+    a.update(code(KeyCode::Backspace));
+    a.update(code(KeyCode::Enter));
+    assert!(a.feed.len() < 40 && !a.feed.is_empty());
+    assert!((0..a.feed.len()).all(|i| a.feed.row(i).unwrap().entity == "hall"));
+    a.update(code(KeyCode::Esc));
+    assert_eq!(a.feed.len(), 40);
+}
+
+#[test]
+fn a_hundred_thousand_rows_scroll_and_draw_only_what_is_visible() {
+    let mut a = App::new(Lang::En, "s".into(), t0());
+    a.update(Action::Resize(80, 24));
+    a.update(Action::Events(
+        (1..=100_000)
+            .map(|i| event(i, 0, "hall.created", "hall"))
+            .collect(),
+    ));
+    let started = std::time::Instant::now();
+    a.update(key('G'));
+    let screen = draw(&a);
+    for _ in 0..50 {
+        a.update(code(KeyCode::PageUp));
+        draw(&a);
+    }
+    assert!(
+        screen.contains("hall #10 "),
+        "the oldest row is on screen at the bottom"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn ctrl_c_and_q_quit() {
+    let mut a = app(Lang::En, (80, 24));
+    a.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(a.quit);
+    let mut b = app(Lang::En, (80, 24));
+    b.update(key('q'));
+    assert!(b.quit);
+}
+
+#[test]
+fn health_turns_red_when_failures_grow_or_p99_is_too_slow() {
+    let mut a = app(Lang::En, (80, 24));
+    let jobs = &a.health.jobs;
+    assert!(jobs.iter().any(|j| j.name == "token-purge" && j.failing));
+    assert!(!jobs.iter().any(|j| j.name == "audit-verify" && j.failing));
+    assert!(!a.health.p99_too_slow());
+    a.update(Action::Metrics {
+        at: t0(),
+        scrape: fixture::metrics(400, 50, 2),
+    });
+    assert!(a.health.p99_too_slow(), "{:?}", a.health.p99_s);
+}
+
+#[test]
+fn a_failed_login_says_so() {
+    let mut a = App::new(Lang::Zh, "s".into(), t0());
+    a.update(Action::AuthFailed("admin: 401 Unauthorized".into()));
+    assert!(draw(&a).contains("登"), "shows the failure");
+}
