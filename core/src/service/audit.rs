@@ -152,10 +152,16 @@ pub fn record(
             .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
             .execute(conn)?;
     }
+    // `= (SELECT MAX(id))` rather than `ORDER BY id DESC LIMIT ?`: SQLite re-prepares a
+    // statement whose LIMIT is a bound value on every run, and this runs on every write.
+    let newest = diesel::alias!(audit_log as newest);
+    let last = newest
+        .select(diesel::dsl::max(newest.field(audit_log::id)))
+        .single_value();
     let prev: String = audit_log::table
-        .order(audit_log::id.desc())
+        .filter(audit_log::id.nullable().eq(last))
         .select(audit_log::hash)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .unwrap_or_else(|| GENESIS.to_owned());
     let before = change.before.as_ref().map(Value::to_string);
@@ -331,6 +337,6 @@ impl super::Services {
                 "verifying the audit trail needs audit.read",
             ));
         }
-        self.store.read(verify).await
+        self.store.read_heavy(verify).await
     }
 }

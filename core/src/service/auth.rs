@@ -142,7 +142,7 @@ pub(crate) fn load_caller(conn: &mut DbConn, user: &UserRow) -> Result<Caller, E
                 let path: Option<String> = regions::table
                     .find(r)
                     .select(regions::path)
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?;
                 match path {
                     Some(path) => Scope::Region {
@@ -186,7 +186,7 @@ impl Services {
                 Ok(users::table
                     .filter(users::username.eq(&name))
                     .select(UserRow::as_select())
-                    .first::<UserRow>(conn)
+                    .get_result::<UserRow>(conn)
                     .optional()?)
             })
             .await?;
@@ -277,7 +277,7 @@ impl Services {
                 let failed: i32 = users::table
                     .find(uid)
                     .select(users::failed_logins)
-                    .first(conn)?;
+                    .get_result(conn)?;
                 let failed = failed + 1;
                 let locked = (failed >= max).then_some(now + lock_ms);
                 diesel::update(users::table.find(uid))
@@ -327,7 +327,7 @@ impl Services {
                     .inner_join(users::table)
                     .filter(tokens::token_hash.eq(&h))
                     .select((tokens::expires_at, tokens::revoked_at, UserRow::as_select()))
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?;
                 let Some((expires_at, revoked_at, user)) = row else {
                     return Err(Error::Unauthorized("unknown token".into()));
@@ -363,7 +363,7 @@ impl Services {
                 let user: UserRow = users::table
                     .filter(users::username.eq(&name))
                     .select(UserRow::as_select())
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?
                     .filter(|u| u.active)
                     .ok_or_else(|| Error::Unauthorized("the proxy named an unknown user".into()))?;
@@ -393,7 +393,7 @@ impl Services {
                     .filter(tokens::token_hash.eq(&hash))
                     .filter(tokens::revoked_at.is_null())
                     .select((tokens::id, tokens::user_id, users::region_id))
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?
                     .ok_or_else(|| Error::Unauthorized("unknown or revoked token".into()))?;
                 diesel::update(tokens::table.find(tid))
@@ -426,7 +426,7 @@ impl Services {
                 let user: UserRow = users::table
                     .find(uid)
                     .select(UserRow::as_select())
-                    .first(conn)?;
+                    .get_result(conn)?;
                 let held: Vec<(i64, String, String, Option<i64>)> = user_roles::table
                     .inner_join(roles::table)
                     .filter(user_roles::user_id.eq(uid))
@@ -478,7 +478,7 @@ impl Services {
                 let row: UserRow = users::table
                     .find(user.0)
                     .select(UserRow::as_select())
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?
                     .ok_or_else(|| Error::not_found("user", user))?;
                 load_caller(conn, &row)
@@ -494,7 +494,7 @@ impl Services {
                 Ok(users::table
                     .filter(users::username.eq(&name))
                     .select(users::id)
-                    .first::<i64>(conn)
+                    .get_result::<i64>(conn)
                     .optional()?
                     .map(UserId))
             })

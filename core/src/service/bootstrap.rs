@@ -62,7 +62,7 @@ pub async fn ensure_builtin_roles(services: &Services) -> Result<(), Error> {
                 let existing: Option<i64> = roles::table
                     .filter(roles::name.eq(name))
                     .select(roles::id)
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?;
                 match existing {
                     None => {
@@ -129,12 +129,12 @@ pub async fn ensure_root_region(
             let root: Option<i64> = regions::table
                 .filter(regions::parent_id.is_null())
                 .select(regions::id)
-                .first(conn)
+                .get_result(conn)
                 .optional()?;
             match root {
                 Some(id) => {
                     let row: crate::service::org::RegionRow =
-                        regions::table.find(id).first(conn)?;
+                        regions::table.find(id).get_result(conn)?;
                     Ok(row.wire())
                 }
                 None => insert_region(conn, now, &Actor::system(), &new),

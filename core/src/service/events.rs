@@ -130,7 +130,7 @@ impl EventHub {
             .read(|conn| {
                 Ok(events::table
                     .select(diesel::dsl::max(events::id))
-                    .first::<Option<i64>>(conn)?
+                    .get_result::<Option<i64>>(conn)?
                     .unwrap_or(0))
             })
             .await?;

@@ -80,7 +80,7 @@ fn hall_in_scope(
         .inner_join(regions::table)
         .filter(halls::id.eq(id.0))
         .select((HallRow::as_select(), regions::path))
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or_else(|| Error::not_found("hall", id))?;
     let target = Target {
@@ -282,7 +282,7 @@ impl Services {
                     let owner: Option<i64> = hall_areas::table
                         .find(area.0)
                         .select(hall_areas::hall_id)
-                        .first(conn)
+                        .get_result(conn)
                         .optional()?;
                     if owner != Some(h.id) {
                         return Err(Error::invalid("area_id", "no such area in this hall"));

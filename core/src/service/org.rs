@@ -84,7 +84,7 @@ pub(crate) fn region_path_of(conn: &mut DbConn, id: i64) -> Result<String, Error
     regions::table
         .find(id)
         .select(regions::path)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or_else(|| Error::not_found("region", id))
 }
@@ -107,7 +107,7 @@ pub(crate) fn insert_region(
         Some(pid) => Some(
             regions::table
                 .find(pid.0)
-                .first::<RegionRow>(conn)
+                .get_result::<RegionRow>(conn)
                 .optional()?
                 .ok_or_else(|| Error::invalid("parent_id", "no such region"))?,
         ),
@@ -154,7 +154,7 @@ pub(crate) fn insert_region(
     diesel::update(regions::table.find(id))
         .set(regions::path.eq(&path))
         .execute(conn)?;
-    let row: RegionRow = regions::table.find(id).first(conn)?;
+    let row: RegionRow = regions::table.find(id).get_result(conn)?;
     let region = row.wire();
     let after = serde_json::to_value(&region).map_err(|e| Error::Internal(e.to_string()))?;
     audit::record(
@@ -214,7 +214,7 @@ impl Services {
             .read(move |conn| {
                 let row: RegionRow = regions::table
                     .find(id.0)
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?
                     .ok_or_else(|| Error::not_found("region", id))?;
                 if !caller.may(Permission::OrgRead, &region_target(&row.path)) {
@@ -319,7 +319,7 @@ impl Services {
                     .inner_join(regions::table)
                     .filter(departments::id.eq(id.0))
                     .select((DepartmentRow::as_select(), regions::path))
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?
                     .ok_or_else(|| Error::not_found("department", id))?;
                 let target = Target {
@@ -399,7 +399,7 @@ impl Services {
             .read(move |conn| {
                 Ok(regions::table
                     .filter(regions::code.eq(&code))
-                    .first::<RegionRow>(conn)
+                    .get_result::<RegionRow>(conn)
                     .optional()?
                     .map(|r| r.wire()))
             })
@@ -412,7 +412,7 @@ impl Services {
             .read(|conn| {
                 let row: RegionRow = regions::table
                     .filter(regions::parent_id.is_null())
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?
                     .ok_or_else(|| Error::not_found("region", "root"))?;
                 Ok(row.wire())

@@ -68,7 +68,7 @@ pub(crate) fn insert_token(
     let row: TokenRow = tokens::table
         .find(id)
         .select(TokenRow::as_select())
-        .first(conn)?;
+        .get_result(conn)?;
     let info = row.wire();
     let after = json!(info);
     audit::record(
@@ -165,7 +165,7 @@ impl Services {
                 let row: TokenRow = tokens::table
                     .find(id.0)
                     .select(TokenRow::as_select())
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?
                     .ok_or_else(|| Error::not_found("token", id))?;
                 let (u, path) = user_with_path(conn, row.user_id)?

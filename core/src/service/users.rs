@@ -40,7 +40,7 @@ pub(crate) fn user_with_path(
         .inner_join(regions::table)
         .filter(users::id.eq(id))
         .select((UserRow::as_select(), regions::path))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -53,9 +53,13 @@ pub(crate) fn user_target<'a>(u: &UserRow, path: &'a str) -> Target<'a> {
 }
 
 fn held_roles(conn: &mut DbConn, user_ids: &[i64]) -> Result<Vec<(i64, UserRole)>, Error> {
-    let rows: Vec<(i64, i64, String, String, Option<i64>)> = user_roles::table
-        .inner_join(roles::table)
-        .filter(user_roles::user_id.eq_any(user_ids))
+    let mut q = user_roles::table.inner_join(roles::table).into_boxed();
+    // One user is the hot case (every read of a user); `IN (…)` statements are never cached.
+    q = match user_ids {
+        [one] => q.filter(user_roles::user_id.eq(*one)),
+        many => q.filter(user_roles::user_id.eq_any(many)),
+    };
+    let rows: Vec<(i64, i64, String, String, Option<i64>)> = q
         .order(user_roles::id.asc())
         .select((
             user_roles::user_id,
@@ -156,7 +160,7 @@ impl Services {
                     let dep_region: Option<i64> = departments::table
                         .find(dep.0)
                         .select(departments::region_id)
-                        .first(conn)
+                        .get_result(conn)
                         .optional()?;
                     if dep_region.is_none() {
                         return Err(Error::invalid("department_id", "no such department"));
@@ -191,7 +195,7 @@ impl Services {
                 let row: UserRow = users::table
                     .find(id)
                     .select(UserRow::as_select())
-                    .first(conn)?;
+                    .get_result(conn)?;
                 let user = this.user_wire(&row, Vec::new(), now);
                 let after = json!(user);
                 audit::record(
@@ -362,7 +366,7 @@ impl Services {
         let row: UserRow = users::table
             .find(u.id)
             .select(UserRow::as_select())
-            .first(conn)?;
+            .get_result(conn)?;
         let roles = held_roles(conn, &[u.id])?
             .into_iter()
             .map(|(_, r)| r)
@@ -444,7 +448,7 @@ impl Services {
                         let r: i64 = departments::table
                             .find(d)
                             .select(departments::region_id)
-                            .first(conn)
+                            .get_result(conn)
                             .optional()?
                             .ok_or_else(|| Error::invalid("scope_id", "no such department"))?;
                         scope_path = Some(region_path_of(conn, r)?);
@@ -612,7 +616,7 @@ pub(crate) fn role_by_name(conn: &mut DbConn, name: &str) -> Result<(i64, Vec<Pe
     let id: i64 = roles::table
         .filter(roles::name.eq(name))
         .select(roles::id)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or_else(|| Error::invalid("role", format!("no role named '{name}'")))?;
     let perms: Vec<String> = role_permissions::table

@@ -156,7 +156,7 @@ pub async fn audit(config: Config, cmd: AuditCommand) -> anyhow::Result<()> {
     let services = Services::start(config, Clock::System).await?;
     let v = services
         .store
-        .read(yiwang_core::service::audit::verify)
+        .read_heavy(yiwang_core::service::audit::verify)
         .await?;
     match v.first_broken {
         None => {
