@@ -354,19 +354,23 @@ impl Services {
         } else {
             (u.failed_logins, u.locked_until)
         };
+        let row = UserRow {
+            display_name,
+            active,
+            password_hash: hash.map_or_else(|| u.password_hash.clone(), str::to_owned),
+            failed_logins: failed,
+            locked_until: locked,
+            ..u.clone()
+        };
         diesel::update(users::table.find(u.id))
             .set((
-                users::display_name.eq(display_name),
-                users::active.eq(active),
-                users::password_hash.eq(hash.unwrap_or(&u.password_hash)),
-                users::failed_logins.eq(failed),
-                users::locked_until.eq(locked),
+                users::display_name.eq(&row.display_name),
+                users::active.eq(row.active),
+                users::password_hash.eq(&row.password_hash),
+                users::failed_logins.eq(row.failed_logins),
+                users::locked_until.eq(row.locked_until),
             ))
             .execute(conn)?;
-        let row: UserRow = users::table
-            .find(u.id)
-            .select(UserRow::as_select())
-            .get_result(conn)?;
         let roles = held_roles(conn, &[u.id])?
             .into_iter()
             .map(|(_, r)| r)

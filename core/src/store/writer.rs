@@ -4,8 +4,10 @@
 //! `MAX_GROUP`), opens one transaction (`BEGIN IMMEDIATE` on SQLite), runs each command in its
 //! own savepoint (a command that fails is rolled back alone), commits once (one fsync for the
 //! group) and only then answers every caller. On SQLite, automatic checkpoints are off; the
-//! writer checkpoints passively in its idle gaps, or every `CHECKPOINT_EVERY` commands under
-//! steady load, so the WAL stays small without checkpoint stalls inside commits.
+//! writer checkpoints passively in an idle gap once `CHECKPOINT_IDLE` commands have accumulated,
+//! or after `CHECKPOINT_EVERY` commands under steady load, so the WAL stays small without a
+//! checkpoint stall inside some caller's commit, and without checkpointing after every group
+//! (which, measured at 3,000 writes/s, set the p99).
 //!
 //! On PostgreSQL the same grouping pays too: the audit chain needs its appends in commit order
 //! (an advisory lock held to the commit), so a node's writes are sequential anyway, and grouping
@@ -23,8 +25,10 @@ use crate::store::conn::{DbConn, DbUrl, Role, connect};
 
 /// Commands per group at most; larger groups add latency for little throughput.
 const MAX_GROUP: usize = 128;
+/// Checkpoint in an idle gap once this many commands wait in the WAL.
+const CHECKPOINT_IDLE: u64 = 1_000;
 /// Under steady load, checkpoint after this many commands even without an idle gap.
-const CHECKPOINT_EVERY: u64 = 4_000;
+const CHECKPOINT_EVERY: u64 = 8_000;
 
 /// What a queued command leaves behind until its group commits: it sends the caller's answer.
 type Reply = Box<dyn FnOnce(Result<(), Error>) + Send>;
@@ -161,7 +165,10 @@ fn run(
 
         let idle = rx.is_empty();
         let sqlite = matches!(conn, DbConn::Sqlite(_));
-        if sqlite && ((idle && since_checkpoint > 0) || since_checkpoint >= CHECKPOINT_EVERY) {
+        if sqlite
+            && ((idle && since_checkpoint >= CHECKPOINT_IDLE)
+                || since_checkpoint >= CHECKPOINT_EVERY)
+        {
             if let Some(frames) = checkpoint(&mut conn) {
                 stats.wal_frames = frames;
             }
