@@ -16,6 +16,7 @@
 use std::thread;
 use std::time::Instant;
 
+use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::{Connection, QueryableByName, RunQueryDsl, sql_query};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -25,6 +26,13 @@ use crate::store::conn::{DbConn, DbUrl, Role, connect};
 
 /// Commands per group at most; larger groups add latency for little throughput.
 const MAX_GROUP: usize = 128;
+/// A WAL this long (16 MB of 4 kB pages) that a passive checkpoint could not finish gets a
+/// restarting checkpoint, which waits briefly for readers so the WAL can start over.
+const WAL_RESTART_FRAMES: i32 = 4_096;
+/// How long a restarting checkpoint waits for readers before giving up until the next gap.
+const RESTART_WAIT: &str = "PRAGMA busy_timeout = 50";
+const NORMAL_WAIT: &str = "PRAGMA busy_timeout = 5000";
+
 /// Checkpoint in an idle gap once this many commands wait in the WAL.
 const CHECKPOINT_IDLE: u64 = 1_000;
 /// Under steady load, checkpoint after this many commands even without an idle gap.
@@ -248,21 +256,39 @@ fn commit(conn: &mut DbConn) -> Result<(), Error> {
     Ok(())
 }
 
-/// A passive checkpoint: copies what it can without waiting for readers.
+/// A passive checkpoint: copies what it can without waiting for readers. Readers that hold an
+/// old snapshot keep it from finishing, and an unfinished WAL never starts over, so under steady
+/// reads it would grow without bound; past `WAL_RESTART_FRAMES` a restarting checkpoint waits up
+/// to 50 ms for those readers (theirs are short) and lets the WAL start over.
 fn checkpoint(conn: &mut DbConn) -> Option<i64> {
-    match sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<CheckpointRow>(conn) {
+    let mut row = run_checkpoint(conn, "PRAGMA wal_checkpoint(PASSIVE)")?;
+    if row.log >= WAL_RESTART_FRAMES && row.checkpointed < row.log {
+        let waited = conn.batch_execute(RESTART_WAIT).is_ok();
+        if let Some(r) = run_checkpoint(conn, "PRAGMA wal_checkpoint(RESTART)") {
+            row = r;
+        }
+        if waited && let Err(e) = conn.batch_execute(NORMAL_WAIT) {
+            tracing::error!(error = %e, "cannot restore the writer's busy timeout");
+        }
+    }
+    Some(i64::from(row.log - row.checkpointed))
+}
+
+fn run_checkpoint(conn: &mut DbConn, sql: &str) -> Option<CheckpointRow> {
+    match sql_query(sql).get_result::<CheckpointRow>(conn) {
         Ok(row) => {
             metrics::counter!("yiwang_wal_checkpoints_total").increment(1);
             tracing::trace!(
                 busy = row.busy,
                 log = row.log,
                 done = row.checkpointed,
+                sql,
                 "checkpoint"
             );
-            Some(i64::from(row.log - row.checkpointed))
+            Some(row)
         }
         Err(e) => {
-            tracing::warn!(error = %e, "WAL checkpoint failed");
+            tracing::warn!(error = %e, sql, "WAL checkpoint failed");
             None
         }
     }
