@@ -101,6 +101,12 @@ async fn act(app: &TestApp, tok: &str, id: i64, action: &str, body: Value) -> Va
     a.body
 }
 
+/// The region of a case, as staff A sees it.
+async fn case_region(app: &TestApp, h: &Hall, id: i64) -> i64 {
+    let c = app.get(&format!("{CASES}/{id}"), &h.tok_a).await;
+    c.body["region_id"].as_i64().unwrap()
+}
+
 /// Tokens expire: after moving the clock by days, staff A logs in again.
 async fn relogin(app: &TestApp) -> String {
     app.login("staff_a", "staff_a-password").await
@@ -369,6 +375,16 @@ async fn a_county_b_user_can_neither_read_nor_act_on_county_a_cases(app: TestApp
         )
         .await;
     taken.assert_problem(403, "forbidden");
+    // A supervisor of county A reads the case but may not act on it.
+    let a_id = case_region(&app, &h, id).await;
+    let (_, sup) = app
+        .user_with_role("sup_a", a_id, None, "supervisor", ("region", Some(a_id)))
+        .await;
+    let read = app.get(&format!("{CASES}/{id}"), &sup).await;
+    assert_eq!(read.status, 200, "{:#}", read.body);
+    app.post(&format!("{CASES}/{id}/accept"), &sup, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
     let still = app.get(&format!("{CASES}/{id}"), &h.tok_a).await;
     assert_eq!(still.body["status"], "submitted");
 }
