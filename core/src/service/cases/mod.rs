@@ -6,9 +6,10 @@
 //! is stored sealed with a blind index and shown masked everywhere.
 
 mod commands;
+mod input;
 mod queries;
 
-pub use commands::CaseCommand;
+pub use input::CaseCommand;
 
 use std::sync::OnceLock;
 
