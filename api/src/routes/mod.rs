@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod catalogue;
 pub mod events;
 pub mod health;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(modules::configure)
                 .configure(events::configure)
                 .configure(audit::configure)
-                .configure(catalogue::configure),
+                .configure(catalogue::configure)
+                .configure(cases::configure),
         );
 }

@@ -47,6 +47,8 @@ permissions! {
     EventRead => "event.read", "查看事件流";
     CatalogueRead => "catalogue.read", "查看事项库";
     CatalogueManage => "catalogue.manage", "管理事项库";
+    CaseRead => "case.read", "查看办件";
+    CaseHandle => "case.handle", "办理办件";
 }
 
 /// The kind of data scope a role is held with.

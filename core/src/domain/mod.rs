@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod case;
 pub mod catalogue;
 pub mod identity;
 pub mod ids;

@@ -26,17 +26,31 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "supervisor",
             "督察处",
-            vec![OrgRead, UserRead, EventRead, AuditRead, CatalogueRead],
+            vec![
+                OrgRead,
+                UserRead,
+                EventRead,
+                AuditRead,
+                CatalogueRead,
+                CaseRead,
+            ],
         ),
         (
             "window_staff",
             "窗口人员",
-            vec![OrgRead, EventRead, CatalogueRead],
+            vec![OrgRead, EventRead, CatalogueRead, CaseRead, CaseHandle],
         ),
         (
             "auditor",
             "审计员",
-            vec![OrgRead, UserRead, EventRead, AuditRead, CatalogueRead],
+            vec![
+                OrgRead,
+                UserRead,
+                EventRead,
+                AuditRead,
+                CatalogueRead,
+                CaseRead,
+            ],
         ),
         (
             "catalogue_admin",

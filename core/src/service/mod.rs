@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod cases;
 pub mod catalogue;
 pub mod events;
 pub mod halls;

@@ -202,6 +202,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        case_no -> Text,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        item_id -> BigInt,
+        item_code -> Text,
+        status -> Text,
+        channel -> Text,
+        id_blind -> Text,
+        id_sealed -> Text,
+        step_index -> BigInt,
+        submitted_at -> BigInt,
+        accepted_at -> Nullable<BigInt>,
+        step_started_at -> Nullable<BigInt>,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    case_history (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        at -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        status -> Text,
+        step_index -> BigInt,
+        opinion -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_numbers (region_id, day) {
+        region_id -> BigInt,
+        day -> Text,
+        last -> BigInt,
+    }
+}
+
 diesel::joinable!(departments -> regions (region_id));
 diesel::joinable!(halls -> regions (region_id));
 diesel::joinable!(hall_areas -> halls (hall_id));
@@ -215,6 +257,8 @@ diesel::joinable!(module_grants -> modules (module_id));
 diesel::joinable!(catalogue_items -> regions (region_id));
 diesel::joinable!(catalogue_items -> departments (department_id));
 diesel::joinable!(catalogue_old_codes -> regions (region_id));
+diesel::joinable!(cases -> regions (region_id));
+diesel::joinable!(case_history -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -234,4 +278,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     catalogue_items,
     catalogue_lineage,
     catalogue_old_codes,
+    cases,
+    case_history,
+    case_numbers,
 );

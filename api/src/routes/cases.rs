@@ -1,0 +1,303 @@
+//! Cases (办件, R-2.2.1.1): applying, the actions of a case's life, reads with both clocks.
+
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use yiwang_core::domain::case::CaseId;
+use yiwang_core::service::Services;
+use yiwang_core::service::cases::CaseCommand;
+use yiwang_core::wire::Page;
+use yiwang_core::wire::cases::{
+    Case, CaseHistoryEntry, CaseQuery, NewCase, Opinion, Reason, ReturnRequest, SupplementRequest,
+    SuspendRequest,
+};
+
+use crate::error::{ApiResult, Problem};
+use crate::extract::Authenticated;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_cases)
+        .service(submit_case)
+        .service(get_case)
+        .service(case_history)
+        .service(accept_case)
+        .service(reject_case)
+        .service(request_supplement)
+        .service(receive_supplement)
+        .service(approve_step)
+        .service(return_step)
+        .service(deny_case)
+        .service(suspend_case)
+        .service(resume_case)
+        .service(terminate_case);
+}
+
+/// Cases within the caller's scope, filtered by status, item code, department or the
+/// applicant's ID number (every answer shows it masked).
+#[utoipa::path(tag = "cases", params(CaseQuery), responses(
+    (status = 200, body = Page<Case>), (status = 403, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/cases")]
+pub async fn list_cases(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    query: web::Query<CaseQuery>,
+) -> ApiResult<web::Json<Page<Case>>> {
+    Ok(web::Json(
+        services.list_cases(&auth, query.into_inner()).await?,
+    ))
+}
+
+/// Applies for a published item version; the case gets its number and starts `submitted`.
+#[utoipa::path(tag = "cases", request_body = NewCase, responses(
+    (status = 201, body = Case), (status = 403, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases")]
+pub async fn submit_case(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    body: web::Json<NewCase>,
+) -> ApiResult<HttpResponse> {
+    let case = services.submit_case(&auth, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(case))
+}
+
+/// One case with its legal, promised and current-step clocks.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), responses(
+    (status = 200, body = Case), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/cases/{id}")]
+pub async fn get_case(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Case>> {
+    Ok(web::Json(
+        services.get_case(&auth, CaseId(path.into_inner())).await?,
+    ))
+}
+
+/// Every change of the case in order, with actor, time and opinion.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<CaseHistoryEntry>), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/cases/{id}/history")]
+pub async fn case_history(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Vec<CaseHistoryEntry>>> {
+    Ok(web::Json(
+        services
+            .case_history(&auth, CaseId(path.into_inner()))
+            .await?,
+    ))
+}
+
+/// Accepts a submitted case (受理): its clocks start; the acceptance day does not count.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/accept")]
+pub async fn accept_case(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Case>> {
+    let command = CaseCommand::Accept;
+    Ok(web::Json(
+        services
+            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .await?,
+    ))
+}
+
+/// Refuses a submitted case at intake (不予受理), with a reason.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = Reason, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/reject")]
+pub async fn reject_case(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<Reason>,
+) -> ApiResult<web::Json<Case>> {
+    let body = body.into_inner();
+    let command = CaseCommand::RejectAtIntake {
+        reason: body.reason,
+    };
+    Ok(web::Json(
+        services
+            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .await?,
+    ))
+}
+
+/// Asks the applicant for missing materials (补正); the clock stops until they arrive.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = SupplementRequest, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/supplement/request")]
+pub async fn request_supplement(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<SupplementRequest>,
+) -> ApiResult<web::Json<Case>> {
+    let body = body.into_inner();
+    let command = CaseCommand::RequestSupplement {
+        missing: body.missing,
+    };
+    Ok(web::Json(
+        services
+            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .await?,
+    ))
+}
+
+/// Records that the missing materials arrived; the clock runs again.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/supplement/receive")]
+pub async fn receive_supplement(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Case>> {
+    let command = CaseCommand::ReceiveSupplement;
+    Ok(web::Json(
+        services
+            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .await?,
+    ))
+}
+
+/// Approves the current workflow step with an opinion; the last step concludes the case approved.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = Opinion, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/steps/current/approve")]
+pub async fn approve_step(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<Opinion>,
+) -> ApiResult<web::Json<Case>> {
+    let body = body.into_inner();
+    let command = CaseCommand::Approve {
+        opinion: body.opinion,
+    };
+    Ok(web::Json(
+        services
+            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .await?,
+    ))
+}
+
+/// Sends the case back to an earlier step, whose clock starts again.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = ReturnRequest, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/steps/current/return")]
+pub async fn return_step(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<ReturnRequest>,
+) -> ApiResult<web::Json<Case>> {
+    let body = body.into_inner();
+    let command = CaseCommand::Return {
+        to_step: body.to_step,
+        reason: body.reason,
+    };
+    Ok(web::Json(
+        services
+            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .await?,
+    ))
+}
+
+/// Concludes the case denied (不予许可), with a reason.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = Reason, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/deny")]
+pub async fn deny_case(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<Reason>,
+) -> ApiResult<web::Json<Case>> {
+    let body = body.into_inner();
+    let command = CaseCommand::Deny {
+        reason: body.reason,
+    };
+    Ok(web::Json(
+        services
+            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .await?,
+    ))
+}
+
+/// Stops the clock for a hearing, testing, appraisal or expert review.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = SuspendRequest, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/suspend")]
+pub async fn suspend_case(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<SuspendRequest>,
+) -> ApiResult<web::Json<Case>> {
+    let body = body.into_inner();
+    let command = CaseCommand::Suspend {
+        reason: body.reason,
+        note: body.note,
+    };
+    Ok(web::Json(
+        services
+            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .await?,
+    ))
+}
+
+/// Ends the suspension; the clock runs again.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/resume")]
+pub async fn resume_case(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Case>> {
+    let command = CaseCommand::Resume;
+    Ok(web::Json(
+        services
+            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .await?,
+    ))
+}
+
+/// Ends an open case before its conclusion (终止), with a reason.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = Reason, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/terminate")]
+pub async fn terminate_case(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<Reason>,
+) -> ApiResult<web::Json<Case>> {
+    let body = body.into_inner();
+    let command = CaseCommand::Terminate {
+        reason: body.reason,
+    };
+    Ok(web::Json(
+        services
+            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .await?,
+    ))
+}
