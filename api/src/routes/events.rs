@@ -66,9 +66,12 @@ pub async fn stream_events(
         .get("Last-Event-ID")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
-    let after = last_id
-        .or(query.after)
-        .unwrap_or_else(|| services.events.head());
+    // A stream that asks for no past events starts at what is stored now, not at the hub's head,
+    // which may lag a commit by a moment (the caller's own login event, say).
+    let after = match last_id.or(query.after) {
+        Some(after) => after,
+        None => services.latest_event_id().await?,
+    };
     let (tx, rx) = mpsc::channel::<sse::Event>(256);
     let live = services.events.subscribe();
     let services = services.into_inner();

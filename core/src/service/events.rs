@@ -224,6 +224,19 @@ impl Services {
         ))
     }
 
+    /// The id of the newest event stored now (the hub's head may lag it by a moment): where a
+    /// stream that asks for no past events starts.
+    pub async fn latest_event_id(&self) -> Result<i64, Error> {
+        self.store
+            .read(|conn| {
+                Ok(events::table
+                    .select(diesel::dsl::max(events::id))
+                    .get_result::<Option<i64>>(conn)?
+                    .unwrap_or(0))
+            })
+            .await
+    }
+
     /// Events after `after` visible through `filter`, for catching up a stream.
     pub async fn events_after(
         &self,
