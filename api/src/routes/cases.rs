@@ -103,11 +103,7 @@ pub async fn accept_case(
     path: web::Path<i64>,
 ) -> ApiResult<web::Json<Case>> {
     let command = CaseCommand::Accept;
-    Ok(web::Json(
-        services
-            .act_on_case(&auth, CaseId(path.into_inner()), command)
-            .await?,
-    ))
+    act(&services, &auth, path, command).await
 }
 
 /// Refuses a submitted case at intake (不予受理), with a reason.
@@ -125,11 +121,7 @@ pub async fn reject_case(
     let command = CaseCommand::RejectAtIntake {
         reason: body.reason,
     };
-    Ok(web::Json(
-        services
-            .act_on_case(&auth, CaseId(path.into_inner()), command)
-            .await?,
-    ))
+    act(&services, &auth, path, command).await
 }
 
 /// Asks the applicant for missing materials (补正); the clock stops until they arrive.
@@ -147,11 +139,7 @@ pub async fn request_supplement(
     let command = CaseCommand::RequestSupplement {
         missing: body.missing,
     };
-    Ok(web::Json(
-        services
-            .act_on_case(&auth, CaseId(path.into_inner()), command)
-            .await?,
-    ))
+    act(&services, &auth, path, command).await
 }
 
 /// Records that the missing materials arrived; the clock runs again.
@@ -165,11 +153,7 @@ pub async fn receive_supplement(
     path: web::Path<i64>,
 ) -> ApiResult<web::Json<Case>> {
     let command = CaseCommand::ReceiveSupplement;
-    Ok(web::Json(
-        services
-            .act_on_case(&auth, CaseId(path.into_inner()), command)
-            .await?,
-    ))
+    act(&services, &auth, path, command).await
 }
 
 /// Approves the current workflow step with an opinion; the last step concludes the case approved.
@@ -187,11 +171,7 @@ pub async fn approve_step(
     let command = CaseCommand::Approve {
         opinion: body.opinion,
     };
-    Ok(web::Json(
-        services
-            .act_on_case(&auth, CaseId(path.into_inner()), command)
-            .await?,
-    ))
+    act(&services, &auth, path, command).await
 }
 
 /// Sends the case back to an earlier step, whose clock starts again.
@@ -210,11 +190,7 @@ pub async fn return_step(
         to_step: body.to_step,
         reason: body.reason,
     };
-    Ok(web::Json(
-        services
-            .act_on_case(&auth, CaseId(path.into_inner()), command)
-            .await?,
-    ))
+    act(&services, &auth, path, command).await
 }
 
 /// Concludes the case denied (不予许可), with a reason.
@@ -232,11 +208,7 @@ pub async fn deny_case(
     let command = CaseCommand::Deny {
         reason: body.reason,
     };
-    Ok(web::Json(
-        services
-            .act_on_case(&auth, CaseId(path.into_inner()), command)
-            .await?,
-    ))
+    act(&services, &auth, path, command).await
 }
 
 /// Stops the clock for a hearing, testing, appraisal or expert review.
@@ -255,11 +227,7 @@ pub async fn suspend_case(
         reason: body.reason,
         note: body.note,
     };
-    Ok(web::Json(
-        services
-            .act_on_case(&auth, CaseId(path.into_inner()), command)
-            .await?,
-    ))
+    act(&services, &auth, path, command).await
 }
 
 /// Ends the suspension; the clock runs again.
@@ -273,11 +241,7 @@ pub async fn resume_case(
     path: web::Path<i64>,
 ) -> ApiResult<web::Json<Case>> {
     let command = CaseCommand::Resume;
-    Ok(web::Json(
-        services
-            .act_on_case(&auth, CaseId(path.into_inner()), command)
-            .await?,
-    ))
+    act(&services, &auth, path, command).await
 }
 
 /// Ends an open case before its conclusion (终止), with a reason.
@@ -295,9 +259,19 @@ pub async fn terminate_case(
     let command = CaseCommand::Terminate {
         reason: body.reason,
     };
+    act(&services, &auth, path, command).await
+}
+
+/// Runs one case action for the caller: the shared tail of the action endpoints.
+async fn act(
+    services: &Services,
+    auth: &Authenticated,
+    path: web::Path<i64>,
+    command: CaseCommand,
+) -> ApiResult<web::Json<Case>> {
     Ok(web::Json(
         services
-            .act_on_case(&auth, CaseId(path.into_inner()), command)
+            .act_on_case(auth, CaseId(path.into_inner()), command)
             .await?,
     ))
 }
