@@ -158,6 +158,28 @@ impl Caller {
             })
     }
 
+    /// Whether the caller may use `perm` on a record: yes; forbidden when they may at least
+    /// `read` it; otherwise not found, so that a record outside their scope does not show.
+    pub fn check(
+        &self,
+        perm: Permission,
+        read: Permission,
+        target: &Target<'_>,
+        entity: &'static str,
+        id: impl ToString,
+    ) -> Result<(), crate::error::Error> {
+        if self.may(perm, target) {
+            Ok(())
+        } else if self.may(read, target) {
+            Err(crate::error::Error::forbidden(format!(
+                "this needs {} over the {entity}'s region or department",
+                perm.as_str()
+            )))
+        } else {
+            Err(crate::error::Error::not_found(entity, id))
+        }
+    }
+
     /// The scope filter for list queries under `perm`; empty when the caller lacks it.
     pub fn filter(&self, perm: Permission) -> ScopeFilter {
         let mut f = ScopeFilter::default();

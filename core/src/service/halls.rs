@@ -87,15 +87,8 @@ fn hall_in_scope(
         region_path: Some(&path),
         ..Default::default()
     };
-    if caller.may(perm, &target) {
-        Ok((hall, path))
-    } else if caller.may(Permission::OrgRead, &target) {
-        Err(Error::forbidden(
-            "this needs org.manage over the hall's region",
-        ))
-    } else {
-        Err(Error::not_found("hall", id))
-    }
+    caller.check(perm, Permission::OrgRead, &target, "hall", id)?;
+    Ok((hall, path))
 }
 
 impl Services {

@@ -335,11 +335,14 @@ impl Services {
         let target = user_target(&u, &path);
         let own_password_only =
             u.id == caller.user_id.0 && changes.active.is_none() && changes.unlock.is_none();
-        if !caller.may(Permission::UserManage, &target) && !own_password_only {
-            if caller.may(Permission::UserRead, &target) {
-                return Err(Error::forbidden("changing a user needs user.manage"));
-            }
-            return Err(Error::not_found("user", id));
+        if !own_password_only {
+            caller.check(
+                Permission::UserManage,
+                Permission::UserRead,
+                &target,
+                "user",
+                id,
+            )?;
         }
         let before = json!(self.user_wire(&u, Vec::new(), now));
         let display_name = changes

@@ -128,17 +128,8 @@ pub(crate) fn case_in_scope(
         .optional()?
         .ok_or_else(|| Error::not_found("case", id))?;
     let located = Located { row, path };
-    let target = located.target();
-    if caller.may(perm, &target) {
-        Ok(located)
-    } else if caller.may(Permission::CaseRead, &target) {
-        Err(Error::forbidden(format!(
-            "this needs {} over the case's region or department",
-            perm.as_str()
-        )))
-    } else {
-        Err(Error::not_found("case", id))
-    }
+    caller.check(perm, Permission::CaseRead, &located.target(), "case", id)?;
+    Ok(located)
 }
 
 /// The case as answered, with its clocks as of `now` (a closed case's clocks stop at its

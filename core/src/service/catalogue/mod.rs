@@ -137,21 +137,18 @@ pub(crate) fn item_in_scope(
         .inner_join(regions::table)
         .filter(catalogue_items::id.eq(id.0))
         .select((ItemRow::as_select(), regions::path, regions::level))
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or_else(|| Error::not_found("item", id))?;
     let located = Located { row, path, level };
-    let target = located.target();
-    if caller.may(perm, &target) {
-        Ok(located)
-    } else if caller.may(Permission::CatalogueRead, &target) {
-        Err(Error::forbidden(format!(
-            "this needs {} over the item's region or department",
-            perm.as_str()
-        )))
-    } else {
-        Err(Error::not_found("item", id))
-    }
+    caller.check(
+        perm,
+        Permission::CatalogueRead,
+        &located.target(),
+        "item",
+        id,
+    )?;
+    Ok(located)
 }
 
 /// Builds wire items for rows, loading their lineage and old codes in two queries.
