@@ -11,5 +11,7 @@ mod cli;
 mod events;
 mod health;
 mod jobs;
+mod queue;
+mod queue_appointments;
 mod scope;
 mod storage;
