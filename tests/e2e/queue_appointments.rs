@@ -217,7 +217,7 @@ async fn desk_enquiries_and_tickets_feed_the_analytics(app: TestApp) {
         json!({"item_code": ITEM, "id_number": old}),
     )
     .await;
-    let t3 = take(&app, &h, h.area_a, json!({"id_number": young})).await;
+    let t3 = take(&app, &h, h.area_b, json!({"id_number": young})).await;
     assert!(!t1.to_string().contains(&old));
     let e = app
         .post(
@@ -235,7 +235,8 @@ async fn desk_enquiries_and_tickets_feed_the_analytics(app: TestApp) {
     assert_eq!(list.body["items"][0]["ticket_id"], t3["id"]);
 
     sign_in(&app, tok, w1).await;
-    // t1: waits 4 minutes, served 6. t2: waits 10 + 0, skipped three times: void. t3 waits on.
+    // t1: waits 4 minutes, served 6. t2: waits 10 + 0, skipped three times: void. t3 (area B)
+    // waits on.
     app.clock.advance(4 * MINUTE);
     let c = app
         .post(&format!("/api/v1/windows/{w1}/call-next"), tok, json!({}))

@@ -293,6 +293,7 @@ impl Services {
         let caller = caller.clone();
         self.store
             .write(move |conn| {
+                audit::lock_chain(conn)?;
                 let (mut s, hall) = slot_in_scope(conn, &caller, Permission::QueueTake, slot)?;
                 if s.ends_at <= now {
                     return Err(Error::conflict("the slot is over"));
@@ -383,6 +384,7 @@ impl Services {
         let now = self.clock.now();
         self.store
             .write(move |conn| {
+                audit::lock_chain(conn)?;
                 let (mut row, mut slot, hall) =
                     appointment_in_scope(conn, &caller, Permission::QueueTake, id)?;
                 if row.status() != AppointmentStatus::Booked {
@@ -424,6 +426,7 @@ impl Services {
         let caller = caller.clone();
         self.store
             .write(move |conn| {
+                audit::lock_chain(conn)?;
                 let (mut row, slot, hall) =
                     appointment_in_scope(conn, &caller, Permission::QueueTake, id)?;
                 if row.status() != AppointmentStatus::Booked {
@@ -483,6 +486,7 @@ impl Services {
         let now = self.clock.now();
         self.store
             .write(move |conn| {
+                audit::lock_chain(conn)?;
                 let due: Vec<(AppointmentRow, SlotRow)> = queue_appointments::table
                     .inner_join(queue_slots::table)
                     .filter(queue_appointments::status.eq(AppointmentStatus::Booked.as_str()))

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission};
+use crate::domain::catalogue::valid_item_code;
 use crate::domain::identity::IdNumber;
 use crate::domain::queue::{
     AgeBand, IntervalState, TicketAction, TicketStatus, age_on, allowed_actions, item_group,
@@ -18,7 +19,7 @@ use crate::domain::queue::{
 };
 use crate::error::{Error, Validator};
 use crate::service::Services;
-use crate::service::audit::Actor;
+use crate::service::audit::{self, Actor};
 use crate::service::cases::local_date;
 use crate::store::DbConn;
 use crate::store::schema::{
@@ -126,6 +127,8 @@ pub(crate) fn issue(
     hall: &HallLoc,
     issue: Issue,
 ) -> Result<TicketRow, Error> {
+    // The number's row lock may be held by another node: take the chain lock first.
+    audit::lock_chain(conn)?;
     let seq = next_seq(conn, issue.area_id, &issue.day)?;
     let number = ticket_number(&issue.prefix, seq);
     let rank = rank_at(now, issue.boost_minutes);
@@ -203,10 +206,18 @@ pub(crate) fn area_prefix(conn: &mut DbConn, hall: i64, area: i64) -> Result<Str
         .ok_or_else(|| Error::invalid("area_id", "no such area in this hall"))
 }
 
-/// Checks that some version of the item exists in the catalogue.
+/// Checks that the catalogue knows the item code (some version of it), or, for a window's
+/// item group, some sub-item of the main item's code (`CODE-…`).
 pub(crate) fn check_item(conn: &mut DbConn, code: &str, field: &str) -> Result<(), Error> {
+    if !valid_item_code(code) {
+        return Err(Error::invalid(field, "letters, digits and - only"));
+    }
     let known: i64 = catalogue_items::table
-        .filter(catalogue_items::item_code.eq(code))
+        .filter(
+            catalogue_items::item_code
+                .eq(code)
+                .or(catalogue_items::item_code.like(format!("{code}-%"))),
+        )
         .count()
         .get_result(conn)?;
     if known == 0 {
@@ -492,6 +503,8 @@ impl Services {
         let caller = caller.clone();
         self.store
             .write(move |conn| {
+                // The ticket's row may be locked by another node's call: chain lock first.
+                audit::lock_chain(conn)?;
                 let (mut row, hall) = ticket_in_scope(conn, &caller, id)?;
                 let before = row.status();
                 let Some(wid) = row.window_id else {

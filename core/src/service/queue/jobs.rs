@@ -13,7 +13,7 @@ use super::{
 use crate::domain::queue::TicketStatus;
 use crate::error::Error;
 use crate::service::Services;
-use crate::service::audit::Actor;
+use crate::service::audit::{self, Actor};
 use crate::service::jobs::JobSpec;
 use crate::store::schema::{halls, queue_ticket_details, queue_tickets};
 
@@ -51,6 +51,7 @@ impl Services {
         let today = super::commands::day_of(self, now)?;
         self.store
             .write(move |conn| {
+                audit::lock_chain(conn)?;
                 let open: Vec<TicketRow> = queue_tickets::table
                     .inner_join(queue_ticket_details::table)
                     .filter(queue_tickets::status.eq_any([

@@ -118,6 +118,7 @@ impl Services {
         let now = self.clock.now();
         self.store
             .write(move |conn| {
+                audit::lock_chain(conn)?;
                 let h = hall_in_scope(conn, &caller, Permission::QueueManage, hall)?;
                 let before = load_settings(conn, h.id)?;
                 let classes = serde_json::to_string(&new.priority_classes)
@@ -202,6 +203,7 @@ impl Services {
         let now = self.clock.now();
         self.store
             .write(move |conn| {
+                audit::lock_chain(conn)?;
                 let w = window_in_scope(conn, &caller, Permission::QueueManage, window)?;
                 for (i, code) in codes.iter().enumerate() {
                     check_item(conn, code, &format!("item_codes[{i}]"))?;
@@ -273,6 +275,8 @@ impl Services {
         let now = self.clock.now();
         self.store
             .write(move |conn| {
+                // Serialises duty changes across nodes: one staff member per window.
+                audit::lock_chain(conn)?;
                 let w = window_in_scope(conn, &caller, Permission::QueueServe, window)?;
                 if let Some((_, user, _)) = on_duty(conn, w.id)? {
                     return Err(Error::conflict(if user == caller.user_id.0 {
@@ -330,6 +334,8 @@ impl Services {
         let now = self.clock.now();
         self.store
             .write(move |conn| {
+                // Serialises duty changes across nodes: one staff member per window.
+                audit::lock_chain(conn)?;
                 let w = window_in_scope(conn, &caller, Permission::QueueServe, window)?;
                 let session = match on_duty(conn, w.id)? {
                     Some((session, user, _)) if user == caller.user_id.0 => session,
