@@ -6,16 +6,16 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::{
     EventExtra, HallLoc, TicketRow, WindowLoc, close_interval, hall_in_scope, load_settings,
-    load_ticket, open_interval, record_ticket, require_on_duty, ticket_in_scope, window_in_scope,
-    window_loc, wire_ticket,
+    load_ticket, open_interval, record_ticket, require_on_duty, ticket_in_scope, ticket_of,
+    window_in_scope, window_loc, wire_ticket,
 };
 use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission};
 use crate::domain::catalogue::valid_item_code;
 use crate::domain::identity::IdNumber;
 use crate::domain::queue::{
-    AgeBand, IntervalState, TicketAction, TicketStatus, age_on, allowed_actions, item_group,
-    rank_at, ticket_number,
+    AgeBand, IntervalState, TicketAction, TicketStatus, VisitTimes, age_on, allowed_actions,
+    item_group, rank_at, ticket_number,
 };
 use crate::error::{Error, Validator};
 use crate::service::Services;
@@ -377,19 +377,26 @@ impl Services {
         };
         v.finish()?;
         let day = day_of(self, now)?;
-        let caller = caller.clone();
-        self.store
-            .write(move |conn| {
-                let h = hall_in_scope(conn, &caller, Permission::QueueTake, hall)?;
-                let prefix = area_prefix(conn, h.id, new.area_id.0)?;
-                let settings = load_settings(conn, h.id)?;
-                let item_code = new.item_code.as_deref().map(str::trim).map(str::to_owned);
-                if let Some(code) = &item_code {
+        // What the ticket needs to know of the hall is read first, off the writer: halls and
+        // areas are never deleted, so only the number needs the write transaction.
+        let reader = caller.clone();
+        let item_code = new.item_code.as_deref().map(str::trim).map(str::to_owned);
+        let priority_class = new
+            .priority_class
+            .as_deref()
+            .map(str::trim)
+            .map(str::to_owned);
+        let (area, item, class) = (new.area_id.0, item_code.clone(), priority_class.clone());
+        let (h, prefix, boost) = self
+            .store
+            .read(move |conn| {
+                let h = hall_in_scope(conn, &reader, Permission::QueueTake, hall)?;
+                let prefix = area_prefix(conn, h.id, area)?;
+                if let Some(code) = &item {
                     check_item(conn, code, "item_code")?;
                 }
-                let priority_class = new.priority_class.as_deref().map(str::trim);
-                let boost = match priority_class {
-                    Some(name) => settings
+                let boost = match class.as_deref() {
+                    Some(name) => load_settings(conn, h.id)?
                         .priority_classes
                         .iter()
                         .find(|c| c.name == name)
@@ -399,24 +406,32 @@ impl Services {
                         })?,
                     None => 0,
                 };
+                Ok((h, prefix, boost))
+            })
+            .await?;
+        let actor = Actor::of(caller);
+        let channel = new.channel;
+        self.store
+            .write(move |conn| {
                 let row = issue(
                     conn,
                     now,
-                    &Actor::of(&caller),
+                    &actor,
                     &h,
                     Issue {
-                        area_id: new.area_id.0,
+                        area_id: area,
                         prefix,
                         item_code,
-                        channel: new.channel,
-                        priority_class: priority_class.map(str::to_owned),
+                        channel,
+                        priority_class,
                         boost_minutes: boost,
                         visitor,
                         appointment_id: None,
                         day,
                     },
                 )?;
-                wire_ticket(conn, &row, now)
+                // Just issued: no window, no time spent yet.
+                Ok(ticket_of(&row, None, VisitTimes::default()))
             })
             .await
     }
@@ -636,5 +651,19 @@ fn not_allowed(row: &TicketRow, action: TicketAction) -> Error {
             .iter()
             .map(|a| a.as_str().to_owned())
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered;
+
+    #[test]
+    fn placeholders_become_numbered_for_postgresql() {
+        assert_eq!(
+            numbered("SELECT id FROM t WHERE a = ? AND (b = ? OR c IN (SELECT ? ))"),
+            "SELECT id FROM t WHERE a = $1 AND (b = $2 OR c IN (SELECT $3 ))"
+        );
+        assert_eq!(numbered("SELECT 1"), "SELECT 1");
     }
 }

@@ -24,7 +24,9 @@ use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission, Target};
 use crate::domain::case::CaseId;
 use crate::domain::ids::{AreaId, DepartmentId, HallId, UserId, WindowId};
-use crate::domain::queue::{IntervalState, Span, TicketStatus, allowed_actions, visit_times};
+use crate::domain::queue::{
+    IntervalState, Span, TicketStatus, VisitTimes, allowed_actions, visit_times,
+};
 use crate::error::Error;
 use crate::service::audit::{self, Actor, Change};
 use crate::store::DbConn;
@@ -312,8 +314,17 @@ pub(crate) fn wire_ticket(
         Some(w) => Some(window_number(conn, w)?),
         None => None,
     };
+    Ok(ticket_of(row, window_number, visit_times(&spans, now)))
+}
+
+/// The ticket as answered, from its row, its window's number and its times.
+pub(crate) fn ticket_of(
+    row: &TicketRow,
+    window_number: Option<String>,
+    times: VisitTimes,
+) -> Ticket {
     let status = row.status();
-    Ok(Ticket {
+    Ticket {
         id: row.id,
         number: row.number.clone(),
         hall_id: HallId(row.hall_id),
@@ -332,9 +343,9 @@ pub(crate) fn wire_ticket(
         void_reason: row.void_reason.clone(),
         case_id: row.case_id.map(CaseId),
         appointment_id: row.appointment_id,
-        times: visit_times(&spans, now),
+        times,
         allowed_actions: allowed_actions(status).to_vec(),
-    })
+    }
 }
 
 pub(crate) fn window_number(conn: &mut DbConn, id: i64) -> Result<String, Error> {
