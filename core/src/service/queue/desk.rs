@@ -5,8 +5,8 @@
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::commands::check_item;
 use super::hall_in_scope;
+use super::issue::check_item;
 use crate::domain::access::{Caller, Permission};
 use crate::domain::ids::{HallId, UserId};
 use crate::error::{Error, Validator};

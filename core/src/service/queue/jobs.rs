@@ -48,7 +48,7 @@ impl Services {
     /// them keep serving them the next day. Returns how many were voided.
     pub async fn clear_unfinished_tickets(&self) -> Result<usize, Error> {
         let now = self.clock.now();
-        let today = super::commands::day_of(self, now)?;
+        let today = super::issue::day_of(self, now)?;
         self.store
             .write(move |conn| {
                 audit::lock_chain(conn)?;

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::commands::check_item;
+use super::issue::check_item;
 use super::{WindowLoc, hall_in_scope, load_settings, on_duty, window_in_scope};
 use crate::domain::access::{Caller, Permission};
 use crate::domain::ids::{AreaId, HallId, UserId, WindowId};
