@@ -738,3 +738,43 @@ async fn two_nodes_on_one_postgres_never_hand_out_a_ticket_twice() {
     assert_eq!(distinct, tickets.iter().map(|(id, _)| *id).collect());
     drop(two);
 }
+
+/// A subscriber of the event stream (the console, a screen controller) sees a call within a
+/// second of it, with the number and the window.
+async fn the_event_stream_carries_each_call_within_a_second(app: TestApp) {
+    use futures_util::StreamExt as _;
+    let h = hall_in(&app, "990102", "a", 1).await;
+    let s = &h.staff[0];
+    sign_in(&app, s, h.windows[0]).await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/events/stream"))
+        .bearer_auth(s)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut stream = res.bytes_stream().boxed();
+    let mut buf = String::new();
+    let t = take(&app, &h, h.area_a, json!({})).await;
+    let called = std::time::Instant::now();
+    call(&app, s, h.windows[0]).await;
+    let got = crate::events::read_events(&mut stream, &mut buf, 2).await;
+    assert!(called.elapsed() < std::time::Duration::from_secs(1));
+    let kinds: Vec<&str> = got.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(kinds, ["ticket.taken", "ticket.called"]);
+    let page = app
+        .get(
+            &format!("/api/v1/events?after={}&limit=1", got[1].0 - 1),
+            &app.admin_token,
+        )
+        .await;
+    let p = &page.body["items"][0]["payload"];
+    assert_eq!(p["ticket_id"], t["id"]);
+    assert_eq!(p["number"], "A001");
+    assert_eq!(p["window_number"], "1");
+}
+on_each_backend!(
+    calls_reach_the_event_stream,
+    the_event_stream_carries_each_call_within_a_second
+);
