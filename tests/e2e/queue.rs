@@ -778,3 +778,53 @@ on_each_backend!(
     calls_reach_the_event_stream,
     the_event_stream_carries_each_call_within_a_second
 );
+
+/// Staff scoped to their department (not the county) work the windows of that department:
+/// sign in, call, serve, finish.
+async fn department_staff_serve_at_their_departments_windows(app: TestApp) {
+    let h = hall_in(&app, "990102", "a", 0).await;
+    let deps = app.get("/api/v1/departments", &app.admin_token).await;
+    let dep = deps.body["items"][0]["id"].as_i64().unwrap();
+    let w = created(
+        &app.post(
+            &format!("/api/v1/halls/{}/windows", h.hall),
+            &app.admin_token,
+            json!({"area_id": h.area_a, "department_id": dep, "number": "9", "name": "9号窗口"}),
+        )
+        .await,
+    );
+    let (_, s) = app
+        .user_with_role(
+            "dep_staff",
+            h.region,
+            Some(dep),
+            "window_staff",
+            ("department", Some(dep)),
+        )
+        .await;
+    // Not the windows of no department.
+    app.post(
+        &format!("/api/v1/windows/{}/sign-in", h.windows[0]),
+        &s,
+        json!({}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    let t = take(&app, &h, h.area_a, json!({})).await;
+    sign_in(&app, &s, w).await;
+    let c = call(&app, &s, w).await;
+    assert_eq!(c["id"], t["id"]);
+    act(&app, &s, &c, "serve", json!({})).await;
+    let done = act(&app, &s, &c, "finish", json!({})).await;
+    assert_eq!(done["status"], "finished");
+    assert_eq!(
+        app.get(&format!("/api/v1/tickets/{}", t["id"]), &s)
+            .await
+            .body["status"],
+        "finished"
+    );
+}
+on_each_backend!(
+    department_staff,
+    department_staff_serve_at_their_departments_windows
+);

@@ -333,7 +333,8 @@ pub(crate) fn record_ticket(
 }
 
 /// The ticket with its hall's region, or not-found when missing or outside the caller's
-/// `queue.read` scope.
+/// `queue.read` scope: the hall's region, or — for staff scoped to a department — the window
+/// (of that department) that called it.
 pub(crate) fn ticket_in_scope(
     conn: &mut DbConn,
     caller: &Caller,
@@ -358,8 +359,14 @@ pub(crate) fn ticket_in_scope(
         region_id,
         path,
     };
-    if !caller.may(Permission::QueueRead, &loc.target()) {
-        return Err(Error::not_found("ticket", id));
+    if caller.may(Permission::QueueRead, &loc.target()) {
+        return Ok((row, loc));
     }
-    Ok((row, loc))
+    if let Some(w) = row.window_id
+        && let Some(w) = super::window_loc(conn, w)?
+        && caller.may(Permission::QueueRead, &w.target())
+    {
+        return Ok((row, loc));
+    }
+    Err(Error::not_found("ticket", id))
 }
