@@ -85,15 +85,17 @@ fn next_for(conn: &mut DbConn, w: &WindowLoc) -> Result<Option<i64>, Error> {
 
 /// The window's ticket being called or served, if any.
 fn current_at(conn: &mut DbConn, window: i64) -> Result<Option<(String, TicketStatus)>, Error> {
-    let found: Option<(String, String)> = queue_tickets::table
+    // `OR` rather than `IN (…)`: a statement of static shape stays in the statement cache.
+    let found: Option<(String, String)> = crate::on_backend!(conn, |c| queue_tickets::table
         .filter(queue_tickets::window_id.eq(window))
-        .filter(queue_tickets::status.eq_any([
-            TicketStatus::Called.as_str(),
-            TicketStatus::Serving.as_str(),
-        ]))
+        .filter(
+            queue_tickets::status
+                .eq(TicketStatus::Called.as_str())
+                .or(queue_tickets::status.eq(TicketStatus::Serving.as_str())),
+        )
         .select((queue_tickets::number, queue_tickets::status))
-        .get_result(conn)
-        .optional()?;
+        .get_result(c)
+        .optional())?;
     Ok(found.map(|(n, s)| {
         let status = TicketStatus::parse(&s).unwrap_or(TicketStatus::Called);
         (n, status)
@@ -103,7 +105,7 @@ fn current_at(conn: &mut DbConn, window: i64) -> Result<Option<(String, TicketSt
 /// Moves a ticket from `from` to its new status (the row as changed), guarded on the status it
 /// was read in: a concurrent change makes this a conflict, not a lost update.
 fn store_ticket(conn: &mut DbConn, row: &TicketRow, from: TicketStatus) -> Result<(), Error> {
-    let n = diesel::update(
+    let n = crate::on_backend!(conn, |c| diesel::update(
         queue_tickets::table
             .filter(queue_tickets::id.eq(row.id))
             .filter(queue_tickets::status.eq(from.as_str())),
@@ -119,7 +121,7 @@ fn store_ticket(conn: &mut DbConn, row: &TicketRow, from: TicketStatus) -> Resul
         queue_tickets::called_at.eq(row.called_at),
         queue_tickets::finished_at.eq(row.finished_at),
     ))
-    .execute(conn)?;
+    .execute(c))?;
     if n != 1 {
         return Err(Error::conflict(format!(
             "ticket {} changed meanwhile; reload it",

@@ -101,7 +101,7 @@ pub(crate) fn issue(
     let number = ticket_number(&issue.prefix, seq);
     let rank = rank_at(now, issue.boost_minutes);
     let group = issue.item_code.as_deref().map(item_group);
-    let id: i64 = diesel::insert_into(queue_tickets::table)
+    let id: i64 = crate::on_backend!(conn, |c| diesel::insert_into(queue_tickets::table)
         .values((
             queue_tickets::hall_id.eq(hall.id),
             queue_tickets::area_id.eq(issue.area_id),
@@ -115,8 +115,8 @@ pub(crate) fn issue(
             queue_tickets::taken_at.eq(now),
         ))
         .returning(queue_tickets::id)
-        .get_result(conn)?;
-    diesel::insert_into(queue_ticket_details::table)
+        .get_result(c))?;
+    crate::on_backend!(conn, |c| diesel::insert_into(queue_ticket_details::table)
         .values((
             queue_ticket_details::ticket_id.eq(id),
             queue_ticket_details::first_area_id.eq(issue.area_id),
@@ -126,7 +126,7 @@ pub(crate) fn issue(
             queue_ticket_details::id_blind.eq(issue.visitor.as_ref().map(|v| v.blind.as_str())),
             queue_ticket_details::age_band.eq(issue.visitor.as_ref().map(|v| v.band.as_str())),
         ))
-        .execute(conn)?;
+        .execute(c))?;
     let row = TicketRow {
         id,
         hall_id: hall.id,

@@ -58,13 +58,13 @@ pub(crate) fn hall_in_scope(
     perm: Permission,
     id: HallId,
 ) -> Result<HallLoc, Error> {
-    let (region_id, path): (i64, String) = halls::table
+    let found: Option<(i64, String)> = crate::on_backend!(conn, |c| halls::table
         .inner_join(regions::table)
         .filter(halls::id.eq(id.0))
         .select((halls::region_id, regions::path))
-        .get_result(conn)
-        .optional()?
-        .ok_or_else(|| Error::not_found("hall", id))?;
+        .get_result(c)
+        .optional())?;
+    let (region_id, path) = found.ok_or_else(|| Error::not_found("hall", id))?;
     let loc = HallLoc {
         id: id.0,
         region_id,
@@ -99,7 +99,7 @@ impl WindowLoc {
 type WindowLocRow = (i64, i64, Option<i64>, Option<i64>, String, i64, String);
 
 pub(crate) fn window_loc(conn: &mut DbConn, id: i64) -> Result<Option<WindowLoc>, Error> {
-    let row: Option<WindowLocRow> = windows::table
+    let row: Option<WindowLocRow> = crate::on_backend!(conn, |c| windows::table
         .inner_join(halls::table.inner_join(regions::table))
         .filter(windows::id.eq(id))
         .select((
@@ -111,8 +111,8 @@ pub(crate) fn window_loc(conn: &mut DbConn, id: i64) -> Result<Option<WindowLoc>
             halls::region_id,
             regions::path,
         ))
-        .get_result(conn)
-        .optional()?;
+        .get_result(c)
+        .optional())?;
     Ok(row.map(
         |(id, hall_id, area_id, department_id, number, region_id, path)| WindowLoc {
             id,
@@ -141,7 +141,7 @@ pub(crate) fn window_in_scope(
 
 /// The staff member signed in at a window: (session id, user id, since).
 pub(crate) fn on_duty(conn: &mut DbConn, window: i64) -> Result<Option<(i64, i64, i64)>, Error> {
-    Ok(queue_window_sessions::table
+    Ok(crate::on_backend!(conn, |c| queue_window_sessions::table
         .filter(queue_window_sessions::window_id.eq(window))
         .filter(queue_window_sessions::signed_out_at.is_null())
         .select((
@@ -149,8 +149,8 @@ pub(crate) fn on_duty(conn: &mut DbConn, window: i64) -> Result<Option<(i64, i64
             queue_window_sessions::user_id,
             queue_window_sessions::signed_in_at,
         ))
-        .get_result(conn)
-        .optional()?)
+        .get_result(c)
+        .optional())?)
 }
 
 /// Window actions need the caller to be the one signed in at the window (409 otherwise).

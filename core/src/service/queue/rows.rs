@@ -104,13 +104,13 @@ impl From<(HotRow, DetailRow)> for TicketRow {
 
 /// One ticket, both parts.
 pub(crate) fn load_ticket(conn: &mut DbConn, id: i64) -> Result<Option<TicketRow>, Error> {
-    Ok(queue_tickets::table
+    let found: Option<(HotRow, DetailRow)> = crate::on_backend!(conn, |c| queue_tickets::table
         .inner_join(queue_ticket_details::table)
         .filter(queue_tickets::id.eq(id))
         .select((HotRow::as_select(), DetailRow::as_select()))
-        .get_result::<(HotRow, DetailRow)>(conn)
-        .optional()?
-        .map(TicketRow::from))
+        .get_result(c)
+        .optional())?;
+    Ok(found.map(TicketRow::from))
 }
 
 impl TicketRow {
@@ -165,10 +165,10 @@ pub(crate) fn ticket_of(
 }
 
 pub(crate) fn window_number(conn: &mut DbConn, id: i64) -> Result<String, Error> {
-    Ok(windows::table
+    Ok(crate::on_backend!(conn, |c| windows::table
         .find(id)
         .select(windows::number)
-        .get_result(conn)?)
+        .get_result(c))?)
 }
 
 type IntervalRow = (
@@ -182,7 +182,7 @@ type IntervalRow = (
 );
 
 fn interval_rows(conn: &mut DbConn, ticket: i64) -> Result<Vec<IntervalRow>, Error> {
-    Ok(queue_intervals::table
+    Ok(crate::on_backend!(conn, |c| queue_intervals::table
         .filter(queue_intervals::ticket_id.eq(ticket))
         .order(queue_intervals::id.asc())
         .select((
@@ -194,7 +194,7 @@ fn interval_rows(conn: &mut DbConn, ticket: i64) -> Result<Vec<IntervalRow>, Err
             queue_intervals::ended_at,
             queue_intervals::ended_by,
         ))
-        .load(conn)?)
+        .load(c))?)
 }
 
 fn spans_of(conn: &mut DbConn, ticket: i64) -> Result<Vec<Span>, Error> {
@@ -237,7 +237,7 @@ pub(crate) fn close_interval(
     now: Millis,
     ended_by: &str,
 ) -> Result<(), Error> {
-    diesel::update(
+    crate::on_backend!(conn, |c| diesel::update(
         queue_intervals::table
             .filter(queue_intervals::ticket_id.eq(ticket))
             .filter(queue_intervals::ended_at.is_null()),
@@ -246,7 +246,7 @@ pub(crate) fn close_interval(
         queue_intervals::ended_at.eq(now),
         queue_intervals::ended_by.eq(ended_by),
     ))
-    .execute(conn)?;
+    .execute(c))?;
     Ok(())
 }
 
@@ -259,7 +259,7 @@ pub(crate) fn open_interval(
     staff: Option<i64>,
     now: Millis,
 ) -> Result<(), Error> {
-    diesel::insert_into(queue_intervals::table)
+    crate::on_backend!(conn, |c| diesel::insert_into(queue_intervals::table)
         .values((
             queue_intervals::ticket_id.eq(row.id),
             queue_intervals::hall_id.eq(row.hall_id),
@@ -269,7 +269,7 @@ pub(crate) fn open_interval(
             queue_intervals::state.eq(state.as_str()),
             queue_intervals::started_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute(c))?;
     Ok(())
 }
 
