@@ -13,5 +13,6 @@ mod health;
 mod jobs;
 mod queue;
 mod queue_appointments;
+mod queue_concurrency;
 mod scope;
 mod storage;
