@@ -176,6 +176,31 @@ pub enum LoadgenCommand {
         #[arg(long, default_value_t = 32)]
         connections: usize,
     },
+    /// The hall queue against a running server: sets up a hall (one area, N windows with staff
+    /// signed in), then takes tickets at `--take-rate` while the windows call at `--call-rate`
+    /// in all (each call followed by serve and finish); reports both latencies.
+    Queue {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// An admin's bearer token (to create the hall, windows and staff).
+        #[arg(long, env = "YIWANG_LOADGEN_TOKEN")]
+        token: String,
+        #[arg(long, default_value_t = 20)]
+        windows: usize,
+        /// Tickets taken per second (0: none).
+        #[arg(long, default_value_t = 500)]
+        take_rate: u32,
+        /// Call-next requests per second over all windows.
+        #[arg(long, default_value_t = 500)]
+        call_rate: u32,
+        /// Tickets taken before the run, so the first calls find a queue.
+        #[arg(long, default_value_t = 200)]
+        prefill: usize,
+        /// Seconds to run.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+    },
     /// The durable-write baselines, in process on a fresh SQLite database: the user-update
     /// command committed one by one at synchronous=FULL, and the same through the writer.
     Commits {

@@ -11,5 +11,8 @@ mod cli;
 mod events;
 mod health;
 mod jobs;
+mod queue;
+mod queue_appointments;
+mod queue_concurrency;
 mod scope;
 mod storage;

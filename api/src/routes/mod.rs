@@ -1,5 +1,6 @@
 //! Every route of the API, one module per resource, all wired in [`configure`].
 
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -8,6 +9,7 @@ pub mod events;
 pub mod health;
 pub mod modules;
 pub mod org;
+pub mod queue;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -28,6 +30,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(events::configure)
                 .configure(audit::configure)
                 .configure(catalogue::configure)
-                .configure(cases::configure),
+                .configure(cases::configure)
+                .configure(queue::configure)
+                .configure(appointments::configure),
         );
 }

@@ -226,6 +226,19 @@ fn entry_hash(
     sha256_hex(text.as_bytes())
 }
 
+/// Takes the chain's lock now instead of at the append (PostgreSQL; nothing on SQLite). A
+/// command that may wait on a row lock another node holds takes it first: otherwise one node
+/// could hold the chain lock (from an earlier command of its group) waiting for the row while
+/// the other holds the row waiting for the chain — a deadlock. Held to the commit.
+pub fn lock_chain(conn: &mut DbConn) -> Result<(), Error> {
+    if let DbConn::Pg(_) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Writes the audit entry and the event for `change`; call it inside the change's transaction.
 pub fn record(
     conn: &mut DbConn,

@@ -21,7 +21,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "operator",
             "运维监控中心",
-            vec![OrgRead, UserRead, EventRead, CatalogueRead],
+            vec![OrgRead, UserRead, EventRead, CatalogueRead, QueueRead],
         ),
         (
             "supervisor",
@@ -33,12 +33,22 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 AuditRead,
                 CatalogueRead,
                 CaseRead,
+                QueueRead,
             ],
         ),
         (
             "window_staff",
             "窗口人员",
-            vec![OrgRead, EventRead, CatalogueRead, CaseRead, CaseHandle],
+            vec![
+                OrgRead,
+                EventRead,
+                CatalogueRead,
+                CaseRead,
+                CaseHandle,
+                QueueRead,
+                QueueTake,
+                QueueServe,
+            ],
         ),
         (
             "auditor",
@@ -60,9 +70,9 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "integration",
             "接口对接系统",
-            vec![EventRead, CatalogueRead],
+            vec![EventRead, CatalogueRead, QueueRead, QueueTake],
         ),
-        ("device", "大厅设备", vec![OrgRead]),
+        ("device", "大厅设备", vec![OrgRead, QueueRead, QueueTake]),
     ]
 }
 

@@ -44,6 +44,26 @@ pub async fn loadgen(cmd: LoadgenCommand) -> anyhow::Result<()> {
             Ok(())
         }
         LoadgenCommand::Commits { count } => commits(count).await,
+        LoadgenCommand::Queue {
+            server,
+            token,
+            windows,
+            take_rate,
+            call_rate,
+            prefill,
+            duration,
+        } => {
+            crate::cmd::loadgen_queue::queue(crate::cmd::loadgen_queue::QueueSpec {
+                server,
+                token,
+                windows,
+                take_rate,
+                call_rate,
+                prefill,
+                duration: Duration::from_secs(duration),
+            })
+            .await
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod console;
 pub mod demo;
+pub mod demo_queue;
 pub mod loadgen;
+pub mod loadgen_queue;
 pub mod serve;
 
 use anyhow::Context;
