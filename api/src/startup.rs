@@ -58,6 +58,7 @@ impl Application {
             .map_err(|e| Error::Internal(e.to_string()))?
             .port();
         let runner = JobRunner::start(services.clone(), jobs);
+        yiwang_core::service::devices::start(services.clone(), runner.view());
         let openapi = web::Data::new(OpenApiJson(openapi_json()));
         let data = web::Data::new(services.clone());
         let view = web::Data::new(runner.view());

@@ -8,6 +8,7 @@ mod bad_input;
 mod cases;
 mod catalogue;
 mod cli;
+mod devices;
 mod events;
 mod health;
 mod jobs;

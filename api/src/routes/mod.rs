@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod devices;
 pub mod events;
 pub mod health;
 pub mod modules;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(events::configure)
                 .configure(audit::configure)
                 .configure(catalogue::configure)
-                .configure(cases::configure),
+                .configure(cases::configure)
+                .configure(devices::configure),
         );
 }

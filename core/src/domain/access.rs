@@ -49,6 +49,10 @@ permissions! {
     CatalogueManage => "catalogue.manage", "管理事项库";
     CaseRead => "case.read", "查看办件";
     CaseHandle => "case.handle", "办理办件";
+    DeviceRead => "device.read", "查看大厅设备";
+    DeviceManage => "device.manage", "管理大厅设备";
+    DeviceCommand => "device.command", "向大厅设备下发指令";
+    DeviceConnect => "device.connect", "以设备身份接入";
 }
 
 /// The kind of data scope a role is held with.

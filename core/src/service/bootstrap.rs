@@ -21,7 +21,15 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "operator",
             "运维监控中心",
-            vec![OrgRead, UserRead, EventRead, CatalogueRead],
+            vec![
+                OrgRead,
+                UserRead,
+                EventRead,
+                CatalogueRead,
+                DeviceRead,
+                DeviceManage,
+                DeviceCommand,
+            ],
         ),
         (
             "supervisor",
@@ -33,12 +41,21 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 AuditRead,
                 CatalogueRead,
                 CaseRead,
+                DeviceRead,
             ],
         ),
         (
             "window_staff",
             "窗口人员",
-            vec![OrgRead, EventRead, CatalogueRead, CaseRead, CaseHandle],
+            vec![
+                OrgRead,
+                EventRead,
+                CatalogueRead,
+                CaseRead,
+                CaseHandle,
+                DeviceRead,
+                DeviceCommand,
+            ],
         ),
         (
             "auditor",
@@ -62,7 +79,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
             "接口对接系统",
             vec![EventRead, CatalogueRead],
         ),
-        ("device", "大厅设备", vec![OrgRead]),
+        ("device", "大厅设备", vec![OrgRead, DeviceConnect]),
     ]
 }
 

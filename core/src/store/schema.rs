@@ -244,6 +244,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    devices (id) {
+        id -> BigInt,
+        hall_id -> BigInt,
+        window_id -> Nullable<BigInt>,
+        user_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        status -> Text,
+        online -> Bool,
+        heartbeat_interval_ms -> BigInt,
+        firmware -> Nullable<Text>,
+        capabilities -> Text,
+        last_seen_at -> Nullable<BigInt>,
+        display_state -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    device_commands (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+        acked_at -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    device_reports (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        report_id -> Text,
+        kind -> Text,
+        payload -> Text,
+        case_id -> Nullable<BigInt>,
+        happened_at -> BigInt,
+        received_at -> BigInt,
+    }
+}
+
 diesel::joinable!(departments -> regions (region_id));
 diesel::joinable!(halls -> regions (region_id));
 diesel::joinable!(hall_areas -> halls (hall_id));
@@ -259,6 +308,10 @@ diesel::joinable!(catalogue_items -> departments (department_id));
 diesel::joinable!(catalogue_old_codes -> regions (region_id));
 diesel::joinable!(cases -> regions (region_id));
 diesel::joinable!(case_history -> cases (case_id));
+diesel::joinable!(devices -> halls (hall_id));
+diesel::joinable!(devices -> windows (window_id));
+diesel::joinable!(device_commands -> devices (device_id));
+diesel::joinable!(device_reports -> devices (device_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -281,4 +334,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     case_history,
     case_numbers,
+    devices,
+    device_commands,
+    device_reports,
 );

@@ -3,6 +3,8 @@
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod device_display;
+pub mod devices;
 pub mod events;
 pub mod org;
 
