@@ -9,6 +9,7 @@ mod cases;
 mod catalogue;
 mod cli;
 mod devices;
+mod devices_client;
 mod events;
 mod health;
 mod jobs;
