@@ -126,6 +126,15 @@ impl Client {
         Ok(self.post("/api/v1/device/reports", report).await?.1)
     }
 
+    /// Any other read with this device's token (e.g. the hall's areas).
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .timeout(Duration::from_secs(10));
+        Ok(self.send(req).await?.1)
+    }
+
     /// Any other call with this device's token (e.g. the queue's take-ticket for kiosks).
     pub async fn post_json<B: Serialize, T: DeserializeOwned>(
         &self,

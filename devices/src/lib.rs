@@ -7,6 +7,7 @@
 pub mod backoff;
 pub mod client;
 pub mod controller;
+pub mod simulate;
 pub mod terminal;
 
 pub use client::{Client, ClientError};

@@ -107,6 +107,9 @@ pub fn render_prompt(cmd: &Command) -> (Vec<String>, Option<Question>) {
     (lines, q)
 }
 
+/// A question waiting for its answer, with the command that asked it.
+pub type Asked = (Question, DeviceCommand);
+
 /// A question the citizen answers at the terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Question {
@@ -161,11 +164,14 @@ impl Device for TerminalLed {
 #[derive(Default, Clone)]
 pub struct TerminalKiosk {
     /// The question waiting for the citizen, with the command that asked it.
-    pub asking: Arc<Mutex<Option<(Question, DeviceCommand)>>>,
+    pub asking: Arc<Mutex<Option<Asked>>>,
+    /// The hall the device belongs to, once it said hello.
+    pub hall: Arc<Mutex<Option<i64>>>,
 }
 
 impl Device for TerminalKiosk {
     fn show(&mut self, welcome: &Welcome) {
+        *self.hall.lock().unwrap_or_else(|p| p.into_inner()) = Some(welcome.hall_id.0);
         println!(
             "【{}】{}  已连接（大厅 {}）",
             welcome.kind.label_zh(),
