@@ -618,3 +618,102 @@ async fn reports_are_recorded_once_per_report_id(app: TestApp) {
     let _ = kiosk;
 }
 on_each_backend!(device_reports, reports_are_recorded_once_per_report_id);
+
+/// Commits a queue event as the queue does (state change, audit entry, event in one write).
+pub async fn commit_ticket_event(app: &TestApp, kind: &'static str, payload: Value) {
+    use yiwang_core::service::audit::{self, Actor, Change};
+    let now = app.clock.now();
+    let ticket = payload["ticket_id"].as_i64().unwrap();
+    app.services
+        .store
+        .write(move |conn| {
+            audit::record(
+                conn,
+                now,
+                &Actor::system(),
+                Change {
+                    payload,
+                    ..Change::new("ticket.call", kind, "ticket", ticket)
+                },
+            )
+        })
+        .await
+        .unwrap();
+}
+
+async fn a_queue_call_reaches_the_windows_led_and_the_halls_board_at_once(app: TestApp) {
+    let root = app.root_id().await;
+    let h = test_hall(&app, root).await;
+    let (_, led) = register(
+        &app,
+        json!({"hall_id": h.hall, "window_id": h.window, "kind": "led_window", "name": "1号屏"}),
+    )
+    .await;
+    let (_, other_led) = register(
+        &app,
+        json!({"hall_id": h.hall, "window_id": h.window2, "kind": "led_window", "name": "2号屏"}),
+    )
+    .await;
+    let (_, board) = register(
+        &app,
+        json!({"hall_id": h.hall, "kind": "led_board", "name": "综合屏"}),
+    )
+    .await;
+    for t in [&led, &other_led, &board] {
+        hello(&app, t).await;
+    }
+    let mut worst = Duration::ZERO;
+    for (i, kind) in ["ticket.called", "ticket.recalled"].into_iter().enumerate() {
+        let polls: Vec<_> = [&led, &board, &other_led]
+            .into_iter()
+            .map(|t| {
+                let (client, url, token) = (
+                    app.client.clone(),
+                    app.url("/api/v1/device/commands?wait_ms=2000"),
+                    t.clone(),
+                );
+                tokio::spawn(async move {
+                    let r = client.get(url).bearer_auth(token).send().await.unwrap();
+                    let body: Value = r.json().await.unwrap();
+                    (Instant::now(), body)
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let payload = json!({"ticket_id": 40 + i, "number": "A007", "hall_id": h.hall,
+            "area_id": h.area, "window_id": h.window, "window_number": "1", "status": "called"});
+        commit_ticket_event(&app, kind, payload).await;
+        let called_at = Instant::now();
+        let mut answers = Vec::new();
+        for p in polls {
+            answers.push(p.await.unwrap());
+        }
+        for (at, body) in &answers[..2] {
+            let c = &body["commands"][0]["command"];
+            assert_eq!(c["kind"], "call", "{body:#}");
+            assert_eq!(
+                (c["number"].as_str(), c["window_number"].as_str()),
+                (Some("A007"), Some("1"))
+            );
+            assert_eq!(c["recall"], kind == "ticket.recalled");
+            worst = worst.max(at.duration_since(called_at));
+        }
+        // The other window's LED is not called: its poll runs out empty.
+        assert_eq!(answers[2].1["commands"], json!([]), "{:#}", answers[2].1);
+    }
+    eprintln!("call → LED long-poll: worst {worst:?}");
+    assert!(
+        worst < Duration::from_millis(50),
+        "the LEDs heard the call after {worst:?}"
+    );
+    let w = hello(&app, &board).await;
+    assert_eq!(
+        w.body["state"]["board"][0]["call"]["number"], "A007",
+        "{:#}",
+        w.body
+    );
+}
+on_each_backend!(
+    device_call_bridge,
+    a_queue_call_reaches_the_windows_led_and_the_halls_board_at_once
+);
