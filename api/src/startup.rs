@@ -99,6 +99,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.jobs.shutdown().await;
+        self.services.devices.shutdown();
         result
     }
 }

@@ -22,6 +22,26 @@ struct Proxy {
     generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
+/// Forwards bytes one way until the proxy is cut: nothing read after the cut goes through.
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    born: u64,
+    generation: Arc<std::sync::atomic::AtomicU64>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if generation.load(Ordering::SeqCst) != born || to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
 impl Proxy {
     async fn start(target: u16) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -31,7 +51,7 @@ impl Proxy {
         let (up2, gen2) = (up.clone(), generation.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
+                let Ok((inbound, _)) = listener.accept().await else {
                     return;
                 };
                 if !up2.load(Ordering::SeqCst) {
@@ -40,18 +60,14 @@ impl Proxy {
                 let born = gen2.load(Ordering::SeqCst);
                 let gen3 = gen2.clone();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target)).await else {
+                    let Ok(outbound) = TcpStream::connect(("127.0.0.1", target)).await else {
                         return;
                     };
-                    let copy = tokio::io::copy_bidirectional(&mut inbound, &mut outbound);
-                    let cut = async {
-                        while gen3.load(Ordering::SeqCst) == born {
-                            tokio::time::sleep(Duration::from_millis(10)).await;
-                        }
-                    };
+                    let (in_r, in_w) = inbound.into_split();
+                    let (out_r, out_w) = outbound.into_split();
                     tokio::select! {
-                        _ = copy => {}
-                        () = cut => {}
+                        () = pipe(in_r, out_w, born, gen3.clone()) => {}
+                        () = pipe(out_r, in_w, born, gen3) => {}
                     }
                 });
             }
@@ -101,7 +117,6 @@ impl Device for Recorder {
             // The acknowledgement of this command will be lost.
             let _ = kind;
             proxy.cut();
-            std::thread::sleep(Duration::from_millis(50));
         }
         AckOutcome::Applied
     }

@@ -94,8 +94,13 @@ fn devices_for(services: &Services, screens: &Screens) -> Vec<i64> {
 
 pub(super) async fn run(services: Services, leader: JobsView) {
     let mut events = services.events.subscribe();
+    let mut stopping = services.devices.stopping();
     loop {
-        let e = match events.recv().await {
+        let received = tokio::select! {
+            r = events.recv() => r,
+            _ = stopping.changed() => return,
+        };
+        let e = match received {
             Ok(e) => e,
             Err(RecvError::Lagged(n)) => {
                 tracing::warn!(missed = n, "the call bridge fell behind the event hub");

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use crate::clock::Millis;
 use crate::domain::access::Target;
@@ -127,18 +127,34 @@ pub(crate) enum LiveChange {
 }
 
 /// Every device's hot state on this node; cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct DeviceHub {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
+impl Default for DeviceHub {
+    fn default() -> Self {
+        DeviceHub {
+            inner: Arc::new(Inner {
+                slots: RwLock::default(),
+                by_user: RwLock::default(),
+                changes: Mutex::default(),
+                heartbeats: AtomicU64::default(),
+                flushes: AtomicU64::default(),
+                stop: watch::channel(false).0,
+            }),
+        }
+    }
+}
+
 struct Inner {
     slots: RwLock<HashMap<i64, Arc<Slot>>>,
     by_user: RwLock<HashMap<i64, i64>>,
     changes: Mutex<Vec<LiveChange>>,
     heartbeats: AtomicU64,
     flushes: AtomicU64,
+    /// Set when the node stops: the background tasks write what is left and end.
+    stop: watch::Sender<bool>,
 }
 
 impl DeviceHub {
@@ -201,6 +217,28 @@ impl DeviceHub {
         }
     }
 
+    /// Runs `f` on every device, under the map's read lock (registrations wait meanwhile).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Slot)) {
+        for slot in self
+            .inner
+            .slots
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            f(slot);
+        }
+    }
+
+    /// Asks the background tasks to write what is left and stop.
+    pub fn shutdown(&self) {
+        self.inner.stop.send_replace(true);
+    }
+
+    pub(crate) fn stopping(&self) -> watch::Receiver<bool> {
+        self.inner.stop.subscribe()
+    }
+
     pub(crate) fn all(&self) -> Vec<Arc<Slot>> {
         self.inner
             .slots
@@ -259,8 +297,11 @@ impl DeviceHub {
 
     /// Devices known to this node, and how many of them are online.
     pub fn counts(&self) -> (usize, usize) {
-        let all = self.all();
-        let online = all.iter().filter(|s| s.lock().online).count();
-        (all.len(), online)
+        let (mut known, mut online) = (0, 0);
+        self.for_each(|s| {
+            known += 1;
+            online += usize::from(s.lock().online);
+        });
+        (known, online)
     }
 }

@@ -35,8 +35,18 @@ async fn run(services: Services, leader: JobsView) {
     let mut tick = tokio::time::interval(SWEEP);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_flush: Option<Instant> = None;
+    let mut stopping = services.devices.stopping();
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopping.changed() => {
+                // The node stops: write what is noted, then end.
+                if let Err(e) = flush(&services).await {
+                    tracing::warn!(error = %e, "device liveness changes were lost at shutdown");
+                }
+                return;
+            }
+        }
         if !leader.is_leader() {
             continue;
         }
@@ -57,10 +67,10 @@ async fn run(services: Services, leader: JobsView) {
 /// Marks devices offline and commands expired in memory, noting each change.
 fn sweep(services: &Services) {
     let now = services.clock.now();
-    for slot in services.devices.all() {
+    services.devices.for_each(|slot| {
         let mut live = slot.lock();
         if live.status != DeviceStatus::Enabled {
-            continue;
+            return;
         }
         if live.online
             && let Some(seen) = live.last_seen
@@ -89,7 +99,7 @@ fn sweep(services: &Services) {
                 });
             }
         }
-    }
+    });
 }
 
 /// Writes every noted change in one transaction; on failure they are put back for the next.
