@@ -415,7 +415,8 @@ pub async fn start(plan: Plan) -> anyhow::Result<Simulation> {
             let _ = api.post(&format!("/api/v1/windows/{window}/sign-in"), json!({})).await;
             loop {
                 let Ok(t) = api.post(&format!("/api/v1/windows/{window}/call-next"), json!({})).await else {
-                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    // Nothing waits (or the queue is not there): look again shortly.
+                    tokio::time::sleep(between_ms(4_000, 6_000)).await;
                     continue;
                 };
                 counts.calls.fetch_add(1, Ordering::Relaxed);
