@@ -462,6 +462,17 @@ async fn commands_to_an_offline_device_expire_visibly(app: TestApp) {
         .get(&format!("/api/v1/devices/{kiosk}"), &app.admin_token)
         .await;
     assert_eq!(d.body["pending"], json!([]), "{:#}", d.body);
+    let listed = app
+        .get(
+            &format!("/api/v1/devices/{kiosk}/commands"),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(
+        listed.body["items"][0]["status"], "expired",
+        "{:#}",
+        listed.body
+    );
     let w = hello(&app, &token).await;
     assert_eq!(w.body["commands"], json!([]), "{:#}", w.body);
     app.post(

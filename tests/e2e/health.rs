@@ -130,6 +130,7 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/devices/{id}/retire", "post"),
         ("/api/v1/devices/{id}/token", "post"),
         ("/api/v1/devices/{id}/commands", "post"),
+        ("/api/v1/devices/{id}/commands", "get"),
         ("/api/v1/device/hello", "post"),
         ("/api/v1/device/heartbeat", "post"),
         ("/api/v1/device/commands", "get"),

@@ -5,12 +5,12 @@ use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use yiwang_core::domain::ids::{CommandId, DeviceId};
 use yiwang_core::service::Services;
-use yiwang_core::wire::Page;
 use yiwang_core::wire::devices::{
     Ack, CommandBatch, Device, DeviceCommand, DeviceDetail, DeviceQuery, DeviceStatus, Heartbeat,
     HeartbeatAck, Hello, NewCommand, NewDevice, PollQuery, RegisteredDevice, Report, ReportQuery,
     StoredReport, Welcome,
 };
+use yiwang_core::wire::{Page, PageQuery};
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::Authenticated;
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(retire_device)
         .service(renew_device_token)
         .service(send_command)
+        .service(list_device_commands)
         .service(device_hello)
         .service(device_heartbeat)
         .service(poll_commands)
@@ -177,6 +178,24 @@ pub async fn send_command(
         .send_command(&auth, DeviceId(path.into_inner()), body.into_inner())
         .await?;
     Ok(HttpResponse::Created().json(c))
+}
+
+/// A device's commands, oldest first, with their status (queued, delivered, acked, expired).
+#[utoipa::path(tag = "devices", params(("id" = i64, Path), PageQuery), responses(
+    (status = 200, body = Page<DeviceCommand>), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/devices/{id}/commands")]
+pub async fn list_device_commands(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<DeviceCommand>>> {
+    Ok(web::Json(
+        services
+            .list_device_commands(&auth, DeviceId(path.into_inner()), page.into_inner())
+            .await?,
+    ))
 }
 
 /// Device protocol: (re)connect; answers the full state to show and every unacknowledged command.

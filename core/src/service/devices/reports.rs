@@ -1,16 +1,19 @@
-//! Reading what devices reported: by hall, device or case (the case's screenshot confirmations
-//! and ratings).
+//! Reading what devices reported (by hall, device or case: the case's screenshot confirmations
+//! and ratings), and a device's commands with their status.
 
 use diesel::prelude::*;
 
 use crate::domain::access::{Caller, Permission};
-use crate::domain::ids::DeviceId;
+use crate::domain::ids::{CommandId, DeviceId};
 use crate::error::Error;
 use crate::service::Services;
 use crate::service::org::ScopeSql;
-use crate::store::schema::{device_reports, devices, halls};
-use crate::wire::devices::{ReportEvent, ReportQuery, StoredReport};
-use crate::wire::{Page, page_of, time};
+use crate::store::schema::{device_commands, device_reports, devices, halls};
+use crate::wire::devices::{CommandStatus, DeviceCommand, ReportEvent, ReportQuery, StoredReport};
+use crate::wire::{Page, PageQuery, page_of, time};
+
+use super::CommandRow;
+use super::registry::device_in_scope;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = device_reports)]
@@ -79,5 +82,52 @@ impl Services {
             })
             .collect();
         Ok(page_of(items, limit, |r| r.id))
+    }
+}
+
+impl Services {
+    /// A device's commands, oldest first, with their status (queued, delivered, acked,
+    /// expired): where an expiry shows.
+    pub async fn list_device_commands(
+        &self,
+        caller: &Caller,
+        id: DeviceId,
+        page: PageQuery,
+    ) -> Result<Page<DeviceCommand>, Error> {
+        let c = caller.clone();
+        let limit = page.limit();
+        let rows = self
+            .store
+            .read(move |conn| {
+                device_in_scope(conn, &c, Permission::DeviceRead, id)?;
+                Ok(device_commands::table
+                    .filter(device_commands::device_id.eq(id.0))
+                    .filter(device_commands::id.gt(page.after()))
+                    .order(device_commands::id.asc())
+                    .limit(limit + 1)
+                    .select(CommandRow::as_select())
+                    .load::<CommandRow>(conn)?)
+            })
+            .await?;
+        // What memory knows better: handed out and not yet acknowledged.
+        let delivered: Vec<CommandId> = match self.devices.slot(id.0) {
+            Some(slot) => slot
+                .lock()
+                .pending
+                .iter()
+                .filter(|p| p.delivered_at.is_some())
+                .map(|p| p.cmd.id)
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut items = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut cmd = r.wire()?;
+            if cmd.status == CommandStatus::Queued && delivered.contains(&cmd.id) {
+                cmd.status = CommandStatus::Delivered;
+            }
+            items.push(cmd);
+        }
+        Ok(page_of(items, limit, |c| c.id.0))
     }
 }
