@@ -6,8 +6,10 @@
 //! writes what changed (online, offline, firmware, expired commands) in one transaction a second.
 
 mod call_bridge;
+mod command_rules;
 mod commands;
 mod hot;
+mod lifecycle;
 mod liveness;
 mod protocol;
 mod registry;
