@@ -72,6 +72,31 @@ pub enum Command {
     Devices(DevicesCommand),
 }
 
+/// `yiwang console`: a client of a running server's API.
+#[derive(Debug, Clone, Args)]
+pub struct ConsoleArgs {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// A bearer token (an API key, or one from `/api/v1/auth/login`).
+    #[arg(
+        long,
+        env = "YIWANG_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "user"
+    )]
+    pub token: Option<String>,
+    /// Log in as this user; the password is asked for on the terminal.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Language of the console: zh or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// Where the console logs (never to the terminal it draws on).
+    #[arg(long)]
+    pub log_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DevicesCommand {
     /// An LED screen (a window's screen or the hall board) in this terminal.
@@ -115,31 +140,6 @@ pub struct SimulateArgs {
     /// Seconds to run; 0 runs until interrupted.
     #[arg(long, default_value_t = 0)]
     pub duration: u64,
-}
-
-/// `yiwang console`: a client of a running server's API.
-#[derive(Debug, Clone, Args)]
-pub struct ConsoleArgs {
-    /// The server's base URL.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    pub server: String,
-    /// A bearer token (an API key, or one from `/api/v1/auth/login`).
-    #[arg(
-        long,
-        env = "YIWANG_TOKEN",
-        hide_env_values = true,
-        conflicts_with = "user"
-    )]
-    pub token: Option<String>,
-    /// Log in as this user; the password is asked for on the terminal.
-    #[arg(long)]
-    pub user: Option<String>,
-    /// Language of the console: zh or en.
-    #[arg(long, default_value = "zh")]
-    pub lang: String,
-    /// Where the console logs (never to the terminal it draws on).
-    #[arg(long)]
-    pub log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,6 +223,31 @@ pub enum LoadgenCommand {
         /// Concurrent connections.
         #[arg(long, default_value_t = 32)]
         connections: usize,
+    },
+    /// The hall queue against a running server: sets up a hall (one area, N windows with staff
+    /// signed in), then takes tickets at `--take-rate` while the windows call at `--call-rate`
+    /// in all (each call followed by serve and finish); reports both latencies.
+    Queue {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// An admin's bearer token (to create the hall, windows and staff).
+        #[arg(long, env = "YIWANG_LOADGEN_TOKEN")]
+        token: String,
+        #[arg(long, default_value_t = 20)]
+        windows: usize,
+        /// Tickets taken per second (0: none).
+        #[arg(long, default_value_t = 500)]
+        take_rate: u32,
+        /// Call-next requests per second over all windows.
+        #[arg(long, default_value_t = 500)]
+        call_rate: u32,
+        /// Tickets taken before the run, so the first calls find a queue.
+        #[arg(long, default_value_t = 200)]
+        prefill: usize,
+        /// Seconds to run.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
     },
     /// Device heartbeats: registers N devices in a hall (or reuses `--tokens-file`), and sends
     /// each one's heartbeat every `--interval` seconds on a fixed schedule, measuring latency

@@ -310,6 +310,61 @@ async fn modules_are_granted_to_roles_and_users(app: TestApp) {
 }
 on_each_backend!(module_grants, modules_are_granted_to_roles_and_users);
 
+async fn window_staff_of_one_county_never_touch_another_countys_queue(app: TestApp) {
+    let h = crate::queue::hall_in(&app, "990102", "a", 1).await;
+    let t = crate::queue::take(&app, &h, h.area_a, json!({})).await;
+    crate::queue::sign_in(&app, &h.staff[0], h.windows[0]).await;
+    let root = app.root_id().await;
+    let b = app.region("990121", "乙县", "county", root).await;
+    let (_, staff_b) = app
+        .user_with_role("b_staff", b, None, "window_staff", ("region", Some(b)))
+        .await;
+    let w = h.windows[0];
+    for (method, path) in [
+        (Method::POST, format!("/api/v1/windows/{w}/sign-in")),
+        (Method::POST, format!("/api/v1/windows/{w}/call-next")),
+        (Method::POST, format!("/api/v1/tickets/{}/recall", t["id"])),
+        (Method::GET, format!("/api/v1/tickets/{}", t["id"])),
+        (Method::GET, format!("/api/v1/halls/{}/queue", h.hall)),
+        (Method::GET, format!("/api/v1/halls/{}/tickets", h.hall)),
+        (
+            Method::GET,
+            format!("/api/v1/halls/{}/queue/settings", h.hall),
+        ),
+        (Method::POST, format!("/api/v1/halls/{}/tickets", h.hall)),
+    ] {
+        let body =
+            (method == Method::POST).then(|| json!({"area_id": h.area_a, "channel": "kiosk"}));
+        app.call(method.clone(), &path, Some(&staff_b), body)
+            .await
+            .assert_problem(404, "not_found");
+    }
+    // A kiosk of county A takes tickets there but cannot serve at a window.
+    app.post(
+        &format!("/api/v1/windows/{w}/call-next"),
+        &h.kiosk,
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // County B's staff see none of A's queue events.
+    let events = app.get("/api/v1/events?limit=500", &staff_b).await;
+    assert_eq!(events.status, 200);
+    assert!(
+        events.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["entity"] != "ticket" && e["entity"] != "window"),
+        "{:#}",
+        events.body
+    );
+}
+on_each_backend!(
+    queue_scope,
+    window_staff_of_one_county_never_touch_another_countys_queue
+);
+
 async fn devices_follow_their_halls_scope(app: TestApp) {
     let t = two_counties(&app).await;
     let w = app

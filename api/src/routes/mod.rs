@@ -1,5 +1,6 @@
 //! Every route of the API, one module per resource, all wired in [`configure`].
 
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -9,6 +10,7 @@ pub mod events;
 pub mod health;
 pub mod modules;
 pub mod org;
+pub mod queue;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -30,6 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(audit::configure)
                 .configure(catalogue::configure)
                 .configure(cases::configure)
-                .configure(devices::configure),
+                .configure(devices::configure)
+                .configure(queue::configure)
+                .configure(appointments::configure),
         );
 }

@@ -49,6 +49,10 @@ permissions! {
     CatalogueManage => "catalogue.manage", "管理事项库";
     CaseRead => "case.read", "查看办件";
     CaseHandle => "case.handle", "办理办件";
+    QueueRead => "queue.read", "查看排队叫号";
+    QueueTake => "queue.take", "取号与预约";
+    QueueServe => "queue.serve", "窗口叫号服务";
+    QueueManage => "queue.manage", "管理排队叫号";
     DeviceRead => "device.read", "查看大厅设备";
     DeviceManage => "device.manage", "管理大厅设备";
     DeviceCommand => "device.command", "向大厅设备下发指令";

@@ -26,6 +26,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 UserRead,
                 EventRead,
                 CatalogueRead,
+                QueueRead,
                 DeviceRead,
                 DeviceManage,
                 DeviceCommand,
@@ -41,6 +42,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 AuditRead,
                 CatalogueRead,
                 CaseRead,
+                QueueRead,
                 DeviceRead,
             ],
         ),
@@ -53,6 +55,9 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 CatalogueRead,
                 CaseRead,
                 CaseHandle,
+                QueueRead,
+                QueueTake,
+                QueueServe,
                 DeviceRead,
                 DeviceCommand,
             ],
@@ -77,9 +82,13 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "integration",
             "接口对接系统",
-            vec![EventRead, CatalogueRead],
+            vec![EventRead, CatalogueRead, QueueRead, QueueTake],
         ),
-        ("device", "大厅设备", vec![OrgRead, DeviceConnect]),
+        (
+            "device",
+            "大厅设备",
+            vec![OrgRead, QueueRead, QueueTake, DeviceConnect],
+        ),
     ]
 }
 

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod maintenance;
 pub mod modules;
 pub mod org;
+pub mod queue;
 pub mod tokens;
 pub mod users;
 

@@ -8,6 +8,7 @@ pub mod device_protocol;
 pub mod devices;
 pub mod events;
 pub mod org;
+pub mod queue;
 
 use serde::{Deserialize, Serialize};
 

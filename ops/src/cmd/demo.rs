@@ -218,12 +218,13 @@ pub async fn seed(services: &Services) -> anyhow::Result<DemoCity> {
                 .await?,
         );
     }
+    let mut windows = Vec::new();
     for n in 1..=12usize {
         let area = &areas[(n - 1) / 4];
         let department = city_departments
             .get((n - 1) % city_departments.len())
             .copied();
-        services
+        let window = services
             .create_window(
                 &admin,
                 hall.id,
@@ -235,7 +236,18 @@ pub async fn seed(services: &Services) -> anyhow::Result<DemoCity> {
                 },
             )
             .await?;
+        windows.push(window);
     }
+    crate::cmd::demo_queue::seed_queue(
+        services,
+        &admin,
+        &hall,
+        &areas,
+        &windows,
+        &city_departments,
+    )
+    .await
+    .context("seeding the hall's queue")?;
     add_user(
         services,
         &mut users,

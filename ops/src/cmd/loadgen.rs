@@ -64,6 +64,26 @@ pub async fn loadgen(cmd: LoadgenCommand) -> anyhow::Result<()> {
             })
             .await
         }
+        LoadgenCommand::Queue {
+            server,
+            token,
+            windows,
+            take_rate,
+            call_rate,
+            prefill,
+            duration,
+        } => {
+            crate::cmd::loadgen_queue::queue(crate::cmd::loadgen_queue::QueueSpec {
+                server,
+                token,
+                windows,
+                take_rate,
+                call_rate,
+                prefill,
+                duration: Duration::from_secs(duration),
+            })
+            .await
+        }
     }
 }
 

@@ -4,9 +4,11 @@ pub mod admin;
 pub mod console;
 pub mod demo;
 pub mod demo_devices;
+pub mod demo_queue;
 pub mod devices;
 pub mod loadgen;
 pub mod loadgen_devices;
+pub mod loadgen_queue;
 pub mod serve;
 
 use anyhow::Context;
