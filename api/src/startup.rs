@@ -57,6 +57,7 @@ impl Application {
             .map_err(|e| Error::Internal(e.to_string()))?
             .port();
         let runner = JobRunner::start(services.clone(), jobs);
+        yiwang_core::service::devices::start(services.clone(), runner.view());
         let openapi = web::Data::new(OpenApiJson(openapi_json()));
         let data = web::Data::new(services.clone());
         let view = web::Data::new(runner.view());
@@ -97,6 +98,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.jobs.shutdown().await;
+        self.services.devices.shutdown();
         result
     }
 }

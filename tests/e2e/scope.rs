@@ -364,3 +364,117 @@ on_each_backend!(
     queue_scope,
     window_staff_of_one_county_never_touch_another_countys_queue
 );
+
+async fn devices_follow_their_halls_scope(app: TestApp) {
+    let t = two_counties(&app).await;
+    let w = app
+        .post(
+            &format!("/api/v1/halls/{}/windows", t.hall_b),
+            &app.admin_token,
+            json!({"number": "1", "name": "1号窗口", "department_id": t.dep_b}),
+        )
+        .await;
+    let window_b = w.body["id"].as_i64().unwrap();
+    let reg = app
+        .post(
+            "/api/v1/devices",
+            &app.admin_token,
+            json!({"hall_id": t.hall_b, "window_id": window_b, "kind": "tablet", "name": "平板"}),
+        )
+        .await;
+    assert_eq!(reg.status, 201, "{:#}", reg.body);
+    let dev_b = reg.body["device"]["id"].as_i64().unwrap();
+    let board = app
+        .post(
+            "/api/v1/devices",
+            &app.admin_token,
+            json!({"hall_id": t.hall_b, "kind": "led_board", "name": "综合屏"}),
+        )
+        .await;
+    let board_b = board.body["device"]["id"].as_i64().unwrap();
+    let reboot = json!({"command": {"kind": "reboot"}});
+
+    // County A's operator: B's devices do not exist for them.
+    let (_, op_a) = app
+        .user_with_role("a_operator", t.a, None, "operator", ("region", Some(t.a)))
+        .await;
+    app.get(&format!("/api/v1/devices/{dev_b}"), &op_a)
+        .await
+        .assert_problem(404, "not_found");
+    let listed = app.get("/api/v1/devices", &op_a).await;
+    assert_eq!(listed.body["items"], json!([]), "{:#}", listed.body);
+    for path in [
+        format!("/api/v1/devices/{dev_b}/commands"),
+        format!("/api/v1/devices/{dev_b}/disable"),
+        format!("/api/v1/devices/{dev_b}/token"),
+    ] {
+        app.post(&path, &op_a, reboot.clone())
+            .await
+            .assert_problem(404, "not_found");
+    }
+    app.post(
+        "/api/v1/devices",
+        &op_a,
+        json!({"hall_id": t.hall_b, "kind": "kiosk", "name": "x"}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    // County B's supervisor reads but may not command or manage.
+    let (_, sup_b) = app
+        .user_with_role(
+            "b_supervisor",
+            t.b,
+            None,
+            "supervisor",
+            ("region", Some(t.b)),
+        )
+        .await;
+    assert_eq!(
+        app.get(&format!("/api/v1/devices/{dev_b}"), &sup_b)
+            .await
+            .status,
+        200
+    );
+    app.post(
+        &format!("/api/v1/devices/{dev_b}/commands"),
+        &sup_b,
+        reboot.clone(),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post(
+        &format!("/api/v1/devices/{dev_b}/retire"),
+        &sup_b,
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    // Window staff of B's department reach their window's tablet, not the hall's board.
+    let staff = app.login("b_staff", "b_staff-password").await;
+    let sent = app
+        .post(
+            &format!("/api/v1/devices/{dev_b}/commands"),
+            &staff,
+            reboot.clone(),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{:#}", sent.body);
+    app.post(
+        &format!("/api/v1/devices/{board_b}/commands"),
+        &staff,
+        reboot,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    let mine = app.get("/api/v1/devices", &staff).await;
+    let ids: Vec<i64> = mine.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![dev_b]);
+}
+on_each_backend!(device_scope, devices_follow_their_halls_scope);

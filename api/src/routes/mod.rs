@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod devices;
 pub mod events;
 pub mod health;
 pub mod modules;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(audit::configure)
                 .configure(catalogue::configure)
                 .configure(cases::configure)
+                .configure(devices::configure)
                 .configure(queue::configure)
                 .configure(appointments::configure),
         );

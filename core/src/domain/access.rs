@@ -53,6 +53,10 @@ permissions! {
     QueueTake => "queue.take", "取号与预约";
     QueueServe => "queue.serve", "窗口叫号服务";
     QueueManage => "queue.manage", "管理排队叫号";
+    DeviceRead => "device.read", "查看大厅设备";
+    DeviceManage => "device.manage", "管理大厅设备";
+    DeviceCommand => "device.command", "向大厅设备下发指令";
+    DeviceConnect => "device.connect", "以设备身份接入";
 }
 
 /// The kind of data scope a role is held with.

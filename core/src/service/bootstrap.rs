@@ -21,7 +21,16 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "operator",
             "运维监控中心",
-            vec![OrgRead, UserRead, EventRead, CatalogueRead, QueueRead],
+            vec![
+                OrgRead,
+                UserRead,
+                EventRead,
+                CatalogueRead,
+                QueueRead,
+                DeviceRead,
+                DeviceManage,
+                DeviceCommand,
+            ],
         ),
         (
             "supervisor",
@@ -34,6 +43,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 CatalogueRead,
                 CaseRead,
                 QueueRead,
+                DeviceRead,
             ],
         ),
         (
@@ -48,6 +58,8 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 QueueRead,
                 QueueTake,
                 QueueServe,
+                DeviceRead,
+                DeviceCommand,
             ],
         ),
         (
@@ -72,7 +84,11 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
             "接口对接系统",
             vec![EventRead, CatalogueRead, QueueRead, QueueTake],
         ),
-        ("device", "大厅设备", vec![OrgRead, QueueRead, QueueTake]),
+        (
+            "device",
+            "大厅设备",
+            vec![OrgRead, QueueRead, QueueTake, DeviceConnect],
+        ),
     ]
 }
 

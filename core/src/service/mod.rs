@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod cases;
 pub mod catalogue;
+pub mod devices;
 pub mod events;
 pub mod halls;
 pub mod jobs;
@@ -37,6 +38,8 @@ pub struct Services {
     pub config: Arc<Config>,
     pub auth: auth::AuthState,
     pub events: events::EventHub,
+    /// The hall devices' hot state (liveness, pending commands, what they show).
+    pub devices: devices::DeviceHub,
 }
 
 impl Services {
@@ -59,6 +62,7 @@ impl Services {
         let passwords =
             PasswordHashing::new(config.auth.argon2_memory_kib, config.auth.argon2_iterations)?;
         let events = events::EventHub::start(store.clone()).await?;
+        let devices = devices::DeviceHub::load(&store, clock.now()).await?;
         let services = Services {
             auth: auth::AuthState::new(&config.auth),
             store,
@@ -67,6 +71,7 @@ impl Services {
             passwords,
             config: Arc::new(config),
             events,
+            devices,
         };
         bootstrap::ensure_builtin_roles(&services).await?;
         let org = &services.config.org;

@@ -379,6 +379,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    devices (id) {
+        id -> BigInt,
+        hall_id -> BigInt,
+        window_id -> Nullable<BigInt>,
+        user_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        status -> Text,
+        online -> Bool,
+        heartbeat_interval_ms -> BigInt,
+        firmware -> Nullable<Text>,
+        capabilities -> Text,
+        last_seen_at -> Nullable<BigInt>,
+        display_state -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    device_commands (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+        acked_at -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    device_reports (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        report_id -> Text,
+        kind -> Text,
+        payload -> Text,
+        case_id -> Nullable<BigInt>,
+        happened_at -> BigInt,
+        received_at -> BigInt,
+    }
+}
+
 diesel::joinable!(departments -> regions (region_id));
 diesel::joinable!(halls -> regions (region_id));
 diesel::joinable!(hall_areas -> halls (hall_id));
@@ -400,6 +449,10 @@ diesel::joinable!(queue_ticket_details -> queue_tickets (ticket_id));
 diesel::joinable!(queue_appointments -> queue_slots (slot_id));
 diesel::joinable!(queue_slots -> hall_areas (area_id));
 diesel::joinable!(queue_window_sessions -> users (user_id));
+diesel::joinable!(devices -> halls (hall_id));
+diesel::joinable!(devices -> windows (window_id));
+diesel::joinable!(device_commands -> devices (device_id));
+diesel::joinable!(device_reports -> devices (device_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -432,4 +485,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_slots,
     queue_appointments,
     queue_desk_enquiries,
+    devices,
+    device_commands,
+    device_reports,
 );

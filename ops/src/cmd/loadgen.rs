@@ -44,6 +44,26 @@ pub async fn loadgen(cmd: LoadgenCommand) -> anyhow::Result<()> {
             Ok(())
         }
         LoadgenCommand::Commits { count } => commits(count).await,
+        LoadgenCommand::Heartbeats {
+            server,
+            token,
+            hall,
+            devices,
+            interval,
+            duration,
+            connections,
+        } => {
+            super::loadgen_devices::heartbeats(super::loadgen_devices::HeartbeatSpec {
+                server,
+                token,
+                hall,
+                devices,
+                interval,
+                duration,
+                connections,
+            })
+            .await
+        }
         LoadgenCommand::Queue {
             server,
             token,
