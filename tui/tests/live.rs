@@ -242,4 +242,55 @@ async fn a_ticket_taken_and_called_through_the_api_shows_in_the_queues_view() {
     let screen = c.screen();
     assert!(screen.contains("called"), "{screen}");
     assert!(screen.contains("Nobody waiting"), "{screen}");
+
+    // A burst: 60 tickets, one event each, cost a fetch per 200 ms, not a fetch per event.
+    // Read by hand: the route label's braces are more than the console's metrics parser needs.
+    let fetches = |text: &str| -> f64 {
+        text.lines()
+            .filter(|l| {
+                l.starts_with(
+                    "yiwang_http_requests_total{method=\"GET\",route=\"/api/v1/halls/{id}/queue\",",
+                )
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let metrics = || async {
+        reqwest::get(server.url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let before = fetches(&metrics().await);
+    assert!(
+        before >= 1.0,
+        "the route label is the one counted: {before}"
+    );
+    let started = std::time::Instant::now();
+    for _ in 0..60 {
+        let t = server
+            .post(
+                &format!("/api/v1/halls/{hall}/tickets"),
+                &tok,
+                json!({"area_id": area, "channel": "kiosk"}),
+            )
+            .await;
+        assert_eq!(t.status, 201, "{:#}", t.body);
+    }
+    c.until("all 60 waiting", |a| {
+        a.queues
+            .current()
+            .is_some_and(|h| h.waiting.len() == 60 && h.waiting_count() == 60)
+    })
+    .await;
+    // Let the last coalesced refresh run, then count.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let elapsed = started.elapsed().as_millis() as f64;
+    let spent = fetches(&metrics().await) - before;
+    assert!(
+        spent <= elapsed / 200.0 + 2.0 && spent < 60.0,
+        "{spent} queue fetches for 60 events in {elapsed} ms"
+    );
 }
