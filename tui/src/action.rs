@@ -61,10 +61,10 @@ pub enum Action {
     StreamDown,
     /// The halls the caller may read (id and name), in list order.
     Halls(Vec<(HallId, String)>),
-    /// A hall's live queue and its waiting tickets, read together.
+    /// A hall's live queue, and its waiting tickets when they were read with it.
     HallQueue {
         live: Box<QueueState>,
-        waiting: Vec<Waiting>,
+        waiting: Option<Vec<Waiting>>,
     },
 }
 
@@ -75,6 +75,7 @@ pub enum Effect {
     FetchCounts,
     /// List the halls (the caller reads queues; at login and when halls change).
     FetchHalls,
-    /// Refresh a hall's live queue; the worker runs at most one per hall per 200 ms.
-    FetchQueue(HallId),
+    /// Refresh a hall's live queue (and its waiting list when `waiting`); the worker runs at
+    /// most one refresh per hall per 200 ms.
+    FetchQueue { hall: HallId, waiting: bool },
 }

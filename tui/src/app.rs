@@ -192,10 +192,18 @@ impl App {
                         effects.push(Effect::FetchHalls);
                     }
                     for e in &events {
-                        if let Some(h) = self.queues.apply(e) {
-                            let fetch = Effect::FetchQueue(h);
-                            if !effects.contains(&fetch) {
-                                effects.push(fetch);
+                        if let Some((hall, relist)) = self.queues.apply(e) {
+                            match effects.iter_mut().find_map(|f| match f {
+                                Effect::FetchQueue { hall: h, waiting } if *h == hall => {
+                                    Some(waiting)
+                                }
+                                _ => None,
+                            }) {
+                                Some(waiting) => *waiting |= relist,
+                                None => effects.push(Effect::FetchQueue {
+                                    hall,
+                                    waiting: relist,
+                                }),
                             }
                         }
                     }
@@ -211,10 +219,21 @@ impl App {
                     .ids()
                     .into_iter()
                     .filter(|h| !known.contains(h))
-                    .map(Effect::FetchQueue)
+                    .map(|hall| Effect::FetchQueue {
+                        hall,
+                        waiting: true,
+                    })
                     .collect();
             }
-            Action::HallQueue { live, waiting } => self.queues.set_snapshot(*live, waiting),
+            Action::HallQueue { live, waiting } => {
+                let hall = live.hall_id;
+                if self.queues.set_snapshot(*live, waiting) {
+                    return vec![Effect::FetchQueue {
+                        hall,
+                        waiting: true,
+                    }];
+                }
+            }
             Action::StreamUp => self.stream_up = true,
             Action::StreamDown => self.stream_up = false,
         }

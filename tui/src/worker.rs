@@ -107,8 +107,8 @@ async fn main(ctx: Ctx, mut effects: mpsc::UnboundedReceiver<Effect>) {
         match effect {
             Effect::FetchCounts => send_counts(&ctx).await,
             Effect::FetchHalls => send_halls(&ctx).await,
-            Effect::FetchQueue(hall) => {
-                let _ = queue_tx.send(hall);
+            Effect::FetchQueue { hall, waiting } => {
+                let _ = queue_tx.send((hall, waiting));
             }
         }
     }
@@ -138,19 +138,19 @@ async fn send_halls(ctx: &Ctx) {
 
 /// Refreshes halls' live queues as the events ask, at most once per hall per [`QUEUE_GAP`]: a
 /// burst of events for one hall costs one fetch when it starts and one when the gap has passed.
-async fn queues(ctx: Ctx, mut asks: mpsc::UnboundedReceiver<HallId>) {
+async fn queues(ctx: Ctx, mut asks: mpsc::UnboundedReceiver<(HallId, bool)>) {
     let mut co = Coalescer::new(QUEUE_GAP);
     loop {
         let next = co.next_due(Instant::now());
         tokio::select! {
             ask = asks.recv() => match ask {
-                Some(h) => co.ask(h),
+                Some((h, waiting)) => co.ask(h, waiting),
                 None => return,
             },
             () = tokio::time::sleep_until(next.unwrap_or_else(Instant::now)), if next.is_some() => {}
         }
-        for hall in co.due(Instant::now()) {
-            match fetch_queue(&ctx, hall).await {
+        for (hall, waiting) in co.due(Instant::now()) {
+            match fetch_queue(&ctx, hall, waiting).await {
                 Ok(action) => {
                     if ctx.tx.send(action).await.is_err() {
                         return;
@@ -162,9 +162,15 @@ async fn queues(ctx: Ctx, mut asks: mpsc::UnboundedReceiver<HallId>) {
     }
 }
 
-/// A hall's live state, then its waiting tickets (every page, 500 at a time).
-async fn fetch_queue(ctx: &Ctx, hall: HallId) -> Result<Action, reqwest::Error> {
+/// A hall's live state, then (when asked) its waiting tickets, every page, 500 at a time.
+async fn fetch_queue(ctx: &Ctx, hall: HallId, list: bool) -> Result<Action, reqwest::Error> {
     let live: QueueState = get_json(ctx, &format!("/api/v1/halls/{}/queue", hall.0)).await?;
+    if !list {
+        return Ok(Action::HallQueue {
+            live: Box::new(live),
+            waiting: None,
+        });
+    }
     let mut waiting = Vec::new();
     let mut after = 0;
     loop {
@@ -189,7 +195,7 @@ async fn fetch_queue(ctx: &Ctx, hall: HallId) -> Result<Action, reqwest::Error> 
     }
     Ok(Action::HallQueue {
         live: Box::new(live),
-        waiting,
+        waiting: Some(waiting),
     })
 }
 

@@ -222,7 +222,8 @@ fn logging_in_with_queue_read_asks_for_the_halls_and_then_each_halls_queue() {
     let effects = a.update(fixture::halls(true));
     assert_eq!(
         effects,
-        vec![Effect::FetchQueue(HallId(1)), Effect::FetchQueue(HallId(2))]
+        vec![fetch(1, true), fetch(2, true)],
+        "the first read of a hall includes its waiting list"
     );
     assert!(
         a.update(fixture::halls(true)).is_empty(),
@@ -260,8 +261,8 @@ fn ticket_events_change_the_hall_at_once_and_ask_for_one_refresh_per_hall() {
     ]));
     assert_eq!(
         effects,
-        vec![Effect::FetchQueue(HallId(1))],
-        "a burst asks once"
+        vec![fetch(1, false)],
+        "a burst asks once; taken and called say where the tickets went"
     );
     let h = hall(&a);
     assert_eq!(h.waiting_count(), 4, "3 + 2 taken − 1 called");
@@ -284,9 +285,57 @@ fn ticket_events_change_the_hall_at_once_and_ask_for_one_refresh_per_hall() {
         "A003 was taken 49 minutes ago"
     );
 
+    // A skip does not say where the ticket stands now: the waiting list is read again.
+    let effects = a.update(Action::Events(vec![
+        fixture::ticket_event(105, "ticket.taken", 52, None, "waiting"),
+        fixture::ticket_event(106, "ticket.skipped", 2, Some(102), "waiting"),
+    ]));
+    assert_eq!(effects, vec![fetch(1, true)]);
+
     // A fresh snapshot replaces what the events built.
-    a.update(fixture::hall_snapshot(1));
+    assert!(a.update(fixture::hall_snapshot(1)).is_empty());
     assert_eq!(hall(&a).waiting.len(), 1);
+}
+
+#[test]
+fn a_waiting_list_that_disagrees_with_the_live_count_is_read_again() {
+    let mut a = app(Lang::En, (80, 24));
+    a.update(fixture::halls(false));
+    let Action::HallQueue { live, waiting } = fixture::hall_snapshot(3) else {
+        unreachable!()
+    };
+    assert!(
+        a.update(Action::HallQueue {
+            live: live.clone(),
+            waiting
+        })
+        .is_empty()
+    );
+    // The live state alone (no list read), now counting 4 waiting: the list of 3 is behind.
+    let mut more = live.clone();
+    more.areas[0].waiting = 4;
+    let behind = || Action::HallQueue {
+        live: more.clone(),
+        waiting: None,
+    };
+    assert!(
+        a.update(behind()).is_empty(),
+        "once may be an event on its way"
+    );
+    assert_eq!(a.update(behind()), vec![fetch(1, true)], "twice is not");
+    assert_eq!(
+        a.queues.current().unwrap().waiting.len(),
+        3,
+        "kept until read"
+    );
+    assert!(
+        a.update(Action::HallQueue {
+            live,
+            waiting: None
+        })
+        .is_empty(),
+        "agreeing counts ask nothing"
+    );
 }
 
 #[test]
@@ -299,7 +348,7 @@ fn window_events_sign_staff_in_and_out() {
     e.payload = serde_json::json!({"window_id": 103, "window_number": "03", "hall_id": 1,
         "area_id": 12, "user_id": 9, "username": "赵敏"});
     let effects = a.update(Action::Events(vec![e.clone()]));
-    assert_eq!(effects, vec![Effect::FetchQueue(HallId(1))]);
+    assert_eq!(effects, vec![fetch(1, false)]);
     let live = a.queues.current().unwrap().live.clone().unwrap();
     assert_eq!(live.windows[2].staff.as_ref().unwrap().name, "赵敏");
     assert_eq!(live.areas[1].windows_on_duty, 1);
@@ -311,6 +360,13 @@ fn window_events_sign_staff_in_and_out() {
     assert_eq!(live.areas[1].windows_on_duty, 0);
 }
 
+fn fetch(hall: i64, waiting: bool) -> Effect {
+    Effect::FetchQueue {
+        hall: HallId(hall),
+        waiting,
+    }
+}
+
 #[test]
 fn the_coalescer_fetches_a_hall_at_most_once_per_gap() {
     use std::time::Duration;
@@ -318,15 +374,22 @@ fn the_coalescer_fetches_a_hall_at_most_once_per_gap() {
     let ms = Duration::from_millis;
     // The clock is a plain Duration since start: no sleeping.
     let mut co = Coalescer::new(ms(200));
-    co.ask(HallId(1));
-    assert_eq!(co.due(ms(0)), vec![HallId(1)], "the first ask runs at once");
+    co.ask(HallId(1), true);
+    assert_eq!(
+        co.due(ms(0)),
+        vec![(HallId(1), true)],
+        "the first ask runs at once"
+    );
     let mut fetched_2 = 0;
     for t in 1..150 {
-        co.ask(HallId(1));
-        co.ask(HallId(2));
+        co.ask(HallId(1), t == 70);
+        co.ask(HallId(2), false);
         let due = co.due(ms(t));
-        assert!(!due.contains(&HallId(1)), "hall 1 fetched again at {t} ms");
-        fetched_2 += due.iter().filter(|h| **h == HallId(2)).count();
+        assert!(
+            !due.iter().any(|(h, _)| *h == HallId(1)),
+            "hall 1 fetched again at {t} ms"
+        );
+        fetched_2 += due.iter().filter(|(h, _)| *h == HallId(2)).count();
     }
     assert_eq!(
         fetched_2, 1,
@@ -334,8 +397,12 @@ fn the_coalescer_fetches_a_hall_at_most_once_per_gap() {
     );
     assert_eq!(co.next_due(ms(150)), Some(ms(200)));
     assert_eq!(co.due(ms(199)), vec![]);
-    assert_eq!(co.due(ms(200)), vec![HallId(1)], "the burst costs one more");
-    assert_eq!(co.due(ms(201)), vec![HallId(2)]);
+    assert_eq!(
+        co.due(ms(200)),
+        vec![(HallId(1), true)],
+        "the burst costs one more, reading the list as one of its asks wanted"
+    );
+    assert_eq!(co.due(ms(201)), vec![(HallId(2), false)]);
     assert_eq!(co.due(ms(900)), vec![], "nothing asked since");
     assert_eq!(co.next_due(ms(900)), None);
 }

@@ -1,8 +1,14 @@
 //! The halls' live queues: the server's snapshot of each hall (`GET /halls/{id}/queue` and its
 //! waiting tickets), with what `ticket.*` and `window.*` events say applied on top at once, until
 //! the next snapshot (which every such event asks for, coalesced by the worker) replaces it.
+//!
+//! The live state is one small request and is refreshed on every queue event. The waiting list
+//! may be thousands of tickets (pages of 500), so it is kept up to date by the events (taken:
+//! appended; called, served, finished, voided: removed) and read again only when an event cannot
+//! say where a ticket went (skipped, transferred), at start, or when it disagrees with the
+//! live state's count (the self-check after every snapshot).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -28,6 +34,8 @@ pub struct HallQueue {
     pub live: Option<QueueState>,
     /// Waiting tickets, oldest ticket first (the server's list order).
     pub waiting: Vec<Waiting>,
+    /// Snapshots in a row whose count disagreed with the list.
+    disagreements: u8,
 }
 
 impl HallQueue {
@@ -37,6 +45,7 @@ impl HallQueue {
             name,
             live: None,
             waiting: Vec::new(),
+            disagreements: 0,
         }
     }
 
@@ -223,8 +232,10 @@ impl Queues {
         self.clamp();
     }
 
-    /// Replaces a hall's state with a fresh snapshot.
-    pub fn set_snapshot(&mut self, live: QueueState, waiting: Vec<Waiting>) {
+    /// Replaces a hall's live state, and its waiting list when one was read with it. Returns
+    /// whether the waiting list should be read again: it disagreed with the live count on two
+    /// snapshots in a row (once is usual under load: events still on their way).
+    pub fn set_snapshot(&mut self, live: QueueState, waiting: Option<Vec<Waiting>>) -> bool {
         let id = live.hall_id;
         let halls = self.halls.get_or_insert_with(Vec::new);
         let h = match halls.iter_mut().find(|h| h.id == id) {
@@ -236,27 +247,43 @@ impl Queues {
             }
         };
         h.live = Some(live);
-        h.waiting = waiting;
+        let listed = waiting.is_some();
+        if let Some(w) = waiting {
+            h.waiting = w;
+        }
+        h.disagreements = if h.waiting.len() as i64 == h.waiting_count() || listed {
+            0
+        } else {
+            h.disagreements.saturating_add(1)
+        };
+        let stale = h.disagreements >= 2;
+        if stale {
+            h.disagreements = 0;
+        }
         self.clamp();
+        stale
     }
 
-    /// Applies a queue event; returns the hall whose snapshot it makes worth refreshing.
-    pub fn apply(&mut self, e: &Event) -> Option<HallId> {
+    /// Applies a queue event; returns the hall whose snapshot it makes worth refreshing, and
+    /// whether its waiting list must be read again too (the event does not say where the ticket
+    /// now stands in it).
+    pub fn apply(&mut self, e: &Event) -> Option<(HallId, bool)> {
         if e.kind.starts_with("ticket.") {
             let t: TicketEvent = serde_json::from_value(e.payload.clone()).ok()?;
             let hall = t.hall_id;
+            let relist = matches!(e.kind.as_str(), "ticket.skipped" | "ticket.transferred");
             if let Some(h) = self.get_mut(hall) {
                 h.apply_ticket(&e.kind, e.at, t);
             }
             self.clamp();
-            Some(hall)
+            Some((hall, relist))
         } else if e.kind.starts_with("window.signed_") {
             let w: WindowEvent = serde_json::from_value(e.payload.clone()).ok()?;
             let hall = w.hall_id;
             if let Some(h) = self.get_mut(hall) {
                 h.apply_window(&e.kind, e.at, w);
             }
-            Some(hall)
+            Some((hall, false))
         } else {
             None
         }
@@ -335,12 +362,13 @@ pub fn taken_per_minute<'a>(
 }
 
 /// At most one refresh per hall per `gap`: requests in between are merged into one that runs
-/// when the gap has passed. Pure (the caller passes the time), so it is tested without sleeping.
+/// when the gap has passed (reading the waiting list if any of them asked for it). Pure (the
+/// caller passes the time), so it is tested without sleeping.
 #[derive(Debug, Clone)]
 pub struct Coalescer<T> {
     gap: Duration,
     last: HashMap<HallId, T>,
-    pending: BTreeSet<HallId>,
+    pending: BTreeMap<HallId, bool>,
 }
 
 impl<T> Coalescer<T>
@@ -351,24 +379,25 @@ where
         Coalescer {
             gap,
             last: HashMap::new(),
-            pending: BTreeSet::new(),
+            pending: BTreeMap::new(),
         }
     }
 
-    /// Asks for a refresh of `hall`.
-    pub fn ask(&mut self, hall: HallId) {
-        self.pending.insert(hall);
+    /// Asks for a refresh of `hall` (`waiting`: its waiting list too).
+    pub fn ask(&mut self, hall: HallId, waiting: bool) {
+        *self.pending.entry(hall).or_default() |= waiting;
     }
 
-    /// The halls to fetch at `now`, each marked as fetched now.
-    pub fn due(&mut self, now: T) -> Vec<HallId> {
-        let due: Vec<HallId> = self
+    /// The halls to fetch at `now` (with whether to read their waiting lists), each marked as
+    /// fetched now.
+    pub fn due(&mut self, now: T) -> Vec<(HallId, bool)> {
+        let due: Vec<(HallId, bool)> = self
             .pending
             .iter()
-            .copied()
-            .filter(|h| self.last.get(h).is_none_or(|t| *t + self.gap <= now))
+            .map(|(h, w)| (*h, *w))
+            .filter(|(h, _)| self.last.get(h).is_none_or(|t| *t + self.gap <= now))
             .collect();
-        for h in &due {
+        for (h, _) in &due {
             self.pending.remove(h);
             self.last.insert(*h, now);
         }
@@ -378,7 +407,7 @@ where
     /// When the next pending refresh falls due (`now` for a hall never fetched).
     pub fn next_due(&self, now: T) -> Option<T> {
         self.pending
-            .iter()
+            .keys()
             .map(|h| self.last.get(h).map_or(now, |t| *t + self.gap))
             .min()
     }
