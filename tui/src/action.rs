@@ -61,6 +61,8 @@ pub enum Action {
     StreamDown,
     /// The halls the caller may read (id and name), in list order.
     Halls(Vec<(HallId, String)>),
+    /// The hall list could not be read (e.g. 403: the role reads queues but not halls).
+    HallsFailed(String),
     /// A hall's live queue, and its waiting tickets when they were read with it.
     HallQueue {
         live: Box<QueueState>,

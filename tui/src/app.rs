@@ -211,7 +211,9 @@ impl App {
                 self.feed.append(events);
                 return effects;
             }
+            Action::HallsFailed(e) => self.queues.error = Some(e),
             Action::Halls(list) => {
+                self.queues.error = None;
                 let known = self.queues.ids();
                 self.queues.set_halls(list);
                 return self

@@ -137,6 +137,7 @@ messages! {
     AverageWait => "平均已等", "Avg wait";
     Number => "号码", "Number";
     NoHalls => "没有可查看的大厅。", "No hall to show.";
+    HallsUnreadable => "无法读取大厅列表", "cannot list the halls";
     LoadingQueue => "正在读取排队数据…", "loading the queue…";
     NoneWaiting => "无人等候", "Nobody waiting";
     OffDuty => "未签到", "off duty";

@@ -124,6 +124,7 @@ async fn send_halls(ctx: &Ctx) {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::info!(error = %e, "listing halls failed");
+                    let _ = ctx.tx.send(Action::HallsFailed(e.to_string())).await;
                     return;
                 }
             };

@@ -425,3 +425,18 @@ fn arrows_move_in_the_waiting_list_and_switch_halls() {
     a.update(code(KeyCode::Left));
     assert_eq!(a.queues.hall, 0);
 }
+
+#[test]
+fn a_hall_list_that_cannot_be_read_is_said_not_shown_as_loading_forever() {
+    let mut a = app(Lang::En, (80, 24));
+    a.update(key('2'));
+    assert!(draw(&a).contains("loading the queue"), "{}", draw(&a));
+    a.update(Action::HallsFailed(
+        "HTTP status client error (403 Forbidden)".into(),
+    ));
+    let screen = draw(&a);
+    assert!(screen.contains("cannot list the halls"), "{screen}");
+    assert!(screen.contains("403"), "{screen}");
+    a.update(fixture::halls(false));
+    assert!(!draw(&a).contains("cannot list"));
+}

@@ -205,6 +205,8 @@ pub struct Queues {
     /// Row of the waiting list under the cursor, and the first row on screen.
     pub selected: usize,
     pub offset: usize,
+    /// Why the hall list could not be read, until it can.
+    pub error: Option<String>,
 }
 
 impl Queues {

@@ -58,7 +58,10 @@ pub fn fmt_wait(d: Duration) -> String {
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = |m| app.lang.t(m);
     let Some(halls) = &app.queues.halls else {
-        let text = Paragraph::new(t(Msg::LoadingQueue)).dim();
+        let text = match &app.queues.error {
+            Some(e) => Paragraph::new(format!("{}: {e}", t(Msg::HallsUnreadable))).red(),
+            None => Paragraph::new(t(Msg::LoadingQueue)).dim(),
+        };
         frame.render_widget(text.block(block(app, Msg::TabQueues)), area);
         return;
     };
