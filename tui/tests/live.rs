@@ -244,15 +244,11 @@ async fn a_ticket_taken_and_called_through_the_api_shows_in_the_queues_view() {
     assert!(screen.contains("Nobody waiting"), "{screen}");
 
     // A burst: 60 tickets, one event each, cost a fetch per 200 ms, not a fetch per event.
-    // Read by hand: the route label's braces are more than the console's metrics parser needs.
     let fetches = |text: &str| -> f64 {
-        text.lines()
-            .filter(|l| {
-                l.starts_with(
-                    "yiwang_http_requests_total{method=\"GET\",route=\"/api/v1/halls/{id}/queue\",",
-                )
-            })
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        yiwang_console::metrics_text::parse(text)
+            .all("yiwang_http_requests_total")
+            .filter(|s| s.label("route") == Some("/api/v1/halls/{id}/queue"))
+            .map(|s| s.value)
             .sum()
     };
     let metrics = || async {
