@@ -4,10 +4,13 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use serde::Deserialize;
+use yiwang_core::domain::ids::HallId;
 use yiwang_core::wire::auth::Me;
 use yiwang_core::wire::events::Event;
+use yiwang_core::wire::queue::QueueState;
 
 use crate::metrics_text::Scrape;
+use crate::state::queues::Waiting;
 
 /// `GET /readyz` as the console reads it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -56,6 +59,15 @@ pub enum Action {
     Events(Vec<Event>),
     StreamUp,
     StreamDown,
+    /// The halls the caller may read (id and name), in list order.
+    Halls(Vec<(HallId, String)>),
+    /// The hall list could not be read (e.g. 403: the role reads queues but not halls).
+    HallsFailed(String),
+    /// A hall's live queue, and its waiting tickets when they were read with it.
+    HallQueue {
+        live: Box<QueueState>,
+        waiting: Option<Vec<Waiting>>,
+    },
 }
 
 /// Work for the worker.
@@ -63,4 +75,9 @@ pub enum Action {
 pub enum Effect {
     /// Recount halls, regions and users (an event named one of them).
     FetchCounts,
+    /// List the halls (the caller reads queues; at login and when halls change).
+    FetchHalls,
+    /// Refresh a hall's live queue (and its waiting list when `waiting`); the worker runs at
+    /// most one refresh per hall per 200 ms.
+    FetchQueue { hall: HallId, waiting: bool },
 }

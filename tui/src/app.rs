@@ -9,6 +9,7 @@ use crate::i18n::Lang;
 use crate::keys::{self, Command};
 use crate::state::feed::Feed;
 use crate::state::health::HealthState;
+use crate::state::queues::Queues;
 use crate::tabs::{self, Tab};
 
 /// The link to the server.
@@ -69,6 +70,7 @@ pub struct App {
     pub ready: Option<Readiness>,
     pub health: HealthState,
     pub counts: Option<Counts>,
+    pub queues: Queues,
     counts_wanted: bool,
     pub quit: bool,
 }
@@ -91,6 +93,7 @@ impl App {
             ready: None,
             health: HealthState::default(),
             counts: None,
+            queues: Queues::default(),
             counts_wanted: false,
             quit: false,
         }
@@ -104,6 +107,20 @@ impl App {
         }
     }
 
+    /// Whether the caller holds `queue.read` (the Queues view and the Overview's hall figures).
+    pub fn reads_queues(&self) -> bool {
+        self.me.as_ref().is_some_and(|me| {
+            me.permissions
+                .iter()
+                .any(|p| p.as_str() == crate::tabs::QUEUE_READ)
+        })
+    }
+
+    /// Rows of the Queues view's waiting list that fit on screen.
+    pub fn waiting_height(&self) -> usize {
+        crate::views::queues::waiting_rows(self, self.size).max(1)
+    }
+
     /// Data on screen is stale while the server is away.
     pub fn stale(&self) -> bool {
         matches!(self.conn, Conn::Down { .. })
@@ -111,7 +128,7 @@ impl App {
 
     /// Rows of the feed that fit on screen (the same layout arithmetic as the Overview).
     pub fn feed_height(&self) -> usize {
-        crate::views::overview::feed_rows(self.size).max(1)
+        crate::views::overview::feed_rows(self, self.size).max(1)
     }
 
     /// Applies one action; returns the work it asks for.
@@ -138,6 +155,9 @@ impl App {
                     && let Some(first) = tabs.first()
                 {
                     self.tab = *first;
+                }
+                if self.reads_queues() {
+                    return vec![Effect::FetchHalls];
                 }
             }
             Action::AuthFailed(e) => self.auth = Auth::Failed(e),
@@ -166,7 +186,55 @@ impl App {
                 if events.iter().any(|e| names_counted(&e.entity)) {
                     self.counts_wanted = true;
                 }
+                let mut effects = Vec::new();
+                if self.reads_queues() {
+                    if events.iter().any(|e| e.entity == "hall") {
+                        effects.push(Effect::FetchHalls);
+                    }
+                    for e in &events {
+                        if let Some((hall, relist)) = self.queues.apply(e) {
+                            match effects.iter_mut().find_map(|f| match f {
+                                Effect::FetchQueue { hall: h, waiting } if *h == hall => {
+                                    Some(waiting)
+                                }
+                                _ => None,
+                            }) {
+                                Some(waiting) => *waiting |= relist,
+                                None => effects.push(Effect::FetchQueue {
+                                    hall,
+                                    waiting: relist,
+                                }),
+                            }
+                        }
+                    }
+                }
                 self.feed.append(events);
+                return effects;
+            }
+            Action::HallsFailed(e) => self.queues.error = Some(e),
+            Action::Halls(list) => {
+                self.queues.error = None;
+                let known = self.queues.ids();
+                self.queues.set_halls(list);
+                return self
+                    .queues
+                    .ids()
+                    .into_iter()
+                    .filter(|h| !known.contains(h))
+                    .map(|hall| Effect::FetchQueue {
+                        hall,
+                        waiting: true,
+                    })
+                    .collect();
+            }
+            Action::HallQueue { live, waiting } => {
+                let hall = live.hall_id;
+                if self.queues.set_snapshot(*live, waiting) {
+                    return vec![Effect::FetchQueue {
+                        hall,
+                        waiting: true,
+                    }];
+                }
             }
             Action::StreamUp => self.stream_up = true,
             Action::StreamDown => self.stream_up = false,
@@ -236,6 +304,27 @@ impl App {
                 if let Some(t) = self.tabs().into_iter().find(|t| t.number() == n) {
                     self.tab = t;
                 }
+            }
+            Command::NextHall => self.queues.switch_hall(1),
+            Command::PrevHall => self.queues.switch_hall(-1),
+            Command::Down
+            | Command::Up
+            | Command::PageDown
+            | Command::PageUp
+            | Command::Top
+            | Command::Bottom
+                if self.tab == Tab::Queues =>
+            {
+                let h = self.waiting_height();
+                let delta = match cmd {
+                    Command::Down => 1,
+                    Command::Up => -1,
+                    Command::PageDown => h as isize,
+                    Command::PageUp => -(h as isize),
+                    Command::Top => isize::MIN / 2,
+                    _ => isize::MAX / 2,
+                };
+                self.queues.move_by(delta, h);
             }
             Command::Down => self.feed.move_by(1, page as usize),
             Command::Up => self.feed.move_by(-1, page as usize),

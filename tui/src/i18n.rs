@@ -118,6 +118,32 @@ messages! {
     KeyBack => "关闭弹窗/清除筛选/退出操作模式", "close popup / clear filter / leave act mode";
     KeyHelp => "帮助（本页）", "help (this page)";
     KeyAct => "切换只读/操作模式", "toggle read-only / act mode";
+    KeyNextHall => "下一个大厅（排队）", "next hall (Queues)";
+    KeyPrevHall => "上一个大厅（排队）", "previous hall (Queues)";
+    Hall => "大厅", "Hall";
+    Area => "区域", "Area";
+    Window => "窗口", "Window";
+    Staff => "工作人员", "Staff";
+    NowServing => "当前号", "Now serving";
+    WaitingList => "等候队列", "Waiting list";
+    WaitingShort => "等候", "Waiting";
+    Serving => "办理中", "Serving";
+    Called => "已叫号", "called";
+    ServingStatus => "办理中", "serving";
+    Waited => "已等", "Waited";
+    LongestWait => "最长等候", "Longest";
+    EstimatedWait => "预计等候", "Est. wait";
+    OnDuty => "在岗", "On duty";
+    AverageWait => "平均已等", "Avg wait";
+    Number => "号码", "Number";
+    NoHalls => "没有可查看的大厅。", "No hall to show.";
+    HallsUnreadable => "无法读取大厅列表", "cannot list the halls";
+    LoadingQueue => "正在读取排队数据…", "loading the queue…";
+    NoneWaiting => "无人等候", "Nobody waiting";
+    OffDuty => "未签到", "off duty";
+    Idle2 => "空闲", "idle";
+    TicketsPerMinute => "每分钟取号（近一小时）", "Tickets/min (last hour)";
+    HallsQueue => "大厅排队", "Hall queues";
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ pub enum Command {
     SwitchTab(u8),
     Down,
     Up,
+    /// The next / previous hall (Queues view).
+    NextHall,
+    PrevHall,
     PageDown,
     PageUp,
     Top,
@@ -112,6 +115,18 @@ pub const BINDINGS: &[Binding] = &[
         "End G",
         Command::Bottom,
         Msg::KeyBottom,
+    ),
+    b(
+        &[Code(KeyCode::Right), Char('l')],
+        "→ l",
+        Command::NextHall,
+        Msg::KeyNextHall,
+    ),
+    b(
+        &[Code(KeyCode::Left), Char('h')],
+        "← h",
+        Command::PrevHall,
+        Msg::KeyPrevHall,
     ),
     b(&[Char('/')], "/", Command::Filter, Msg::KeyFilter),
     b(

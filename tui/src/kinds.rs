@@ -22,6 +22,16 @@ const KINDS: &[(&str, &str, &str)] = &[
     ("token.issued", "签发令牌", "token issued"),
     ("token.revoked", "吊销令牌", "token revoked"),
     ("token.purged", "清理过期令牌", "expired tokens purged"),
+    ("ticket.taken", "取号", "ticket taken"),
+    ("ticket.called", "叫号", "ticket called"),
+    ("ticket.recalled", "重呼", "ticket recalled"),
+    ("ticket.skipped", "过号", "ticket skipped"),
+    ("ticket.voided", "废号", "ticket voided"),
+    ("ticket.transferred", "转移", "ticket transferred"),
+    ("ticket.serving", "开始办理", "service started"),
+    ("ticket.finished", "办结", "service finished"),
+    ("window.signed_in", "窗口签到", "window signed in"),
+    ("window.signed_out", "窗口签退", "window signed out"),
 ];
 
 const ENTITIES: &[(&str, &str, &str)] = &[
@@ -34,6 +44,7 @@ const ENTITIES: &[(&str, &str, &str)] = &[
     ("role", "角色", "role"),
     ("module", "模块", "module"),
     ("token", "令牌", "token"),
+    ("ticket", "排队号", "ticket"),
 ];
 
 fn look(

@@ -39,7 +39,7 @@ pub fn parse(text: &str) -> Scrape {
 fn parse_line(line: &str) -> Option<Sample> {
     let (name, labels, rest) = match line.find('{') {
         Some(open) => {
-            let close = open + line[open..].find('}')?;
+            let close = open + closing_brace(&line[open..])?;
             (
                 &line[..open],
                 parse_labels(&line[open + 1..close])?,
@@ -63,6 +63,22 @@ fn parse_line(line: &str) -> Option<Sample> {
         labels,
         value,
     })
+}
+
+/// The label set's closing `}`: the first one outside a quoted value (route labels such as
+/// `/api/v1/halls/{id}/queue` carry braces of their own).
+fn closing_brace(s: &str) -> Option<usize> {
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '}' if !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn parse_labels(s: &str) -> Option<Vec<(String, String)>> {
@@ -179,6 +195,18 @@ pub fn quantile(buckets: &[(f64, f64)], q: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn braces_inside_a_label_value_do_not_end_the_label_set() {
+        let s = parse(
+            "yiwang_http_requests_total{method=\"GET\",route=\"/api/v1/halls/{id}/queue\",status=\"200\"} 5\n\
+             yiwang_http_requests_total{route=\"a\\\"}\"} 2\n",
+        );
+        assert_eq!(s.sum("yiwang_http_requests_total"), Some(7.0));
+        let first = s.all("yiwang_http_requests_total").next().unwrap();
+        assert_eq!(first.label("route"), Some("/api/v1/halls/{id}/queue"));
+        assert_eq!(first.label("status"), Some("200"));
+    }
 
     const TEXT: &str = r#"# TYPE yiwang_http_requests_total counter
 yiwang_http_requests_total{method="GET",route="/readyz",status="200"} 7

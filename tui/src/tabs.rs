@@ -59,12 +59,21 @@ impl Tab {
     }
 }
 
-/// The views a caller is granted, in tab order.
+/// The permission that opens the Queues view (whatever the role).
+pub const QUEUE_READ: &str = "queue.read";
+
+/// The views a caller is granted, in tab order. Queues follows the `queue.read` permission the
+/// server reports in `/auth/me` (so custom roles get it too); the others follow the role table.
 pub fn visible(me: &Me) -> Vec<Tab> {
-    let reads_events = me.permissions.iter().any(|p| p.as_str() == "event.read");
+    let holds = |perm: &str| me.permissions.iter().any(|p| p.as_str() == perm);
+    let reads_events = holds("event.read");
+    let reads_queues = holds(QUEUE_READ);
     Tab::ALL
         .into_iter()
         .filter(|t| {
+            if *t == Tab::Queues {
+                return reads_queues;
+            }
             me.roles.iter().any(|r| Tab::for_role(&r.role).contains(t))
                 || (*t == Tab::Overview && reads_events)
         })

@@ -10,13 +10,18 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use tokio::sync::{RwLock, mpsc};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
+use yiwang_core::domain::ids::HallId;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::auth::{LoginResponse, Me};
 use yiwang_core::wire::events::Event;
+use yiwang_core::wire::org::Hall;
+use yiwang_core::wire::queue::{QueueState, Ticket};
 
 use crate::action::{Action, Counts, Effect, Readiness};
 use crate::metrics_text;
 use crate::sse::SseParser;
+use crate::state::queues::{Coalescer, Waiting};
 
 /// How the console proves who it is.
 #[derive(Debug, Clone)]
@@ -29,6 +34,8 @@ pub enum Login {
 const PROBE_EVERY: Duration = Duration::from_secs(2);
 /// The longest wait between tries while the server is away.
 const MAX_BACKOFF_S: u64 = 16;
+/// The shortest time between two refreshes of one hall's queue.
+pub const QUEUE_GAP: Duration = Duration::from_millis(200);
 /// Events fetched from the log at start, so the feed and its sparkline are not empty.
 const BACKFILL: i64 = 2_000;
 
@@ -93,12 +100,104 @@ async fn main(ctx: Ctx, mut effects: mpsc::UnboundedReceiver<Effect>) {
     // Owned here, so aborting this task (dropping the worker) ends the stream too.
     let mut stream = JoinSet::new();
     stream.spawn(follow(ctx.clone()));
+    let (queue_tx, queue_rx) = mpsc::unbounded_channel();
+    stream.spawn(queues(ctx.clone(), queue_rx));
     send_counts(&ctx).await;
     while let Some(effect) = effects.recv().await {
         match effect {
             Effect::FetchCounts => send_counts(&ctx).await,
+            Effect::FetchHalls => send_halls(&ctx).await,
+            Effect::FetchQueue { hall, waiting } => {
+                let _ = queue_tx.send((hall, waiting));
+            }
         }
     }
+}
+
+/// Lists the halls the caller may read (every page).
+async fn send_halls(ctx: &Ctx) {
+    let mut halls = Vec::new();
+    let mut after = 0;
+    loop {
+        let page: Page<Hall> =
+            match get_json(ctx, &format!("/api/v1/halls?limit=500&after={after}")).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::info!(error = %e, "listing halls failed");
+                    let _ = ctx.tx.send(Action::HallsFailed(e.to_string())).await;
+                    return;
+                }
+            };
+        halls.extend(page.items.into_iter().map(|h| (h.id, h.name)));
+        match page.next_after {
+            Some(a) => after = a,
+            None => break,
+        }
+    }
+    let _ = ctx.tx.send(Action::Halls(halls)).await;
+}
+
+/// Refreshes halls' live queues as the events ask, at most once per hall per [`QUEUE_GAP`]: a
+/// burst of events for one hall costs one fetch when it starts and one when the gap has passed.
+async fn queues(ctx: Ctx, mut asks: mpsc::UnboundedReceiver<(HallId, bool)>) {
+    let mut co = Coalescer::new(QUEUE_GAP);
+    loop {
+        let next = co.next_due(Instant::now());
+        tokio::select! {
+            ask = asks.recv() => match ask {
+                Some((h, waiting)) => co.ask(h, waiting),
+                None => return,
+            },
+            () = tokio::time::sleep_until(next.unwrap_or_else(Instant::now)), if next.is_some() => {}
+        }
+        for (hall, waiting) in co.due(Instant::now()) {
+            match fetch_queue(&ctx, hall, waiting).await {
+                Ok(action) => {
+                    if ctx.tx.send(action).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => tracing::info!(error = %e, hall = hall.0, "queue refresh failed"),
+            }
+        }
+    }
+}
+
+/// A hall's live state, then (when asked) its waiting tickets, every page, 500 at a time.
+async fn fetch_queue(ctx: &Ctx, hall: HallId, list: bool) -> Result<Action, reqwest::Error> {
+    let live: QueueState = get_json(ctx, &format!("/api/v1/halls/{}/queue", hall.0)).await?;
+    if !list {
+        return Ok(Action::HallQueue {
+            live: Box::new(live),
+            waiting: None,
+        });
+    }
+    let mut waiting = Vec::new();
+    let mut after = 0;
+    loop {
+        let page: Page<Ticket> = get_json(
+            ctx,
+            &format!(
+                "/api/v1/halls/{}/tickets?status=waiting&limit=500&after={after}",
+                hall.0
+            ),
+        )
+        .await?;
+        waiting.extend(page.items.into_iter().map(|t| Waiting {
+            ticket_id: t.id,
+            number: t.number,
+            area_id: t.area_id,
+            taken_at: t.taken_at,
+        }));
+        match page.next_after {
+            Some(a) => after = a,
+            None => break,
+        }
+    }
+    Ok(Action::HallQueue {
+        live: Box::new(live),
+        waiting: Some(waiting),
+    })
 }
 
 enum Failure {

@@ -66,7 +66,6 @@ fn health() {
 #[test]
 fn views_without_data_yet_say_so() {
     for (n, name) in [
-        ('2', "queues"),
         ('3', "alerts"),
         ('4', "cases"),
         ('5', "devices"),
@@ -76,6 +75,47 @@ fn views_without_data_yet_say_so() {
             a.update(key(n));
         });
     }
+}
+
+#[test]
+fn queues_with_no_hall() {
+    snap("queues_empty", |a| {
+        a.update(Action::Halls(vec![]));
+        a.update(key('2'));
+    });
+}
+
+#[test]
+fn queues_of_a_small_hall() {
+    snap("queues_small", |a| {
+        a.update(fixture::halls(false));
+        a.update(fixture::hall_snapshot(3));
+        a.update(key('2'));
+    });
+}
+
+#[test]
+fn queues_with_a_waiting_list_longer_than_the_screen_and_two_halls() {
+    snap("queues_long", |a| {
+        a.update(fixture::halls(true));
+        a.update(fixture::hall_snapshot(2_000));
+        a.update(key('2'));
+        for _ in 0..30 {
+            a.update(key('j'));
+        }
+    });
+}
+
+#[test]
+fn overview_with_hall_queues() {
+    snap("overview_halls", |a| {
+        a.update(fixture::halls(true));
+        a.update(fixture::hall_snapshot(3));
+        a.update(Action::Events(vec![
+            fixture::ticket_event(100, "ticket.taken", 50, None, "waiting"),
+            fixture::ticket_event(101, "ticket.taken", 51, None, "waiting"),
+        ]));
+    });
 }
 
 #[test]

@@ -122,6 +122,11 @@ impl Feed {
         self.offset = self.offset.min(self.selected);
     }
 
+    /// `ticket.taken` events per minute for the `minutes` minutes up to `now`, oldest first.
+    pub fn taken_per_minute(&self, now: DateTime<Utc>, minutes: usize) -> Vec<u64> {
+        crate::state::queues::taken_per_minute(self.events.iter(), now, minutes)
+    }
+
     /// Events per minute for the `minutes` minutes up to `now`, oldest minute first (the last
     /// one is the current minute; events stamped after `now` count there too).
     pub fn per_minute(&self, now: DateTime<Utc>, minutes: usize) -> Vec<u64> {

@@ -6,6 +6,7 @@ pub mod health;
 pub mod help;
 pub mod overview;
 pub mod placeholder;
+pub mod queues;
 pub mod status;
 
 use ratatui::Frame;
@@ -42,6 +43,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         match app.tab {
             Tab::Overview => overview::render(app, frame, body),
             Tab::Health => health::render(app, frame, body),
+            Tab::Queues => queues::render(app, frame, body),
             other => placeholder::render(app, other, frame, body),
         }
     }

@@ -1,43 +1,135 @@
 //! Overview (总览): what exists now: server and database status, the event-log head, counts of
-//! halls, regions and users, events per minute, and the live event feed. Figures the server does
-//! not report yet show as "—".
+//! halls, regions and users, events and tickets taken per minute, the halls' queues (waiting,
+//! serving, average wait; for callers with `queue.read`), and the live event feed. Figures the
+//! server does not report yet show as "—".
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Row, Sparkline};
+use ratatui::widgets::{Paragraph, Row, Sparkline, Table};
 
 use crate::app::{App, Conn};
 use crate::i18n::Msg;
 use crate::views::{block, frame_layout};
 use crate::widgets::{kv, ok_style, vtable};
 
-/// Status and counts, the sparkline, the feed.
-pub fn layout(body: Rect) -> [Rect; 3] {
-    let (top, spark) = if body.height >= 40 { (8, 8) } else { (8, 4) };
-    Layout::vertical([
+/// Status and counts, the sparklines, the halls (when the caller reads queues), the feed. The
+/// halls sit above the feed on a tall screen and beside it on a short one (80×24 keeps ten
+/// feed rows).
+pub fn layout(app: &App, body: Rect) -> [Rect; 4] {
+    let tall = body.height >= 40;
+    let (top, spark) = if tall { (8, 8) } else { (8, 4) };
+    let halls = match (&app.queues.halls, app.reads_queues()) {
+        (Some(h), true) if !h.is_empty() => h.len().min(10) as u16 + 3,
+        _ => 0,
+    };
+    let [top, spark, rest] = Layout::vertical([
         Constraint::Length(top),
         Constraint::Length(spark),
         Constraint::Min(4),
     ])
-    .areas(body)
+    .areas(body);
+    let [halls, feed] = if halls == 0 {
+        [Rect::new(rest.x, rest.y, rest.width, 0), rest]
+    } else if tall {
+        Layout::vertical([Constraint::Length(halls), Constraint::Min(4)]).areas(rest)
+    } else {
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(rest)
+    };
+    [top, spark, halls, feed]
 }
 
 /// Feed rows on screen in a terminal of this size.
-pub fn feed_rows(size: (u16, u16)) -> usize {
+pub fn feed_rows(app: &App, size: (u16, u16)) -> usize {
     let [_, body, _] = frame_layout(Rect::new(0, 0, size.0, size.1));
-    vtable::visible_rows(layout(body)[2])
+    vtable::visible_rows(layout(app, body)[3])
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let [top, spark, feed] = layout(area);
+    let [top, spark, halls, feed] = layout(app, area);
     let [status, counts] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
     render_status(app, frame, status);
     render_counts(app, frame, counts);
-    render_spark(app, frame, spark);
+    if app.reads_queues() {
+        let [events, tickets] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(spark);
+        render_spark(app, frame, events);
+        render_tickets_spark(app, frame, tickets);
+    } else {
+        render_spark(app, frame, spark);
+    }
+    if halls.height > 0 && halls.width > 0 {
+        render_halls(app, frame, halls);
+    }
     render_feed(app, frame, feed);
+}
+
+/// Tickets taken per minute over the last hour. The source is the console's own event feed:
+/// the `ticket.taken` events of the live stream, seeded at start by the stream's catch-up from
+/// the event log (the last 2,000 events, see `worker::BACKFILL`). The queue analytics endpoint
+/// only counts by local hour, too coarse for a per-minute line, and paging `/events?after=` a
+/// second time would fetch what the catch-up already brought. On a hall busier than 2,000
+/// events an hour the earliest minutes before the console started are undercounted.
+fn render_tickets_spark(app: &App, frame: &mut Frame, area: Rect) {
+    let b = block(app, Msg::TicketsPerMinute);
+    let inner = b.inner(area);
+    let per_min = app.feed.taken_per_minute(app.now, 60);
+    let skip = per_min.len().saturating_sub(usize::from(inner.width));
+    let total: u64 = per_min.iter().sum();
+    let b = b.title_top(Line::from(format!(" Σ {total} ")).right_aligned());
+    frame.render_widget(
+        Sparkline::default().block(b).data(&per_min[skip..]).green(),
+        area,
+    );
+}
+
+/// One row per hall: waiting, windows serving, the mean time those waiting have waited.
+fn render_halls(app: &App, frame: &mut Frame, area: Rect) {
+    let t = |m| app.lang.t(m);
+    let Some(halls) = &app.queues.halls else {
+        return;
+    };
+    let header = Row::new(vec![
+        t(Msg::Hall),
+        t(Msg::WaitingShort),
+        t(Msg::Serving),
+        t(Msg::AverageWait),
+    ]);
+    let widths = [
+        Constraint::Fill(1),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(8),
+    ];
+    let dash = || "—".to_owned();
+    // Halls are tens, not thousands: every row, the table clips what does not fit.
+    let rows = halls.iter().map(|h| {
+        let loaded = h.live.is_some();
+        Row::new(vec![
+            h.name.clone(),
+            if loaded {
+                h.waiting_count().to_string()
+            } else {
+                dash()
+            },
+            if loaded {
+                h.serving_count().to_string()
+            } else {
+                dash()
+            },
+            h.average_wait(app.now)
+                .map_or_else(dash, crate::views::queues::fmt_wait),
+        ])
+    });
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(header.style(Style::new().bold()))
+            .block(block(app, Msg::HallsQueue)),
+        area,
+    );
 }
 
 fn render_status(app: &App, frame: &mut Frame, area: Rect) {
@@ -97,7 +189,18 @@ fn render_counts(app: &App, frame: &mut Frame, area: Rect) {
             n(c.and_then(|c| c.users)),
             Style::new().bold(),
         ),
-        kv(t(Msg::Waiting), "—".into(), later),
+        match (&app.queues.halls, app.reads_queues()) {
+            (Some(h), true) if h.iter().any(|h| h.live.is_some()) => {
+                let waiting: i64 = h.iter().map(|h| h.waiting_count()).sum();
+                let serving: usize = h.iter().map(|h| h.serving_count()).sum();
+                kv(
+                    t(Msg::Waiting),
+                    format!("{waiting}/{serving}"),
+                    Style::new().bold(),
+                )
+            }
+            _ => kv(t(Msg::Waiting), "—".into(), later),
+        },
         kv(t(Msg::Devices), "—".into(), later),
         kv(t(Msg::Backlog), "—".into(), later),
     ];
