@@ -694,3 +694,51 @@ on_each_backend!(
     department_staff,
     department_staff_serve_at_their_departments_windows
 );
+
+/// A kiosk that retries a take after losing the answer gets the ticket its first take issued,
+/// not a second one; the same request id from another taker is a different request.
+async fn a_retried_take_answers_the_first_ticket(app: TestApp) {
+    let h = hall_in(&app, "990102", "a", 0).await;
+    let first = take(&app, &h, h.area_a, json!({"request_id": "kiosk-7-000042"})).await;
+    let again = take(&app, &h, h.area_a, json!({"request_id": "kiosk-7-000042"})).await;
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["number"], "A001");
+    assert_eq!(
+        ticket_events(&app, first["id"].as_i64().unwrap())
+            .await
+            .len(),
+        1
+    );
+    let other = take(&app, &h, h.area_a, json!({"request_id": "kiosk-7-000043"})).await;
+    assert_eq!(other["number"], "A002");
+    // The admin is another taker: its request of the same id is its own.
+    let a = app
+        .post(
+            &format!("/api/v1/halls/{}/tickets", h.hall),
+            &app.admin_token,
+            json!({"area_id": h.area_a, "channel": "api", "request_id": "kiosk-7-000042"}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{:#}", a.body);
+    assert_eq!(a.body["number"], "A003");
+    let list = app
+        .get(
+            &format!("/api/v1/halls/{}/tickets", h.hall),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(
+        list.body["items"].as_array().unwrap().len(),
+        3,
+        "{:#}",
+        list.body
+    );
+    app.post(
+        &format!("/api/v1/halls/{}/tickets", h.hall),
+        &h.kiosk,
+        json!({"area_id": h.area_a, "channel": "kiosk", "request_id": "x".repeat(65)}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+}
+on_each_backend!(retried_take, a_retried_take_answers_the_first_ticket);

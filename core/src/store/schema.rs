@@ -314,6 +314,7 @@ diesel::table! {
         appointment_id -> Nullable<BigInt>,
         id_blind -> Nullable<Text>,
         age_band -> Nullable<Text>,
+        request_key -> Nullable<Text>,
     }
 }
 

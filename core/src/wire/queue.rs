@@ -126,6 +126,11 @@ pub struct NewTicket {
     /// and a blind index (for repeat visits) are kept.
     #[serde(default)]
     pub id_number: Option<String>,
+    /// The taker's own id for this request (a kiosk's, say): taking again with the same id
+    /// answers the ticket the first take issued, so a retry after a lost answer never issues a
+    /// second one.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 /// A ticket as answered.

@@ -174,13 +174,17 @@ pub async fn start(plan: Plan) -> anyhow::Result<Simulation> {
                 else {
                     continue; // that kiosk is off the network: the visitor walks to another time
                 };
-                let taken: Result<Value, _> = c
-                    .client()
-                    .post_json(
-                        &format!("/api/v1/halls/{hall}/tickets"),
-                        &json!({"area_id": area, "channel": "kiosk"}),
-                    )
-                    .await;
+                // One id per press: a retry after a lost answer gets the same ticket.
+                let press = format!("sim-{:016x}", rand::rng().random::<u64>());
+                let body = json!({"area_id": area, "channel": "kiosk", "request_id": press});
+                let path = format!("/api/v1/halls/{hall}/tickets");
+                let mut taken: Result<Value, _> = c.client().post_json(&path, &body).await;
+                for _ in 0..2 {
+                    if taken.is_ok() {
+                        break;
+                    }
+                    taken = c.client().post_json(&path, &body).await;
+                }
                 match taken {
                     Ok(t) => {
                         counts.tickets.fetch_add(1, Ordering::Relaxed);

@@ -72,7 +72,9 @@ CREATE TABLE queue_ticket_details (
     case_id BIGINT REFERENCES cases(id),
     appointment_id BIGINT,
     id_blind TEXT,
-    age_band TEXT
+    age_band TEXT,
+    -- The taker's user id and its own request id: a retried take answers the first ticket.
+    request_key TEXT UNIQUE
 );
 
 CREATE TABLE queue_intervals (

@@ -145,12 +145,19 @@ async fn take_ticket(controller: &Controller, hall: Option<i64>) -> anyhow::Resu
     let h = hall.context("not connected yet")?;
     let areas: Value = client.get_json(&format!("/api/v1/halls/{h}/areas")).await?;
     let area = areas[0]["id"].as_i64().context("the hall has no area")?;
-    let ticket: Value = client
-        .post_json(
-            &format!("/api/v1/halls/{h}/tickets"),
-            &json!({"area_id": area, "channel": "kiosk"}),
-        )
-        .await?;
+    // One id per press: a retry after a lost answer gets the same ticket, not a second one.
+    let press = format!("kiosk-{:016x}", rand::random::<u64>());
+    let body = json!({"area_id": area, "channel": "kiosk", "request_id": press});
+    let path = format!("/api/v1/halls/{h}/tickets");
+    let mut taken = client.post_json::<_, Value>(&path, &body).await;
+    for _ in 0..2 {
+        if taken.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        taken = client.post_json::<_, Value>(&path, &body).await;
+    }
+    let ticket = taken?;
     let number = ticket["number"].as_str().unwrap_or("?").to_owned();
     println!("  ┌──────────────┐\n  │ 您的号码：{number}\n  └──────────────┘");
     Ok(ReportEvent::TicketTaken {

@@ -309,6 +309,8 @@ impl Services {
                         }),
                         appointment_id: Some(row.id),
                         day,
+                        // Checking in twice is refused by the appointment's state.
+                        request_key: None,
                     },
                 )?;
                 row.ticket_id = Some(ticket.id);

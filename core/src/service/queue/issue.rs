@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
+use super::rows::{load_ticket, wire_ticket};
 use super::{
     EventExtra, HallLoc, TicketRow, hall_in_scope, load_settings, open_interval, record_ticket,
     ticket_of,
@@ -41,6 +42,8 @@ pub(crate) struct Issue {
     pub visitor: Option<Visitor>,
     pub appointment_id: Option<i64>,
     pub day: String,
+    /// The taker's request key, for idempotent takes.
+    pub request_key: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -125,6 +128,7 @@ pub(crate) fn issue(
             queue_ticket_details::appointment_id.eq(issue.appointment_id),
             queue_ticket_details::id_blind.eq(issue.visitor.as_ref().map(|v| v.blind.as_str())),
             queue_ticket_details::age_band.eq(issue.visitor.as_ref().map(|v| v.band.as_str())),
+            queue_ticket_details::request_key.eq(issue.request_key.as_deref()),
         ))
         .execute(c))?;
     let row = TicketRow {
@@ -161,6 +165,19 @@ pub(crate) fn issue(
         EventExtra::default(),
     )?;
     Ok(row)
+}
+
+/// The ticket an earlier take with the same request key issued, if any.
+fn taken_for(conn: &mut DbConn, key: &str) -> Result<Option<TicketRow>, Error> {
+    let id: Option<i64> = queue_ticket_details::table
+        .filter(queue_ticket_details::request_key.eq(key))
+        .select(queue_ticket_details::ticket_id)
+        .get_result(conn)
+        .optional()?;
+    match id {
+        Some(id) => load_ticket(conn, id),
+        None => Ok(None),
+    }
 }
 
 /// The area's prefix, or a validation error when the area is not the hall's.
@@ -239,6 +256,9 @@ impl Services {
         if let Some(class) = &new.priority_class {
             v.text(class, "priority_class", 32);
         }
+        if let Some(id) = &new.request_id {
+            v.text(id, "request_id", 64);
+        }
         let visitor = match new.id_number.as_deref() {
             Some(n) => match visitor(self, n, "id_number", now) {
                 Ok((_, vis)) => Some(vis),
@@ -288,8 +308,17 @@ impl Services {
             .await?;
         let actor = Actor::of(caller);
         let channel = new.channel;
+        let request_key = new
+            .request_id
+            .as_deref()
+            .map(|id| format!("{}:{}", caller.user_id.0, id.trim()));
         self.store
             .write(move |conn| {
+                if let Some(key) = &request_key
+                    && let Some(first) = taken_for(conn, key)?
+                {
+                    return wire_ticket(conn, &first, now);
+                }
                 let row = issue(
                     conn,
                     now,
@@ -305,6 +334,7 @@ impl Services {
                         visitor,
                         appointment_id: None,
                         day,
+                        request_key,
                     },
                 )?;
                 // Just issued: no window, no time spent yet.
