@@ -13,3 +13,4 @@ mod health;
 mod jobs;
 mod scope;
 mod storage;
+mod supervision;

@@ -8,6 +8,7 @@ pub mod events;
 pub mod health;
 pub mod modules;
 pub mod org;
+pub mod supervision;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(events::configure)
                 .configure(audit::configure)
                 .configure(catalogue::configure)
-                .configure(cases::configure),
+                .configure(cases::configure)
+                .configure(supervision::configure),
         );
 }

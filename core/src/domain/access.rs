@@ -49,6 +49,10 @@ permissions! {
     CatalogueManage => "catalogue.manage", "管理事项库";
     CaseRead => "case.read", "查看办件";
     CaseHandle => "case.handle", "办理办件";
+    SupervisionRead => "supervision.read", "查看督查信息";
+    SupervisionManage => "supervision.manage", "督查督办";
+    SupervisionRule => "supervision.rule", "管理监察规则";
+    SupervisionReply => "supervision.reply", "回复督办单";
 }
 
 /// The kind of data scope a role is held with.

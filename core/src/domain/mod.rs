@@ -7,3 +7,4 @@ pub mod catalogue;
 pub mod identity;
 pub mod ids;
 pub mod org;
+pub mod supervision;

@@ -33,12 +33,22 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 AuditRead,
                 CatalogueRead,
                 CaseRead,
+                SupervisionRead,
+                SupervisionManage,
+                SupervisionRule,
             ],
         ),
         (
             "window_staff",
             "窗口人员",
-            vec![OrgRead, EventRead, CatalogueRead, CaseRead, CaseHandle],
+            vec![
+                OrgRead,
+                EventRead,
+                CatalogueRead,
+                CaseRead,
+                CaseHandle,
+                SupervisionReply,
+            ],
         ),
         (
             "auditor",
@@ -50,6 +60,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 AuditRead,
                 CatalogueRead,
                 CaseRead,
+                SupervisionRead,
             ],
         ),
         (

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod maintenance;
 pub mod modules;
 pub mod org;
+pub mod supervision;
 pub mod tokens;
 pub mod users;
 
@@ -36,6 +37,7 @@ pub struct Services {
     pub config: Arc<Config>,
     pub auth: auth::AuthState,
     pub events: events::EventHub,
+    pub supervision: supervision::Engine,
 }
 
 impl Services {
@@ -66,8 +68,10 @@ impl Services {
             passwords,
             config: Arc::new(config),
             events,
+            supervision: supervision::Engine::default(),
         };
         bootstrap::ensure_builtin_roles(&services).await?;
+        services.ensure_builtin_rules().await?;
         let org = &services.config.org;
         let level = crate::domain::org::RegionLevel::parse(&org.root_level)
             .ok_or_else(|| Error::invalid("org.root_level", "province, city or county"))?;

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod events;
 pub mod org;
+pub mod supervision;
 
 use serde::{Deserialize, Serialize};
 

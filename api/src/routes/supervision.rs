@@ -1,0 +1,220 @@
+//! Online supervision (网上督查, R-2.6.1): rules and indicators, dry runs, re-scans, the anomaly
+//! store and the office's actions on it.
+
+use actix_web::{HttpResponse, get, post, put, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use yiwang_core::service::Services;
+use yiwang_core::wire::Page;
+use yiwang_core::wire::supervision::{
+    Anomaly, AnomalyActionRequest, AnomalyDetail, AnomalyQuery, BulkAnomalyAction, BulkResult,
+    DryRun, DryRunResult, Indicator, NewRule, Rule, RuleInput, ScanReport, SilenceRequest,
+};
+
+use crate::error::{ApiResult, Problem};
+use crate::extract::Authenticated;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_rules)
+        .service(create_rule)
+        .service(get_rule)
+        .service(update_rule)
+        .service(rule_versions)
+        .service(list_indicators)
+        .service(dry_run)
+        .service(rescan)
+        .service(list_anomalies)
+        .service(act_on_anomalies)
+        .service(get_anomaly)
+        .service(act_on_anomaly)
+        .service(silence_anomaly);
+}
+
+/// Every supervision rule at its current version.
+#[utoipa::path(tag = "supervision", responses(
+    (status = 200, body = Vec<Rule>), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/supervision/rules")]
+pub async fn list_rules(
+    services: web::Data<Services>,
+    auth: Authenticated,
+) -> ApiResult<web::Json<Vec<Rule>>> {
+    Ok(web::Json(services.list_rules(&auth).await?))
+}
+
+/// Saves a rule; its condition is parsed and type-checked first (422 names the column and why).
+#[utoipa::path(tag = "supervision", request_body = NewRule, responses(
+    (status = 201, body = Rule), (status = 403, body = Problem), (status = 409, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/supervision/rules")]
+pub async fn create_rule(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    body: web::Json<NewRule>,
+) -> ApiResult<HttpResponse> {
+    let rule = services.create_rule(&auth, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(rule))
+}
+
+/// One rule.
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), responses(
+    (status = 200, body = Rule), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/supervision/rules/{id}")]
+pub async fn get_rule(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Rule>> {
+    Ok(web::Json(
+        services.get_rule(&auth, path.into_inner()).await?,
+    ))
+}
+
+/// Saves a new version of a rule (also how a rule is enabled or disabled).
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), request_body = RuleInput,
+    responses((status = 200, body = Rule), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/supervision/rules/{id}")]
+pub async fn update_rule(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<RuleInput>,
+) -> ApiResult<web::Json<Rule>> {
+    Ok(web::Json(
+        services
+            .update_rule(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// Every saved version of a rule, oldest first.
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<Object>), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/supervision/rules/{id}/versions")]
+pub async fn rule_versions(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Vec<serde_json::Value>>> {
+    Ok(web::Json(
+        services.rule_versions(&auth, path.into_inner()).await?,
+    ))
+}
+
+/// The five indicators with their rules.
+#[utoipa::path(tag = "supervision", responses(
+    (status = 200, body = Vec<Indicator>), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/supervision/indicators")]
+pub async fn list_indicators(
+    services: web::Data<Services>,
+    auth: Authenticated,
+) -> ApiResult<web::Json<Vec<Indicator>>> {
+    Ok(web::Json(services.list_indicators(&auth).await?))
+}
+
+/// Evaluates a draft condition on the stored cases and lists what it would flag.
+#[utoipa::path(tag = "supervision", request_body = DryRun, responses(
+    (status = 200, body = DryRunResult), (status = 403, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/supervision/dry-run")]
+pub async fn dry_run(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    body: web::Json<DryRun>,
+) -> ApiResult<web::Json<DryRunResult>> {
+    Ok(web::Json(services.dry_run(&auth, body.into_inner()).await?))
+}
+
+/// Re-scans every open case against the enabled rules now.
+#[utoipa::path(tag = "supervision", responses(
+    (status = 200, body = ScanReport), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[post("/supervision/scan")]
+pub async fn rescan(
+    services: web::Data<Services>,
+    auth: Authenticated,
+) -> ApiResult<web::Json<ScanReport>> {
+    Ok(web::Json(services.rescan(&auth).await?))
+}
+
+/// Anomalies (yellow and red cards) in the caller's scope, filtered.
+#[utoipa::path(tag = "supervision", params(AnomalyQuery), responses(
+    (status = 200, body = Page<Anomaly>), (status = 403, body = Problem)), security(("bearer" = [])))]
+#[get("/supervision/anomalies")]
+pub async fn list_anomalies(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    query: web::Query<AnomalyQuery>,
+) -> ApiResult<web::Json<Page<Anomaly>>> {
+    Ok(web::Json(
+        services.list_anomalies(&auth, query.into_inner()).await?,
+    ))
+}
+
+/// The same action on many anomalies; each refusal is listed with its reason.
+#[utoipa::path(tag = "supervision", request_body = BulkAnomalyAction, responses(
+    (status = 200, body = BulkResult), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/supervision/anomalies/bulk")]
+pub async fn act_on_anomalies(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    body: web::Json<BulkAnomalyAction>,
+) -> ApiResult<web::Json<BulkResult>> {
+    let b = body.into_inner();
+    Ok(web::Json(
+        services
+            .act_on_anomalies(&auth, b.ids, b.action, &b.note)
+            .await?,
+    ))
+}
+
+/// One anomaly with its notes, its case's other cards and the case's history.
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), responses(
+    (status = 200, body = AnomalyDetail), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/supervision/anomalies/{id}")]
+pub async fn get_anomaly(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<AnomalyDetail>> {
+    Ok(web::Json(
+        services.get_anomaly(&auth, path.into_inner()).await?,
+    ))
+}
+
+/// Acknowledges, confirms, dismisses or closes an anomaly, with a note.
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), request_body = AnomalyActionRequest,
+    responses((status = 200, body = Anomaly), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/supervision/anomalies/{id}/actions")]
+pub async fn act_on_anomaly(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<AnomalyActionRequest>,
+) -> ApiResult<web::Json<Anomaly>> {
+    let b = body.into_inner();
+    Ok(web::Json(
+        services
+            .act_on_anomaly(&auth, path.into_inner(), b.action, &b.note)
+            .await?,
+    ))
+}
+
+/// Silences an anomaly's notices until a time, with a reason.
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), request_body = SilenceRequest,
+    responses((status = 200, body = Anomaly), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/supervision/anomalies/{id}/silence")]
+pub async fn silence_anomaly(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<SilenceRequest>,
+) -> ApiResult<web::Json<Anomaly>> {
+    Ok(web::Json(
+        services
+            .silence_anomaly(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}

@@ -1,0 +1,253 @@
+//! Online supervision on the wire: rules, dry runs, anomalies (cards) and their actions,
+//! supervision orders and replies.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::supervision::cards::{AnomalyAction, AnomalyStatus};
+use crate::domain::supervision::{RuleKind, Severity};
+use crate::wire::cases::CaseHistoryEntry;
+
+/// Where a rule applies; empty lists mean everywhere. Regions include their subtrees; items are
+/// named by item code (every version).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleScope {
+    #[serde(default)]
+    pub regions: Vec<i64>,
+    #[serde(default)]
+    pub departments: Vec<i64>,
+    #[serde(default)]
+    pub item_codes: Vec<String>,
+}
+
+/// A rule as written: its condition is checked when saved.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleInput {
+    pub name: String,
+    pub kind: RuleKind,
+    pub severity: Severity,
+    /// The condition in the rule language (see docs/supervision.md).
+    pub condition: String,
+    #[serde(default)]
+    pub scope: RuleScope,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A new rule: a unique code and its first version.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRule {
+    /// Stable code, e.g. `case-time-red` (letters, digits, `-` and `_`).
+    pub code: String,
+    pub name: String,
+    pub kind: RuleKind,
+    pub severity: Severity,
+    pub condition: String,
+    #[serde(default)]
+    pub scope: RuleScope,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+impl NewRule {
+    /// The rule's content, without its code.
+    pub fn input(&self) -> RuleInput {
+        RuleInput {
+            name: self.name.clone(),
+            kind: self.kind,
+            severity: self.severity,
+            condition: self.condition.clone(),
+            scope: self.scope.clone(),
+            enabled: self.enabled,
+        }
+    }
+}
+
+/// A stored rule at its current version.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Rule {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: RuleKind,
+    pub severity: Severity,
+    pub condition: String,
+    pub scope: RuleScope,
+    pub enabled: bool,
+    /// Shipped with the platform (one of the five built-in indicators).
+    pub builtin: bool,
+    pub version: i64,
+    /// Its findings are step cards (the condition names a step fact).
+    pub step_level: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An indicator: the rules of one kind.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Indicator {
+    pub kind: RuleKind,
+    pub name: String,
+    pub rules: Vec<Rule>,
+}
+
+/// A draft rule to try on the stored cases.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DryRun {
+    pub condition: String,
+    #[serde(default)]
+    pub scope: RuleScope,
+    /// Also look at closed cases (their clocks stopped at their conclusion).
+    #[serde(default)]
+    pub include_closed: bool,
+    /// Most cases listed (default 100, at most 1,000).
+    pub limit: Option<u32>,
+}
+
+/// One case a draft rule flags.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DryRunHit {
+    pub case_id: i64,
+    pub case_no: String,
+    /// The step it is about, or -1 for the whole case.
+    pub step: i64,
+    /// The values of the facts the condition names.
+    #[schema(value_type = Object)]
+    pub facts: Value,
+}
+
+/// What a draft rule would flag.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DryRunResult {
+    pub cases_checked: u64,
+    pub flagged: u64,
+    pub hits: Vec<DryRunHit>,
+}
+
+/// A finding of a rule on a case (a yellow or red card).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Anomaly {
+    pub id: i64,
+    pub rule_id: i64,
+    pub rule_code: String,
+    pub rule_version: i64,
+    pub case_id: i64,
+    pub case_no: String,
+    /// The step it is about, or -1 for the whole case.
+    pub step: i64,
+    pub kind: RuleKind,
+    pub severity: Severity,
+    pub status: AnomalyStatus,
+    pub region_id: i64,
+    pub department_id: i64,
+    /// The facts that triggered it, as they were then.
+    #[schema(value_type = Object)]
+    pub facts: Value,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Notices are muted until then (the reason is in the anomaly's notes).
+    pub silenced_until: Option<DateTime<Utc>>,
+    /// A step card muted by a live red card on its case.
+    pub inhibited: bool,
+    pub allowed_actions: Vec<AnomalyAction>,
+}
+
+/// Filters for listing anomalies.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AnomalyQuery {
+    pub severity: Option<Severity>,
+    pub kind: Option<RuleKind>,
+    pub status: Option<AnomalyStatus>,
+    pub region_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub case_id: Option<i64>,
+    /// Only anomalies open at least this many hours.
+    pub min_age_hours: Option<u32>,
+    /// Leave out silenced anomalies.
+    #[serde(default)]
+    pub hide_silenced: bool,
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+/// A note in an anomaly's life.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AnomalyNote {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub note: Option<String>,
+}
+
+/// One anomaly with its life, the other cards of its case and the case's history.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AnomalyDetail {
+    pub anomaly: Anomaly,
+    pub notes: Vec<AnomalyNote>,
+    /// Every card of the same case (case cards first, then step cards).
+    pub case_cards: Vec<Anomaly>,
+    pub case_history: Vec<CaseHistoryEntry>,
+}
+
+/// An action of the office on one anomaly.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnomalyActionRequest {
+    /// `acknowledge`, `confirm`, `dismiss` or `close` (orders and replies have their own routes).
+    pub action: AnomalyAction,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The same action on many anomalies.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkAnomalyAction {
+    pub ids: Vec<i64>,
+    pub action: AnomalyAction,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Why one anomaly of a bulk action was not changed.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BulkFailure {
+    pub id: i64,
+    pub code: String,
+    pub message: String,
+}
+
+/// What a bulk action did.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BulkResult {
+    pub done: Vec<Anomaly>,
+    pub failed: Vec<BulkFailure>,
+}
+
+/// Mutes an anomaly's notices until a time, for a reason.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceRequest {
+    pub reason: String,
+    pub until: DateTime<Utc>,
+}
+
+/// What a full re-scan did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScanReport {
+    pub cases: u64,
+    pub opened: u64,
+    pub closed: u64,
+}
