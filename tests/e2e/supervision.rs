@@ -402,6 +402,17 @@ async fn card_life(app: TestApp) {
         .post(&path(&red["id"]), &c.staff, json!({"action": "confirm"}))
         .await;
     staff_try.assert_problem(404, "not_found");
+    let region = red["region_id"].as_i64().unwrap();
+    let (_, auditor) = app
+        .user_with_role("aud_a", region, None, "auditor", ("region", Some(region)))
+        .await;
+    let seen = app
+        .get(&format!("{ANOMALIES}/{}", red["id"]), &auditor)
+        .await;
+    assert_eq!(seen.status, 200, "{:#}", seen.body);
+    app.post(&path(&red["id"]), &auditor, json!({"action": "confirm"}))
+        .await
+        .assert_problem(403, "forbidden");
     let order_here = app
         .post(&path(&red["id"]), &c.office, json!({"action": "order"}))
         .await;

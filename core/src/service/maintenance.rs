@@ -16,10 +16,12 @@ const KEEP_DEAD_TOKENS_MS: i64 = 30 * 86_400_000;
 
 /// The jobs every node declares (the runner runs them on the leader only).
 pub fn jobs() -> Vec<JobSpec> {
-    vec![
+    let mut jobs = vec![
         JobSpec::new("audit-verify", Duration::from_secs(600), verify_audit_chain),
         JobSpec::new("token-purge", Duration::from_secs(3_600), purge_dead_tokens),
-    ]
+    ];
+    jobs.extend(crate::service::supervision::jobs());
+    jobs
 }
 
 /// Re-checks the whole audit chain; a broken chain is logged as an error and shown in metrics.
