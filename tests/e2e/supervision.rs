@@ -510,3 +510,155 @@ async fn the_office_works_cards_through_their_life_in_bulk_and_with_silences() {
         card_life(spawn(backend).await).await;
     }
 }
+
+async fn orders_and_replies(app: TestApp) {
+    let c = county(&app).await;
+    let id = submit(&app, &c, "11010519491231002").await;
+    act(&app, &c.staff, id, "accept", json!({})).await;
+    let r = app
+        .post(
+            RULES,
+            &c.office,
+            json!({"code": "in-review", "name": "审查中", "kind": "process", "severity": "red",
+                   "condition": "status == 'in_review'"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:#}", r.body);
+    let card = wait_for(&app, &c.office, id, "in-review", "open").await;
+
+    let orders = "/api/v1/supervision/orders";
+    let both = app
+        .post(
+            orders,
+            &c.office,
+            json!({"anomaly_id": card["id"], "case_id": id,
+              "addressee": "李四", "content": "x"}),
+        )
+        .await;
+    both.assert_problem(422, "validation_failed");
+    let issued = app
+        .post(
+            orders,
+            &c.office,
+            json!({"anomaly_id": card["id"], "addressee": "窗口负责人 李四",
+                   "content": "请说明<b>超期</b>原因并整改", "reply_days": 2}),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{:#}", issued.body);
+    let order = issued.body["id"].as_i64().unwrap();
+    let order_no = issued.body["order_no"].as_str().unwrap().to_owned();
+    assert!(order_no.starts_with("DB-"), "{order_no}");
+    assert_eq!(issued.body["status"], "issued");
+    let card_now = app
+        .get(&format!("{ANOMALIES}/{}", card["id"]), &c.office)
+        .await;
+    assert_eq!(card_now.body["anomaly"]["status"], "ordered");
+
+    // The window sees the order addressed to it; the other county does not.
+    let mine = app.get(orders, &c.staff).await;
+    assert_eq!(mine.status, 200, "{:#}", mine.body);
+    assert_eq!(mine.body["items"][0]["id"], order);
+    let theirs = app.get(orders, &c.office_b).await;
+    assert!(theirs.body["items"].as_array().unwrap().is_empty());
+    app.get(&format!("{orders}/{order}"), &c.office_b)
+        .await
+        .assert_problem(404, "not_found");
+
+    // The printable form: A4, Chinese, number, escaped text, signature lines.
+    let page = app
+        .client
+        .get(app.url(&format!("{orders}/{order}/print")))
+        .bearer_auth(&c.staff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    for needle in [
+        "督查督办通知单",
+        "size:A4",
+        order_no.as_str(),
+        "&lt;b&gt;超期",
+        "签字",
+        "食品经营许可",
+        "测试市",
+    ] {
+        assert!(html.contains(needle), "{needle} missing from the page");
+    }
+    assert!(!html.contains("<b>超期"));
+
+    // The office does not reply for the window; the window does.
+    let reply = json!({"cause": "审查人员请假", "correction": "已调配人员，三日内办结", "verdict": "confirm"});
+    app.post(&format!("{orders}/{order}/reply"), &c.office, reply.clone())
+        .await
+        .assert_problem(403, "forbidden");
+    let replied = app
+        .post(&format!("{orders}/{order}/reply"), &c.staff, reply.clone())
+        .await;
+    assert_eq!(replied.status, 200, "{:#}", replied.body);
+    assert_eq!(replied.body["status"], "replied");
+    assert_eq!(replied.body["reply"]["by"], "staff_a");
+    app.post(&format!("{orders}/{order}/reply"), &c.staff, reply)
+        .await
+        .assert_problem(409, "conflict");
+    let closed = app
+        .post(
+            &format!("{orders}/{order}/close"),
+            &c.office,
+            json!({"outcome": "confirmed", "note": "整改到位"}),
+        )
+        .await;
+    assert_eq!(closed.status, 200, "{:#}", closed.body);
+    assert_eq!(closed.body["status"], "closed");
+    let card_now = app
+        .get(&format!("{ANOMALIES}/{}", card["id"]), &c.office)
+        .await;
+    assert_eq!(card_now.body["anomaly"]["status"], "confirmed");
+    let life: Vec<&str> = card_now.body["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(life, ["order", "reply", "confirm"]);
+
+    // An order straight from a case, not answered in time, is escalated.
+    let direct = app
+        .post(
+            orders,
+            &c.office,
+            json!({"case_id": id, "addressee": "李四",
+              "content": "请说明办理进度", "reply_days": 1}),
+        )
+        .await;
+    assert_eq!(direct.status, 201, "{:#}", direct.body);
+    let direct_id = direct.body["id"].as_i64().unwrap();
+    move_to_working_day(&app, today(&app), 2);
+    let office = app.login("office_a", "office_a-password").await;
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = app
+            .get(&format!("{orders}/{direct_id}"), &office)
+            .await
+            .body["status"]
+            .clone();
+        if status == "escalated" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "escalated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_go_to_the_window_head_get_replies_print_and_escalate() {
+    for backend in backends() {
+        orders_and_replies(spawn(backend).await).await;
+    }
+}

@@ -7,7 +7,8 @@ use yiwang_core::service::Services;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::supervision::{
     Anomaly, AnomalyActionRequest, AnomalyDetail, AnomalyQuery, BulkAnomalyAction, BulkResult,
-    DryRun, DryRunResult, Indicator, NewRule, Rule, RuleInput, ScanReport, SilenceRequest,
+    CloseOrder, DryRun, DryRunResult, Indicator, NewOrder, NewRule, OrderQuery, OrderReply, Rule,
+    RuleInput, ScanReport, SilenceRequest, SupervisionOrder,
 };
 
 use crate::error::{ApiResult, Problem};
@@ -26,7 +27,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(act_on_anomalies)
         .service(get_anomaly)
         .service(act_on_anomaly)
-        .service(silence_anomaly);
+        .service(silence_anomaly)
+        .service(issue_order)
+        .service(list_orders)
+        .service(get_order)
+        .service(reply_to_order)
+        .service(close_order)
+        .service(print_order);
 }
 
 /// Every supervision rule at its current version.
@@ -217,4 +224,103 @@ pub async fn silence_anomaly(
             .silence_anomaly(&auth, path.into_inner(), body.into_inner())
             .await?,
     ))
+}
+
+/// Issues a supervision order (督办单) from an anomaly or straight from a case.
+#[utoipa::path(tag = "supervision", request_body = NewOrder, responses(
+    (status = 201, body = SupervisionOrder), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/supervision/orders")]
+pub async fn issue_order(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    body: web::Json<NewOrder>,
+) -> ApiResult<HttpResponse> {
+    let order = services.issue_order(&auth, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(order))
+}
+
+/// Orders the caller may read: the office's, or those addressed to the caller's windows.
+#[utoipa::path(tag = "supervision", params(OrderQuery), responses(
+    (status = 200, body = Page<SupervisionOrder>), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/supervision/orders")]
+pub async fn list_orders(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    query: web::Query<OrderQuery>,
+) -> ApiResult<web::Json<Page<SupervisionOrder>>> {
+    Ok(web::Json(
+        services.list_orders(&auth, query.into_inner()).await?,
+    ))
+}
+
+/// One supervision order.
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), responses(
+    (status = 200, body = SupervisionOrder), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/supervision/orders/{id}")]
+pub async fn get_order(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<SupervisionOrder>> {
+    Ok(web::Json(
+        services.get_order(&auth, path.into_inner()).await?,
+    ))
+}
+
+/// The window head replies: cause, correction, and whether the anomaly is confirmed.
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), request_body = OrderReply,
+    responses((status = 200, body = SupervisionOrder), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/supervision/orders/{id}/reply")]
+pub async fn reply_to_order(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<OrderReply>,
+) -> ApiResult<web::Json<SupervisionOrder>> {
+    Ok(web::Json(
+        services
+            .reply_to_order(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// The office closes an order, confirming or dismissing its anomaly.
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), request_body = CloseOrder,
+    responses((status = 200, body = SupervisionOrder), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/supervision/orders/{id}/close")]
+pub async fn close_order(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<CloseOrder>,
+) -> ApiResult<web::Json<SupervisionOrder>> {
+    Ok(web::Json(
+        services
+            .close_order(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// The order as an A4 HTML page (print CSS, Chinese, bureau header, signature lines).
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), responses(
+    (status = 200, body = String, content_type = "text/html"), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/supervision/orders/{id}/print")]
+pub async fn print_order(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let page = services.print_order(&auth, path.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page))
 }

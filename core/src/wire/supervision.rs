@@ -251,3 +251,136 @@ pub struct ScanReport {
     pub opened: u64,
     pub closed: u64,
 }
+
+/// Where a supervision order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Sent to the window head, waiting for the reply.
+    Issued,
+    /// The reply deadline passed without a reply: escalated to the office's leaders.
+    Escalated,
+    /// The window head replied.
+    Replied,
+    /// The office closed it.
+    Closed,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Issued => "issued",
+            OrderStatus::Escalated => "escalated",
+            OrderStatus::Replied => "replied",
+            OrderStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "issued" => OrderStatus::Issued,
+            "escalated" => OrderStatus::Escalated,
+            "replied" => OrderStatus::Replied,
+            "closed" => OrderStatus::Closed,
+            _ => return None,
+        })
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            OrderStatus::Issued => "待回复",
+            OrderStatus::Escalated => "逾期未复(已升级)",
+            OrderStatus::Replied => "已回复",
+            OrderStatus::Closed => "已办结",
+        }
+    }
+}
+
+/// A new supervision order (督办单): from an anomaly, or straight from a case.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    pub anomaly_id: Option<i64>,
+    pub case_id: Option<i64>,
+    /// The window head it is addressed to.
+    pub addressee: String,
+    /// What is to be explained and corrected.
+    pub content: String,
+    /// Working days to reply (default 3, at most 30).
+    pub reply_days: Option<u32>,
+}
+
+/// The window head's answer: confirms the anomaly (with the correction) or disputes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyVerdict {
+    Confirm,
+    Dispute,
+}
+
+/// A reply to an order.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderReply {
+    pub cause: String,
+    pub correction: String,
+    pub verdict: ReplyVerdict,
+}
+
+/// The office closes an order: the anomaly was real (confirmed) or not (dismissed).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseOrder {
+    pub outcome: CloseOutcome,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// How the office judges an order's anomaly when closing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseOutcome {
+    Confirmed,
+    Dismissed,
+}
+
+/// A stored reply, with who gave it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StoredReply {
+    pub cause: String,
+    pub correction: String,
+    pub verdict: ReplyVerdict,
+    pub by: String,
+}
+
+/// A supervision order.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SupervisionOrder {
+    pub id: i64,
+    pub order_no: String,
+    pub anomaly_id: Option<i64>,
+    pub case_id: i64,
+    pub case_no: String,
+    pub region_id: i64,
+    pub department_id: i64,
+    pub addressee: String,
+    pub content: String,
+    pub status: OrderStatus,
+    pub reply_due_at: DateTime<Utc>,
+    pub reply: Option<StoredReply>,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Filters for listing orders.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    pub status: Option<OrderStatus>,
+    pub case_id: Option<i64>,
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}

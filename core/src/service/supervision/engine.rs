@@ -57,11 +57,14 @@ struct State {
 
 /// The jobs of online supervision (the runner runs them on the leader only).
 pub fn jobs() -> Vec<JobSpec> {
-    vec![JobSpec::new(
-        "supervision",
-        Duration::from_millis(250),
-        tick,
-    )]
+    vec![
+        JobSpec::new("supervision", Duration::from_millis(250), tick),
+        JobSpec::new(
+            "supervision-orders",
+            Duration::from_secs(2),
+            super::orders::escalate_overdue,
+        ),
+    ]
 }
 
 /// One verdict to persist: the rules that hold on a case, among those that apply to it.

@@ -9,7 +9,10 @@ mod anomalies;
 mod clocks;
 mod dryrun;
 mod engine;
+mod orders;
+mod print;
 mod rules;
 
 pub use engine::{Engine, jobs, tick};
+pub use orders::escalate_overdue;
 pub use rules::builtin_rules;
