@@ -106,6 +106,13 @@ fn crossings(expr: &Expr, case: &CaseClocks, after: i32, out: &mut Vec<i32>) -> 
         Expr::Num(_) | Expr::Bool(_) | Expr::Text(_) | Expr::Fact(_) => true,
         Expr::Not(e) | Expr::Neg(e) => crossings(e, case, after, out),
         Expr::And(a, b) | Expr::Or(a, b) => {
+            // A side that no day can change and that decides the whole (false under `and`,
+            // true under `or`) leaves nothing to cross.
+            let decides = matches!(expr, Expr::Or(..));
+            let settled = |e: &Expr| holds(e, case, after) == decides && !e.timed();
+            if settled(a) || settled(b) {
+                return true;
+            }
             crossings(a, case, after, out) && crossings(b, case, after, out)
         }
         Expr::Arith(..) => affine(expr, case).is_some(),
@@ -135,15 +142,30 @@ fn crossings(expr: &Expr, case: &CaseClocks, after: i32, out: &mut Vec<i32>) -> 
 /// The first rank after `rank` at which the condition's verdict on `case` differs from its
 /// verdict at `rank`, if the case's facts stay as they are; `None` when it never changes.
 pub fn next_change(expr: &Expr, case: &CaseClocks, rank: i32) -> Option<i32> {
+    let mut points = Vec::new();
+    next_change_with(expr, case, rank, holds(expr, case, rank), &mut points)
+}
+
+/// [`next_change`] knowing the verdict at `rank` (`now`), with a scratch buffer for the
+/// candidate ranks (the engine judges many cases in a row).
+pub fn next_change_with(
+    expr: &Expr,
+    case: &CaseClocks,
+    rank: i32,
+    now: bool,
+    points: &mut Vec<i32>,
+) -> Option<i32> {
     if !expr.timed() {
         return None;
     }
-    let now = holds(expr, case, rank);
-    let mut points = Vec::new();
-    if crossings(expr, case, rank, &mut points) {
+    points.clear();
+    if crossings(expr, case, rank, points) {
         points.sort_unstable();
         points.dedup();
-        return points.into_iter().find(|&x| holds(expr, case, x) != now);
+        return points
+            .iter()
+            .copied()
+            .find(|&x| holds(expr, case, x) != now);
     }
     (rank + 1..=rank.saturating_add(HORIZON)).find(|&x| holds(expr, case, x) != now)
 }
