@@ -662,3 +662,122 @@ async fn orders_go_to_the_window_head_get_replies_print_and_escalate() {
         orders_and_replies(spawn(backend).await).await;
     }
 }
+
+/// One message a test SMTP listener took: its recipients and its data.
+#[derive(Debug)]
+struct Mail {
+    rcpt: Vec<String>,
+    data: String,
+}
+
+/// A real SMTP listener on a free port, speaking just enough of the protocol for one client at a
+/// time; every message it takes is sent to the returned channel.
+async fn smtp_listener() -> (u16, tokio::sync::mpsc::UnboundedReceiver<Mail>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let mut rcpt = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let answer: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250 test\r\n"
+                    } else if upper.starts_with("MAIL FROM") {
+                        rcpt.clear();
+                        b"250 OK\r\n"
+                    } else if upper.starts_with("RCPT TO") {
+                        rcpt.push(line[8..].trim().to_owned());
+                        b"250 OK\r\n"
+                    } else if upper == "DATA" {
+                        write.write_all(b"354 end with .\r\n").await.unwrap();
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        let _ = tx.send(Mail {
+                            rcpt: std::mem::take(&mut rcpt),
+                            data,
+                        });
+                        b"250 queued\r\n"
+                    } else if upper == "QUIT" {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    write.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+async fn notices_by_email(backend: Backend) {
+    let (port, mut mails) = smtp_listener().await;
+    let db = TestDb::new(backend);
+    let mut config = test_config(&db);
+    config.notify.smtp.enabled = true;
+    config.notify.smtp.port = port;
+    config.notify.smtp.from = "督察处 <office@example.gov.cn>".into();
+    config.notify.smtp.office = vec!["office@example.gov.cn".into()];
+    let app = TestApp::spawn_on(db, config, supervision::jobs()).await;
+    let c = county(&app).await;
+    let id = submit(&app, &c, "11010519491231002").await;
+    let bad = app
+        .post(
+            "/api/v1/supervision/orders",
+            &c.office,
+            json!({"case_id": id, "addressee": "李四", "content": "请说明",
+                   "notify": ["not an address"]}),
+        )
+        .await;
+    bad.assert_problem(422, "validation_failed");
+    let issued = app
+        .post(
+            "/api/v1/supervision/orders",
+            &c.office,
+            json!({"case_id": id, "addressee": "李四", "content": "请说明受理进度",
+                   "reply_days": 1, "notify": ["lisi@example.gov.cn"]}),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{:#}", issued.body);
+    let order_no = issued.body["order_no"].as_str().unwrap().to_owned();
+    let mail = tokio::time::timeout(Duration::from_secs(5), mails.recv())
+        .await
+        .expect("the notice arrives")
+        .unwrap();
+    assert_eq!(
+        mail.rcpt,
+        ["<lisi@example.gov.cn>", "<office@example.gov.cn>"],
+        "{mail:?}"
+    );
+    assert!(mail.data.contains(&order_no), "{}", mail.data);
+    assert!(mail.data.contains("Subject: =?utf-8?"), "{}", mail.data);
+    // Overdue: the office is told of the escalation.
+    move_to_working_day(&app, today(&app), 2);
+    let mail = tokio::time::timeout(Duration::from_secs(10), mails.recv())
+        .await
+        .expect("the escalation notice arrives")
+        .unwrap();
+    assert_eq!(mail.rcpt, ["<office@example.gov.cn>"]);
+    assert!(mail.data.contains(&order_no), "{}", mail.data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_and_escalations_are_mailed_through_smtp() {
+    for backend in backends() {
+        notices_by_email(backend).await;
+    }
+}

@@ -308,6 +308,9 @@ pub struct NewOrder {
     pub content: String,
     /// Working days to reply (default 3, at most 30).
     pub reply_days: Option<u32>,
+    /// Email addresses of the window head, for the notice (with the office's, when email is on).
+    #[serde(default)]
+    pub notify: Vec<String>,
 }
 
 /// The window head's answer: confirms the anomaly (with the correction) or disputes it.

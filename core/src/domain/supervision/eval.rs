@@ -4,8 +4,9 @@
 //! Every numeric sub-expression of a case is an affine function `a * rank + b` of the day's rank
 //! (see `facts`), unless a rule multiplies or divides two timed values. A comparison of two
 //! affine functions changes its verdict at most at one crossing point, so a condition can change
-//! only at its comparisons' crossing points: the engine tries those ranks in order instead of
-//! stepping through days. A condition that is not affine is stepped day by day, up to a horizon.
+//! only at its comparisons' crossing points: the engine finds each comparison's flips and
+//! combines them through `and`, `or` and `not`, instead of stepping through days. A condition
+//! that is not affine is stepped day by day, up to a horizon.
 
 use super::facts::{CaseClocks, Value};
 use super::parser::{Arith, Cmp, Expr};
@@ -99,73 +100,124 @@ fn affine(expr: &Expr, case: &CaseClocks) -> Option<(f64, f64)> {
     })
 }
 
-/// Collects the ranks after `after` at which some comparison may flip; `false` when a part of
-/// the condition is not affine.
-fn crossings(expr: &Expr, case: &CaseClocks, after: i32, out: &mut Vec<i32>) -> bool {
-    match expr {
-        Expr::Num(_) | Expr::Bool(_) | Expr::Text(_) | Expr::Fact(_) => true,
-        Expr::Not(e) | Expr::Neg(e) => crossings(e, case, after, out),
-        Expr::And(a, b) | Expr::Or(a, b) => {
-            // A side that no day can change and that decides the whole (false under `and`,
-            // true under `or`) leaves nothing to cross.
-            let decides = matches!(expr, Expr::Or(..));
-            let settled = |e: &Expr| holds(e, case, after) == decides && !e.timed();
-            if settled(a) || settled(b) {
-                return true;
-            }
-            crossings(a, case, after, out) && crossings(b, case, after, out)
+/// Most verdict changes followed per node; more falls back to stepping.
+const FLIPS: usize = 8;
+
+/// A condition's verdict on the ranks after `from`: its value at `from` and the ranks at which it
+/// flips, ascending.
+#[derive(Clone, Copy)]
+struct Truth {
+    init: bool,
+    flips: [i32; FLIPS],
+    len: usize,
+}
+
+impl Truth {
+    fn constant(init: bool) -> Self {
+        Truth {
+            init,
+            flips: [0; FLIPS],
+            len: 0,
         }
-        Expr::Arith(..) => affine(expr, case).is_some(),
-        Expr::In(e, _) => affine(e, case).is_some_and(|(a, _)| a == 0.0) || !e.timed(),
-        Expr::Compare(_, l, r) => {
-            if !l.timed() && !r.timed() {
-                return true;
+    }
+
+    fn push(&mut self, at: i32) -> Option<()> {
+        *self.flips.get_mut(self.len)? = at;
+        self.len += 1;
+        Some(())
+    }
+
+    fn at(&self, i: usize) -> i32 {
+        if i < self.len {
+            self.flips[i]
+        } else {
+            i32::MAX
+        }
+    }
+}
+
+/// The verdict over time, worked out from the comparisons' crossing points without evaluating
+/// the whole condition again at each of them; `None` when a part is not affine in the rank.
+fn truth(expr: &Expr, case: &CaseClocks, from: i32) -> Option<Truth> {
+    if !expr.timed() {
+        return Some(Truth::constant(holds(expr, case, from)));
+    }
+    match expr {
+        Expr::Not(e) => {
+            let mut t = truth(e, case, from)?;
+            t.init = !t.init;
+            Some(t)
+        }
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            let and = matches!(expr, Expr::And(..));
+            // A side no day can change that decides the whole leaves nothing to follow.
+            for side in [a, b] {
+                if !side.timed() && holds(side, case, from) != and {
+                    return Some(Truth::constant(!and));
+                }
             }
-            let (Some((la, lb)), Some((ra, rb))) = (affine(l, case), affine(r, case)) else {
-                return false;
-            };
+            let (ta, tb) = (truth(a, case, from)?, truth(b, case, from)?);
+            let f = |x: bool, y: bool| if and { x && y } else { x || y };
+            let (mut va, mut vb) = (ta.init, tb.init);
+            let mut out = Truth::constant(f(va, vb));
+            let mut cur = out.init;
+            let (mut i, mut j) = (0, 0);
+            while i < ta.len || j < tb.len {
+                let (pa, pb) = (ta.at(i), tb.at(j));
+                let p = pa.min(pb);
+                if pa == p {
+                    va = !va;
+                    i += 1;
+                }
+                if pb == p {
+                    vb = !vb;
+                    j += 1;
+                }
+                let v = f(va, vb);
+                if v != cur {
+                    out.push(p)?;
+                    cur = v;
+                }
+            }
+            Some(out)
+        }
+        Expr::Compare(_, l, r) => {
+            let (la, lb) = affine(l, case)?;
+            let (ra, rb) = affine(r, case)?;
             let (a, b) = (la - ra, lb - rb);
+            let init = holds(expr, case, from);
+            let mut t = Truth::constant(init);
             if a != 0.0 {
-                // The sign of `a * x + b` changes around x = -b / a; the verdict on integer
-                // ranks can change at its floor's successor, or at the point itself and after.
+                // The sign of `a * x + b` changes around x = -b / a: on integer ranks the
+                // verdict can change at the point itself and at the ranks just after it.
                 let c = (-b / a).floor();
                 if c.is_finite() {
                     let c = c.clamp(f64::from(i32::MIN / 2), f64::from(i32::MAX / 2)) as i32;
-                    out.extend((c..=c + 2).filter(|&x| x > after));
+                    let mut prev = init;
+                    for p in (c..=c + 2).filter(|&p| p > from) {
+                        let v = holds(expr, case, p);
+                        if v != prev {
+                            t.push(p)?;
+                            prev = v;
+                        }
+                    }
                 }
             }
-            true
+            Some(t)
         }
+        _ => None,
     }
 }
 
 /// The first rank after `rank` at which the condition's verdict on `case` differs from its
 /// verdict at `rank`, if the case's facts stay as they are; `None` when it never changes.
 pub fn next_change(expr: &Expr, case: &CaseClocks, rank: i32) -> Option<i32> {
-    let mut points = Vec::new();
-    next_change_with(expr, case, rank, holds(expr, case, rank), &mut points)
-}
-
-/// [`next_change`] knowing the verdict at `rank` (`now`), with a scratch buffer for the
-/// candidate ranks (the engine judges many cases in a row).
-pub fn next_change_with(
-    expr: &Expr,
-    case: &CaseClocks,
-    rank: i32,
-    now: bool,
-    points: &mut Vec<i32>,
-) -> Option<i32> {
     if !expr.timed() {
         return None;
     }
-    points.clear();
-    if crossings(expr, case, rank, points) {
-        points.sort_unstable();
-        points.dedup();
-        return points
-            .iter()
-            .copied()
-            .find(|&x| holds(expr, case, x) != now);
+    if let Some(t) = truth(expr, case, rank) {
+        return (t.len > 0).then_some(t.flips[0]);
     }
+    let now = holds(expr, case, rank);
     (rank + 1..=rank.saturating_add(HORIZON)).find(|&x| holds(expr, case, x) != now)
 }

@@ -201,7 +201,6 @@ pub struct Hit {
 /// which any verdict may change ([`facts::NO_RANK`] when none will without an event).
 pub fn judge(rules: &[CompiledRule], case: &CaseClocks, rank: i32, hits: &mut Vec<Hit>) -> i32 {
     let mut next = i32::MAX;
-    let mut points = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         if !rule.reach.covers(case) {
             continue;
@@ -213,7 +212,7 @@ pub fn judge(rules: &[CompiledRule], case: &CaseClocks, rank: i32, hits: &mut Ve
                 step: rule.step_of(case),
             });
         }
-        if let Some(at) = eval::next_change_with(&rule.expr, case, rank, now, &mut points) {
+        if let Some(at) = next_change(&rule.expr, case, rank) {
             next = next.min(at);
         }
     }

@@ -216,10 +216,20 @@ pub async fn escalate_overdue(services: Services) -> Result<String, Error> {
                     Some(OrderStatus::Issued.as_str()),
                 )?;
             }
-            Ok(due.len())
+            Ok(due)
         })
         .await?;
-    Ok(format!("{n} overdue orders escalated"))
+    for row in &n {
+        let subject = format!("督办单逾期未复 {}", row.order_no);
+        let body = format!(
+            "{no}\n督办单逾期未回复,已升级。\n承办窗口负责人:{to}\n督办事由:{content}\n",
+            no = row.order_no,
+            to = row.addressee,
+            content = row.content,
+        );
+        super::notify::send(&services.config.notify.smtp, &[], &subject, body).await;
+    }
+    Ok(format!("{} overdue orders escalated", n.len()))
 }
 
 impl Services {
@@ -244,11 +254,14 @@ impl Services {
             "1 to 30 working days",
         );
         v.finish()?;
+        super::notify::check_addresses(&new.notify)?;
+        let notify = new.notify.clone();
         let now = self.clock.now();
         let tz = self.config.time_zone()?;
         let due = reply_due(now, tz, days)?;
         let caller = caller.clone();
-        self.store
+        let order = self
+            .store
             .write(move |conn| {
                 let case_id = match new.anomaly_id {
                     Some(a) => anomalies::table
@@ -320,7 +333,21 @@ impl Services {
                 )?;
                 Ok(row.wire(&case_no))
             })
-            .await
+            .await?;
+        let body = format!(
+            "{no}\n督查督办通知单\n承办窗口负责人:{to}\n办件编号:{case}\n督办事由:{content}\n\
+             回复期限:{due}前\n请登录一网平台回复原因及整改情况。\n",
+            no = order.order_no,
+            to = order.addressee,
+            case = order.case_no,
+            content = order.content,
+            due = (order.reply_due_at - chrono::Duration::milliseconds(1))
+                .with_timezone(&tz)
+                .format("%Y年%m月%d日"),
+        );
+        let subject = format!("督查督办通知单 {}", order.order_no);
+        super::notify::send(&self.config.notify.smtp, &notify, &subject, body).await;
+        Ok(order)
     }
 
     /// Orders the caller may read (the office's, or those addressed to the caller's windows).
