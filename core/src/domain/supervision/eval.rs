@@ -139,9 +139,6 @@ impl Truth {
 /// The verdict over time, worked out from the comparisons' crossing points without evaluating
 /// the whole condition again at each of them; `None` when a part is not affine in the rank.
 fn truth(expr: &Expr, case: &CaseClocks, from: i32) -> Option<Truth> {
-    if !expr.timed() {
-        return Some(Truth::constant(holds(expr, case, from)));
-    }
     match expr {
         Expr::Not(e) => {
             let mut t = truth(e, case, from)?;
@@ -150,13 +147,16 @@ fn truth(expr: &Expr, case: &CaseClocks, from: i32) -> Option<Truth> {
         }
         Expr::And(a, b) | Expr::Or(a, b) => {
             let and = matches!(expr, Expr::And(..));
-            // A side no day can change that decides the whole leaves nothing to follow.
-            for side in [a, b] {
-                if !side.timed() && holds(side, case, from) != and {
-                    return Some(Truth::constant(!and));
-                }
+            // A side that never changes and decides the whole leaves nothing to follow.
+            let settled = |t: &Truth| t.len == 0 && t.init != and;
+            let ta = truth(a, case, from)?;
+            if settled(&ta) {
+                return Some(ta);
             }
-            let (ta, tb) = (truth(a, case, from)?, truth(b, case, from)?);
+            let tb = truth(b, case, from)?;
+            if settled(&tb) {
+                return Some(tb);
+            }
             let f = |x: bool, y: bool| if and { x && y } else { x || y };
             let (mut va, mut vb) = (ta.init, tb.init);
             let mut out = Truth::constant(f(va, vb));
@@ -182,6 +182,9 @@ fn truth(expr: &Expr, case: &CaseClocks, from: i32) -> Option<Truth> {
             Some(out)
         }
         Expr::Compare(_, l, r) => {
+            if !l.timed() && !r.timed() {
+                return Some(Truth::constant(holds(expr, case, from)));
+            }
             let (la, lb) = affine(l, case)?;
             let (ra, rb) = affine(r, case)?;
             let (a, b) = (la - ra, lb - rb);
@@ -205,7 +208,8 @@ fn truth(expr: &Expr, case: &CaseClocks, from: i32) -> Option<Truth> {
             }
             Some(t)
         }
-        _ => None,
+        Expr::In(..) if expr.timed() => None,
+        _ => Some(Truth::constant(holds(expr, case, from))),
     }
 }
 

@@ -217,11 +217,13 @@ impl CaseClocks {
                 (0.0, 0.0)
             }
         };
-        let case = elapsed(self.case_base, self.accepted());
-        let step = elapsed(
-            self.step_base,
-            self.accepted() && self.flags & FLAG_STEP_CLOCK != 0,
-        );
+        let case = || elapsed(self.case_base, self.accepted());
+        let step = || {
+            elapsed(
+                self.step_base,
+                self.accepted() && self.flags & FLAG_STEP_CLOCK != 0,
+            )
+        };
         let left = |limit: u16, (a, b): (f64, f64)| (-a, f64::from(limit) - b);
         let share = |limit: u16, (a, b): (f64, f64)| {
             let l = f64::from(limit.max(1));
@@ -232,15 +234,15 @@ impl CaseClocks {
             Fact::SuspendedDays if self.suspended() => (1.0, -f64::from(self.stopped_at)),
             Fact::SuspendedDays => (0.0, 0.0),
             Fact::CaseLimit => (0.0, f64::from(self.case_limit)),
-            Fact::CaseElapsed => case,
-            Fact::CaseRemaining => left(self.case_limit, case),
-            Fact::CaseUsed => share(self.case_limit, case),
+            Fact::CaseElapsed => case(),
+            Fact::CaseRemaining => left(self.case_limit, case()),
+            Fact::CaseUsed => share(self.case_limit, case()),
             Fact::LegalLimit => (0.0, f64::from(self.legal_limit)),
-            Fact::LegalRemaining => left(self.legal_limit, case),
+            Fact::LegalRemaining => left(self.legal_limit, case()),
             Fact::StepLimit => (0.0, f64::from(self.step_limit)),
-            Fact::StepElapsed => step,
-            Fact::StepRemaining => left(self.step_limit, step),
-            Fact::StepUsed => share(self.step_limit, step),
+            Fact::StepElapsed => step(),
+            Fact::StepRemaining => left(self.step_limit, step()),
+            Fact::StepUsed => share(self.step_limit, step()),
             Fact::MaterialsCount => (0.0, f64::from(self.materials)),
             Fact::MaterialsMissing => (0.0, f64::from(self.missing)),
             Fact::Returns => (0.0, f64::from(self.returns)),
