@@ -781,3 +781,92 @@ async fn orders_and_escalations_are_mailed_through_smtp() {
         notices_by_email(backend).await;
     }
 }
+
+async fn ratings(app: TestApp) {
+    let c = county(&app).await;
+    let id = submit(&app, &c, "11010519491231002").await;
+    let case = app.get(&format!("/api/v1/cases/{id}"), &c.staff).await;
+    let region = case.body["region_id"].as_i64().unwrap();
+    let (tablet_user, tablet) = app
+        .user_with_role("tablet_1", region, None, "device", ("region", Some(region)))
+        .await;
+    let rate = |msg: &str, rating: u8| {
+        json!({"source": "tablet", "source_message_id": msg, "rating": rating,
+               "case_id": id, "ticket_id": 42, "staff_id": tablet_user, "comment": "态度好"})
+    };
+    let first = app
+        .post("/api/v1/evaluations", &tablet, rate("m-1", 5))
+        .await;
+    assert_eq!(first.status, 201, "{:#}", first.body);
+    assert!(first.body["follow_up"].is_null());
+    assert_eq!(first.body["item_code"], "11350100MB0001-001");
+    // The same message again is the same rating.
+    let again = app
+        .post("/api/v1/evaluations", &tablet, rate("m-1", 1))
+        .await;
+    assert_eq!(again.status, 200, "{:#}", again.body);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(again.body["rating"], 5);
+    // A bad rating opens its follow-up: call-back the next working day, 15 days to rectify.
+    let bad = app
+        .post("/api/v1/evaluations", &tablet, rate("m-2", 2))
+        .await;
+    assert_eq!(bad.status, 201, "{:#}", bad.body);
+    assert_eq!(bad.body["follow_up"]["status"], "open");
+    let cal = Calendar::bundled().unwrap();
+    let day = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+            .unwrap()
+            .with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap())
+            .date_naive()
+    };
+    let start = today(&app);
+    assert_eq!(
+        day(&bad.body["follow_up"]["callback_due_at"]),
+        cal.add_working_days(start, 1).succ_opt().unwrap()
+    );
+    assert_eq!(
+        day(&bad.body["follow_up"]["rectify_due_at"]),
+        cal.add_working_days(start, 15).succ_opt().unwrap()
+    );
+    let zero = app
+        .post("/api/v1/evaluations", &tablet, rate("m-3", 0))
+        .await;
+    zero.assert_problem(422, "validation_failed");
+    let nowhere = app
+        .post(
+            "/api/v1/evaluations",
+            &tablet,
+            json!({"source": "sms", "source_message_id": "s-1", "rating": 3}),
+        )
+        .await;
+    nowhere.assert_problem(422, "validation_failed");
+    // Summaries for the office, per item and per staff member; other counties see nothing.
+    let by_item = app
+        .get("/api/v1/evaluations/summary?by=item", &c.office)
+        .await;
+    assert_eq!(by_item.status, 200, "{:#}", by_item.body);
+    assert_eq!(by_item.body[0]["key"], "11350100MB0001-001");
+    assert_eq!(by_item.body[0]["count"], 2);
+    assert_eq!(by_item.body[0]["average"], 3.5);
+    assert_eq!(by_item.body[0]["bad"], 1);
+    assert_eq!(by_item.body[0]["good"], 1);
+    let by_staff = app
+        .get("/api/v1/evaluations/summary?by=staff", &c.office)
+        .await;
+    assert_eq!(by_staff.body[0]["key"], tablet_user.to_string());
+    let elsewhere = app
+        .get("/api/v1/evaluations/summary?by=item", &c.office_b)
+        .await;
+    assert_eq!(elsewhere.body, json!([]));
+    app.get("/api/v1/evaluations/summary?by=item", &tablet)
+        .await
+        .assert_problem(403, "forbidden");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_are_taken_once_per_message_and_bad_ones_open_a_follow_up() {
+    for backend in backends() {
+        ratings(spawn(backend).await).await;
+    }
+}

@@ -7,8 +7,9 @@ use yiwang_core::service::Services;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::supervision::{
     Anomaly, AnomalyActionRequest, AnomalyDetail, AnomalyQuery, BulkAnomalyAction, BulkResult,
-    CloseOrder, DryRun, DryRunResult, Indicator, NewOrder, NewRule, OrderQuery, OrderReply, Rule,
-    RuleInput, ScanReport, SilenceRequest, SupervisionOrder,
+    CloseOrder, DryRun, DryRunResult, Evaluation, Indicator, NewEvaluation, NewOrder, NewRule,
+    OrderQuery, OrderReply, Rule, RuleInput, ScanReport, SilenceRequest, SummaryQuery, SummaryRow,
+    SupervisionOrder,
 };
 
 use crate::error::{ApiResult, Problem};
@@ -33,7 +34,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_order)
         .service(reply_to_order)
         .service(close_order)
-        .service(print_order);
+        .service(print_order)
+        .service(submit_evaluation)
+        .service(evaluation_summary);
 }
 
 /// Every supervision rule at its current version.
@@ -323,4 +326,40 @@ pub async fn print_order(
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(page))
+}
+
+/// Takes a rating (好差评) from a tablet, an SMS reply or online; the same source message twice
+/// is one rating (200 with the first, 201 when new). A rating of 1 or 2 opens a follow-up.
+#[utoipa::path(tag = "supervision", request_body = NewEvaluation, responses(
+    (status = 201, body = Evaluation), (status = 200, body = Evaluation),
+    (status = 403, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/evaluations")]
+pub async fn submit_evaluation(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    body: web::Json<NewEvaluation>,
+) -> ApiResult<HttpResponse> {
+    let (evaluation, created) = services.submit_evaluation(&auth, body.into_inner()).await?;
+    Ok(if created {
+        HttpResponse::Created().json(evaluation)
+    } else {
+        HttpResponse::Ok().json(evaluation)
+    })
+}
+
+/// Ratings summed up per window, staff member, department or item.
+#[utoipa::path(tag = "supervision", params(SummaryQuery), responses(
+    (status = 200, body = Vec<SummaryRow>), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/evaluations/summary")]
+pub async fn evaluation_summary(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    query: web::Query<SummaryQuery>,
+) -> ApiResult<web::Json<Vec<SummaryRow>>> {
+    Ok(web::Json(
+        services
+            .evaluation_summary(&auth, query.into_inner())
+            .await?,
+    ))
 }

@@ -53,6 +53,7 @@ permissions! {
     SupervisionManage => "supervision.manage", "督查督办";
     SupervisionRule => "supervision.rule", "管理监察规则";
     SupervisionReply => "supervision.reply", "回复督办单";
+    EvaluationSubmit => "evaluation.submit", "提交好差评";
 }
 
 /// The kind of data scope a role is held with.

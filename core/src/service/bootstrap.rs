@@ -71,9 +71,9 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "integration",
             "接口对接系统",
-            vec![EventRead, CatalogueRead],
+            vec![EventRead, CatalogueRead, EvaluationSubmit],
         ),
-        ("device", "大厅设备", vec![OrgRead]),
+        ("device", "大厅设备", vec![OrgRead, EvaluationSubmit]),
     ]
 }
 

@@ -325,6 +325,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evaluations (id) {
+        id -> BigInt,
+        source -> Text,
+        source_message_id -> Text,
+        rating -> BigInt,
+        comment -> Nullable<Text>,
+        case_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        window_id -> Nullable<BigInt>,
+        staff_id -> Nullable<BigInt>,
+        region_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        item_code -> Nullable<Text>,
+        follow_up_status -> Nullable<Text>,
+        follow_up -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(departments -> regions (region_id));
 diesel::joinable!(halls -> regions (region_id));
 diesel::joinable!(hall_areas -> halls (hall_id));
@@ -373,4 +393,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     anomalies,
     anomaly_notes,
     supervision_orders,
+    evaluations,
 );

@@ -387,3 +387,111 @@ pub struct OrderQuery {
     pub after: Option<i64>,
     pub limit: Option<u32>,
 }
+
+/// Where a rating came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvaluationSource {
+    /// The citizen-facing tablet at the window.
+    Tablet,
+    /// A reply to the SMS sent after a case (短信评议).
+    Sms,
+    /// The portal or the app.
+    Online,
+}
+
+impl EvaluationSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvaluationSource::Tablet => "tablet",
+            EvaluationSource::Sms => "sms",
+            EvaluationSource::Online => "online",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "tablet" => EvaluationSource::Tablet,
+            "sms" => EvaluationSource::Sms,
+            "online" => EvaluationSource::Online,
+            _ => return None,
+        })
+    }
+}
+
+/// A rating (好差评): 1 very unsatisfied … 5 very satisfied, about a case and/or a window.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEvaluation {
+    pub source: EvaluationSource,
+    /// The id of the message that carried it (tablet event, SMS id, web request): a second
+    /// submission with the same source and id is the same rating.
+    pub source_message_id: String,
+    pub rating: u8,
+    #[serde(default)]
+    pub comment: String,
+    pub case_id: Option<i64>,
+    pub ticket_id: Option<i64>,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+}
+
+/// The office's follow-up of a bad rating: a call-back deadline and the 15-working-day
+/// rectification clock of the national good/bad review rules.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FollowUp {
+    pub status: String,
+    pub callback_due_at: DateTime<Utc>,
+    pub rectify_due_at: DateTime<Utc>,
+}
+
+/// A stored rating.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Evaluation {
+    pub id: i64,
+    pub source: EvaluationSource,
+    pub source_message_id: String,
+    pub rating: u8,
+    pub comment: Option<String>,
+    pub case_id: Option<i64>,
+    pub ticket_id: Option<i64>,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    pub region_id: i64,
+    pub department_id: Option<i64>,
+    pub item_code: Option<String>,
+    pub follow_up: Option<FollowUp>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What ratings are summed up by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SummaryBy {
+    Window,
+    Staff,
+    Department,
+    Item,
+}
+
+/// Which ratings to sum up.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryQuery {
+    pub by: SummaryBy,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The ratings of one window, staff member, department or item.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SummaryRow {
+    /// The window, user or department id, or the item code; `null` for ratings without one.
+    pub key: Option<String>,
+    pub count: u64,
+    pub average: f64,
+    /// Ratings of 1 or 2.
+    pub bad: u64,
+    /// Ratings of 4 or 5.
+    pub good: u64,
+}

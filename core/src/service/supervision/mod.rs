@@ -9,6 +9,7 @@ mod anomalies;
 mod clocks;
 mod dryrun;
 mod engine;
+mod evaluations;
 mod notify;
 mod orders;
 mod print;
