@@ -142,6 +142,7 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/supervision/orders/{id}/print", "get"),
         ("/api/v1/evaluations", "post"),
         ("/api/v1/evaluations/summary", "get"),
+        ("/api/v1/supervision/comparison", "get"),
         ("/api/v1/openapi.json", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),

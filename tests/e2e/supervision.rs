@@ -870,3 +870,80 @@ async fn ratings_are_taken_once_per_message_and_bad_ones_open_a_follow_up() {
         ratings(spawn(backend).await).await;
     }
 }
+
+async fn comparison(app: TestApp) {
+    let c = county(&app).await;
+    let done = submit(&app, &c, "11010519491231002").await;
+    act(&app, &c.staff, done, "accept", json!({})).await;
+    act(
+        &app,
+        &c.staff,
+        done,
+        "steps/current/approve",
+        json!({"opinion": "准予许可"}),
+    )
+    .await;
+    let waiting = submit(&app, &c, "11010519491231003").await;
+    let r = app
+        .post(
+            RULES,
+            &c.office,
+            json!({"code": "waiting", "name": "待受理", "kind": "process", "severity": "yellow",
+                   "condition": "status == 'submitted'"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:#}", r.body);
+    wait_for(&app, &c.office, waiting, "waiting", "open").await;
+    let region = app
+        .get(&format!("/api/v1/cases/{done}"), &c.staff)
+        .await
+        .body["region_id"]
+        .as_i64()
+        .unwrap();
+    let (_, tablet) = app
+        .user_with_role("tablet_1", region, None, "device", ("region", Some(region)))
+        .await;
+    let rated = app
+        .post(
+            "/api/v1/evaluations",
+            &tablet,
+            json!({"source": "tablet", "source_message_id": "m-1", "rating": 4, "case_id": done}),
+        )
+        .await;
+    assert_eq!(rated.status, 201, "{:#}", rated.body);
+
+    let at = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let (from, to) = (at(app.clock.now() - DAY_MS), at(app.clock.now() + DAY_MS));
+    let url = |by: &str| format!("/api/v1/supervision/comparison?by={by}&from={from}&to={to}");
+    let by_region = app.get(&url("region"), &c.office).await;
+    assert_eq!(by_region.status, 200, "{:#}", by_region.body);
+    let row = &by_region.body[0];
+    assert_eq!(row["name"], "甲区");
+    assert_eq!(row["cases"], 2);
+    assert_eq!(row["concluded"], 1);
+    assert_eq!(row["on_time_rate"], 1.0);
+    assert_eq!(row["average_handling_days"], 0.0);
+    assert_eq!(row["yellow_cards_per_100"], 50.0);
+    assert_eq!(row["red_cards_per_100"], 0.0);
+    assert_eq!(row["satisfaction"], 4.0);
+    assert_eq!(row["ratings"], 1);
+    let by_department = app.get(&url("department"), &c.office).await;
+    assert_eq!(by_department.body[0]["name"], "市场监督管理局");
+    let elsewhere = app.get(&url("region"), &c.office_b).await;
+    assert_eq!(elsewhere.body, json!([]));
+    let backwards = format!("/api/v1/supervision/comparison?by=region&from={to}&to={from}");
+    app.get(&backwards, &c.office)
+        .await
+        .assert_problem(422, "validation_failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regions_and_departments_are_compared_on_their_figures() {
+    for backend in backends() {
+        comparison(spawn(backend).await).await;
+    }
+}

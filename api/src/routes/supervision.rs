@@ -7,9 +7,9 @@ use yiwang_core::service::Services;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::supervision::{
     Anomaly, AnomalyActionRequest, AnomalyDetail, AnomalyQuery, BulkAnomalyAction, BulkResult,
-    CloseOrder, DryRun, DryRunResult, Evaluation, Indicator, NewEvaluation, NewOrder, NewRule,
-    OrderQuery, OrderReply, Rule, RuleInput, ScanReport, SilenceRequest, SummaryQuery, SummaryRow,
-    SupervisionOrder,
+    CloseOrder, ComparisonQuery, ComparisonRow, DryRun, DryRunResult, Evaluation, Indicator,
+    NewEvaluation, NewOrder, NewRule, OrderQuery, OrderReply, Rule, RuleInput, ScanReport,
+    SilenceRequest, SummaryQuery, SummaryRow, SupervisionOrder,
 };
 
 use crate::error::{ApiResult, Problem};
@@ -36,7 +36,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(close_order)
         .service(print_order)
         .service(submit_evaluation)
-        .service(evaluation_summary);
+        .service(evaluation_summary)
+        .service(compare);
 }
 
 /// Every supervision rule at its current version.
@@ -361,5 +362,21 @@ pub async fn evaluation_summary(
         services
             .evaluation_summary(&auth, query.into_inner())
             .await?,
+    ))
+}
+
+/// Regions or departments compared over a period: cases, on-time rate, handling days, cards
+/// per 100 cases, satisfaction.
+#[utoipa::path(tag = "supervision", params(ComparisonQuery), responses(
+    (status = 200, body = Vec<ComparisonRow>), (status = 403, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[get("/supervision/comparison")]
+pub async fn compare(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    query: web::Query<ComparisonQuery>,
+) -> ApiResult<web::Json<Vec<ComparisonRow>>> {
+    Ok(web::Json(
+        services.compare(&auth, query.into_inner()).await?,
     ))
 }

@@ -495,3 +495,39 @@ pub struct SummaryRow {
     /// Ratings of 4 or 5.
     pub good: u64,
 }
+
+/// What service figures are compared by (R-2.6.1.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CompareBy {
+    Region,
+    Department,
+}
+
+/// The period and grouping of a comparison: cases submitted in `[from, to)`.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonQuery {
+    pub by: CompareBy,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// One region's or department's figures over the period.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ComparisonRow {
+    pub id: i64,
+    pub name: String,
+    pub cases: u64,
+    /// Accepted cases concluded (approved or denied) so far.
+    pub concluded: u64,
+    /// Share of the concluded cases that kept their promised limit.
+    pub on_time_rate: Option<f64>,
+    /// Working days from acceptance to conclusion, on average.
+    pub average_handling_days: Option<f64>,
+    pub yellow_cards_per_100: f64,
+    pub red_cards_per_100: f64,
+    /// Average rating (1-5) of the period's evaluations, and how many.
+    pub satisfaction: Option<f64>,
+    pub ratings: u64,
+}

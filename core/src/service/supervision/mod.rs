@@ -7,6 +7,7 @@
 
 mod anomalies;
 mod clocks;
+mod comparison;
 mod dryrun;
 mod engine;
 mod evaluations;
