@@ -4,6 +4,7 @@
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod observe;
 pub mod routes;
 pub mod startup;
 

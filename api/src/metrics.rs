@@ -1,13 +1,8 @@
-//! Prometheus metrics: one process-wide recorder, per-request figures recorded by a middleware,
+//! Prometheus metrics: one process-wide recorder (per-request figures come from `observe`),
 //! and gauges of the store, the writer, the event log and the jobs refreshed at each scrape.
 
 use std::sync::OnceLock;
-use std::time::Instant;
 
-use actix_web::Error;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use yiwang_core::service::Services;
 use yiwang_core::service::jobs::JobState;
@@ -33,23 +28,6 @@ pub fn handle() -> PrometheusHandle {
             handle
         })
         .clone()
-}
-
-/// Middleware: counts requests and records their latency by route pattern.
-pub async fn record(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let started = Instant::now();
-    let method = req.method().as_str().to_owned();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
-    let res = next.call(req).await?;
-    let status = res.status().as_u16().to_string();
-    metrics::counter!("yiwang_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("yiwang_http_request_duration_seconds", "method" => method, "route" => route)
-        .record(started.elapsed().as_secs_f64());
-    Ok(res)
 }
 
 /// Refreshes the gauges that are cheaper to read at scrape time than to keep up to date.

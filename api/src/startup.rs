@@ -8,7 +8,6 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, error, web};
-use tracing_actix_web::TracingLogger;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_actix_web::AppExt;
 use yiwang_core::clock::Clock;
@@ -58,6 +57,7 @@ impl Application {
             .map_err(|e| Error::Internal(e.to_string()))?
             .port();
         let runner = JobRunner::start(services.clone(), jobs);
+        yiwang_core::service::devices::start(services.clone(), runner.view());
         let openapi = web::Data::new(OpenApiJson(openapi_json()));
         let data = web::Data::new(services.clone());
         let view = web::Data::new(runner.view());
@@ -98,6 +98,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.jobs.shutdown().await;
+        self.services.devices.shutdown();
         result
     }
 }
@@ -130,10 +131,8 @@ fn build_app(
         ApiError::request(StatusCode::BAD_REQUEST, "malformed_request", e.to_string()).into()
     }))
     .default_service(web::to(not_found))
-    .wrap(from_fn(request_id_header))
-    .wrap(from_fn(crate::metrics::record))
     .wrap(Compress::default())
-    .wrap(TracingLogger::default())
+    .wrap(from_fn(crate::observe::observe))
 }
 
 /// The OpenAPI document of every route, with the bearer scheme.
@@ -176,28 +175,6 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         "not_found",
         format!("no route for {} {}", req.method(), req.path()),
     ))
-}
-
-/// Copies the request id the tracing middleware gave the request into the response.
-async fn request_id_header(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    use actix_web::HttpMessage;
-    let id = req
-        .extensions()
-        .get::<tracing_actix_web::RequestId>()
-        .map(|r| r.to_string());
-    let mut res = next.call(req).await?;
-    if let Some(id) = id
-        && let Ok(v) = actix_web::http::header::HeaderValue::from_str(&id)
-    {
-        res.headers_mut().insert(
-            actix_web::http::header::HeaderName::from_static("x-request-id"),
-            v,
-        );
-    }
-    Ok(res)
 }
 
 /// Waits up to `timeout` for the server to answer `/readyz`; for tests and `demo`.

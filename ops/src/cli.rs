@@ -67,6 +67,9 @@ pub enum Command {
     Loadgen(LoadgenCommand),
     /// Opens the operations console.
     Console(ConsoleArgs),
+    /// Hall devices in this terminal, and the hall simulator (see docs/devices.md).
+    #[command(subcommand)]
+    Devices(DevicesCommand),
 }
 
 /// `yiwang console`: a client of a running server's API.
@@ -92,6 +95,51 @@ pub struct ConsoleArgs {
     /// Where the console logs (never to the terminal it draws on).
     #[arg(long)]
     pub log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// An LED screen (a window's screen or the hall board) in this terminal.
+    Led(DeviceArgs),
+    /// A kiosk or a window tablet in this terminal: answers its questions from the keyboard.
+    Kiosk(DeviceArgs),
+    /// Runs a whole hall against a running server: devices, arrivals, windows, ratings, drop-outs.
+    Simulate(SimulateArgs),
+}
+
+/// Where a terminal device connects, and as which device.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArgs {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// The device's token, from `POST /api/v1/devices` (registration) or `…/token`.
+    #[arg(long, env = "YIWANG_DEVICE_TOKEN", hide_env_values = true)]
+    pub token: String,
+}
+
+/// `yiwang devices simulate`.
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// A token of a user who manages the hall's devices and users (e.g. an admin).
+    #[arg(long, env = "YIWANG_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// The hall to simulate; default: the first hall the token sees.
+    #[arg(long)]
+    pub hall: Option<i64>,
+    /// Visitors arriving per minute, over all kiosks.
+    #[arg(long, default_value_t = 20.0)]
+    pub arrivals_per_minute: f64,
+    /// Mean service time at a window, seconds.
+    #[arg(long, default_value_t = 60.0)]
+    pub service_seconds: f64,
+    /// Chance per device and minute of dropping off the network for a while.
+    #[arg(long, default_value_t = 0.02)]
+    pub drop_per_minute: f64,
+    /// Seconds to run; 0 runs until interrupted.
+    #[arg(long, default_value_t = 0)]
+    pub duration: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,6 +222,55 @@ pub enum LoadgenCommand {
         duration: u64,
         /// Concurrent connections.
         #[arg(long, default_value_t = 32)]
+        connections: usize,
+    },
+    /// The hall queue against a running server: sets up a hall (one area, N windows with staff
+    /// signed in), then takes tickets at `--take-rate` while the windows call at `--call-rate`
+    /// in all (each call followed by serve and finish); reports both latencies.
+    Queue {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// An admin's bearer token (to create the hall, windows and staff).
+        #[arg(long, env = "YIWANG_LOADGEN_TOKEN")]
+        token: String,
+        #[arg(long, default_value_t = 20)]
+        windows: usize,
+        /// Tickets taken per second (0: none).
+        #[arg(long, default_value_t = 500)]
+        take_rate: u32,
+        /// Call-next requests per second over all windows.
+        #[arg(long, default_value_t = 500)]
+        call_rate: u32,
+        /// Tickets taken before the run, so the first calls find a queue.
+        #[arg(long, default_value_t = 200)]
+        prefill: usize,
+        /// Seconds to run.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+    },
+    /// Device heartbeats: registers N devices in a hall (or reuses `--tokens-file`), and sends
+    /// each one's heartbeat every `--interval` seconds on a fixed schedule, measuring latency
+    /// from the scheduled time; reports the writer's commits during the run.
+    Heartbeats {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// A token that may register devices (e.g. an admin's).
+        #[arg(long, env = "YIWANG_LOADGEN_TOKEN", hide_env_values = true)]
+        token: String,
+        /// The hall the devices belong to; default: the first hall the token sees.
+        #[arg(long)]
+        hall: Option<i64>,
+        #[arg(long, default_value_t = 1000)]
+        devices: u32,
+        /// Seconds between two heartbeats of one device.
+        #[arg(long, default_value_t = 10.0)]
+        interval: f64,
+        /// Seconds to run.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 64)]
         connections: usize,
     },
     /// The durable-write baselines, in process on a fresh SQLite database: the user-update

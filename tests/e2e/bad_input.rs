@@ -320,6 +320,69 @@ async fn every_malformed_request_gets_its_4xx_and_changes_nothing(app: TestApp) 
             "validation_failed",
         ),
         (
+            "device protocol without a token",
+            Method::POST,
+            "/api/v1/device/heartbeat".into(),
+            None,
+            Body::Json(json!({})),
+            401,
+            "unauthorized",
+        ),
+        (
+            "device protocol with a person's token",
+            Method::POST,
+            "/api/v1/device/heartbeat".into(),
+            Some(&tok),
+            Body::Json(json!({})),
+            403,
+            "forbidden",
+        ),
+        (
+            "unknown device kind",
+            Method::POST,
+            "/api/v1/devices".into(),
+            Some(&tok),
+            Body::Json(json!({"hall_id": 1, "kind": "led", "name": "x"})),
+            400,
+            "malformed_request",
+        ),
+        (
+            "unknown command kind",
+            Method::POST,
+            "/api/v1/devices/1/commands".into(),
+            Some(&tok),
+            Body::Json(json!({"command": {"kind": "dance"}})),
+            400,
+            "malformed_request",
+        ),
+        (
+            "long-poll wait not a number",
+            Method::GET,
+            "/api/v1/device/commands?wait_ms=soon".into(),
+            Some(&tok),
+            Body::None,
+            400,
+            "malformed_request",
+        ),
+        (
+            "unknown device",
+            Method::GET,
+            "/api/v1/devices/999999".into(),
+            Some(&tok),
+            Body::None,
+            404,
+            "not_found",
+        ),
+        (
+            "command to an unknown device",
+            Method::POST,
+            "/api/v1/devices/999999/commands".into(),
+            Some(&tok),
+            Body::Json(json!({"command": {"kind": "reboot"}})),
+            404,
+            "not_found",
+        ),
+        (
             "empty login",
             Method::POST,
             "/api/v1/auth/login".into(),
@@ -498,3 +561,232 @@ async fn validation_problems_name_every_field(app: TestApp) {
     assert!(a.headers.get("x-request-id").is_some());
 }
 on_each_backend!(validation_fields, validation_problems_name_every_field);
+
+async fn queue_refusals_are_clear_and_change_nothing(app: TestApp) {
+    let h = crate::queue::hall_in(&app, "990102", "a", 2).await;
+    let (s0, s1) = (h.staff[0].clone(), h.staff[1].clone());
+    let (w1, w2, w3) = (h.windows[0], h.windows[1], h.windows[2]);
+    let waiting = crate::queue::take(&app, &h, h.area_a, json!({})).await;
+    let done = crate::queue::take(&app, &h, h.area_a, json!({})).await;
+    crate::queue::sign_in(&app, &s0, w1).await;
+    crate::queue::sign_in(&app, &s1, w3).await;
+    // Tickets are called oldest first: `waiting` is called and finished, `done` stays waiting.
+    let called = app
+        .post(&format!("/api/v1/windows/{w1}/call-next"), &s0, json!({}))
+        .await;
+    assert_eq!(called.body["id"], waiting["id"]);
+    for a in ["serve", "finish"] {
+        let r = app
+            .post(
+                &format!("/api/v1/tickets/{}/{a}", waiting["id"]),
+                &s0,
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:#}", r.body);
+    }
+    let (finished, open) = (
+        waiting["id"].as_i64().unwrap(),
+        done["id"].as_i64().unwrap(),
+    );
+    let slot = app
+        .post(
+            &format!("/api/v1/halls/{}/slots", h.hall),
+            &app.admin_token,
+            json!({"area_id": h.area_a, "starts_at": "2099-01-01T01:00:00Z",
+                   "ends_at": "2099-01-01T02:00:00Z", "capacity": 1}),
+        )
+        .await;
+    assert_eq!(slot.status, 201, "{:#}", slot.body);
+    let slot = slot.body["id"].as_i64().unwrap();
+    let booked = app
+        .post(
+            &format!("/api/v1/slots/{slot}/appointments"),
+            &h.kiosk,
+            json!({"applicant_name": "张三", "id_number": crate::queue::id_number("11010519491231002"),
+                   "channel": "app"}),
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{:#}", booked.body);
+    let head_before = last_event_id(&app);
+    let hall = h.hall;
+    let admin = app.admin_token.clone();
+    let cases: Vec<Case> = vec![
+        (
+            "unknown hall",
+            Method::POST,
+            "/api/v1/halls/999999/tickets".into(),
+            Some(h.kiosk.as_str()),
+            Body::Json(json!({"area_id": h.area_a, "channel": "kiosk"})),
+            404,
+            "not_found",
+        ),
+        (
+            "unknown area",
+            Method::POST,
+            format!("/api/v1/halls/{hall}/tickets"),
+            Some(h.kiosk.as_str()),
+            Body::Json(json!({"area_id": 999999, "channel": "kiosk"})),
+            422,
+            "validation_failed",
+        ),
+        (
+            "appointment channel",
+            Method::POST,
+            format!("/api/v1/halls/{hall}/tickets"),
+            Some(h.kiosk.as_str()),
+            Body::Json(json!({"area_id": h.area_a, "channel": "appointment"})),
+            422,
+            "validation_failed",
+        ),
+        (
+            "bad id number",
+            Method::POST,
+            format!("/api/v1/halls/{hall}/tickets"),
+            Some(h.kiosk.as_str()),
+            Body::Json(
+                json!({"area_id": h.area_a, "channel": "kiosk", "id_number": "11010519491231002A"}),
+            ),
+            422,
+            "validation_failed",
+        ),
+        (
+            "unknown window",
+            Method::POST,
+            "/api/v1/windows/999999/call-next".into(),
+            Some(s0.as_str()),
+            Body::None,
+            404,
+            "not_found",
+        ),
+        (
+            "unknown ticket",
+            Method::POST,
+            "/api/v1/tickets/999999/serve".into(),
+            Some(s0.as_str()),
+            Body::None,
+            404,
+            "not_found",
+        ),
+        (
+            "call where not signed in",
+            Method::POST,
+            format!("/api/v1/windows/{w2}/call-next"),
+            Some(s0.as_str()),
+            Body::None,
+            409,
+            "conflict",
+        ),
+        (
+            "call on an empty queue",
+            Method::POST,
+            format!("/api/v1/windows/{w3}/call-next"),
+            Some(s1.as_str()),
+            Body::None,
+            409,
+            "conflict",
+        ),
+        (
+            "action by staff not signed in at its window",
+            Method::POST,
+            format!("/api/v1/tickets/{finished}/finish"),
+            Some(s1.as_str()),
+            Body::Json(json!({})),
+            409,
+            "conflict",
+        ),
+        (
+            "action on a waiting ticket",
+            Method::POST,
+            format!("/api/v1/tickets/{open}/serve"),
+            Some(s0.as_str()),
+            Body::None,
+            409,
+            "conflict",
+        ),
+        (
+            "double finish",
+            Method::POST,
+            format!("/api/v1/tickets/{finished}/finish"),
+            Some(s0.as_str()),
+            Body::Json(json!({})),
+            409,
+            "conflict",
+        ),
+        (
+            "full slot",
+            Method::POST,
+            format!("/api/v1/slots/{slot}/appointments"),
+            Some(h.kiosk.as_str()),
+            Body::Json(json!({"applicant_name": "李四",
+             "id_number": crate::queue::id_number("11010519800101003"), "channel": "app"})),
+            409,
+            "conflict",
+        ),
+        (
+            "unknown slot",
+            Method::POST,
+            "/api/v1/slots/999999/appointments".into(),
+            Some(h.kiosk.as_str()),
+            Body::Json(json!({"applicant_name": "李四",
+             "id_number": crate::queue::id_number("11010519800101003"), "channel": "app"})),
+            404,
+            "not_found",
+        ),
+        (
+            "bad settings",
+            Method::PUT,
+            format!("/api/v1/halls/{hall}/queue/settings"),
+            Some(admin.as_str()),
+            Body::Json(
+                json!({"clear_at_night": true, "max_misses": 0, "appointment_boost_minutes": 30,
+             "default_service_minutes": 10, "priority_classes": []}),
+            ),
+            422,
+            "validation_failed",
+        ),
+        (
+            "unknown item for a window",
+            Method::PUT,
+            format!("/api/v1/windows/{w1}/items"),
+            Some(admin.as_str()),
+            Body::Json(json!({"item_codes": ["nope"]})),
+            422,
+            "validation_failed",
+        ),
+        (
+            "sign out where not signed in",
+            Method::POST,
+            format!("/api/v1/windows/{w2}/sign-out"),
+            Some(s0.as_str()),
+            Body::None,
+            409,
+            "conflict",
+        ),
+        (
+            "slot ending before it starts",
+            Method::POST,
+            format!("/api/v1/halls/{hall}/slots"),
+            Some(admin.as_str()),
+            Body::Json(
+                json!({"area_id": h.area_a, "starts_at": "2099-01-01T02:00:00Z",
+             "ends_at": "2099-01-01T01:00:00Z", "capacity": 1}),
+            ),
+            422,
+            "validation_failed",
+        ),
+    ];
+    for (what, method, path, token, body, status, code) in cases {
+        let (got, problem, ct) = send(&app, method, &path, token, body).await;
+        assert_eq!(got, status, "{what}: {problem:#}");
+        assert_eq!(problem["code"], code, "{what}: {problem:#}");
+        assert_eq!(ct, "application/problem+json", "{what}");
+        assert!(problem["detail"].is_string(), "{what}: {problem:#}");
+    }
+    assert_eq!(last_event_id(&app), head_before);
+    let still = app.get(&format!("/api/v1/tickets/{open}"), &s0).await;
+    assert_eq!(still.body["status"], "waiting");
+    let f = app.get(&format!("/api/v1/tickets/{finished}"), &s0).await;
+    assert_eq!(f.body["status"], "finished");
+}
+on_each_backend!(queue_refusals, queue_refusals_are_clear_and_change_nothing);

@@ -44,7 +44,7 @@ async fn events_page_by_cursor_in_order(app: TestApp) {
 on_each_backend!(event_paging, events_page_by_cursor_in_order);
 
 /// Reads SSE frames until `n` events arrived; returns their (id, kind).
-async fn read_events(
+pub(crate) async fn read_events(
     stream: &mut (impl futures_util::Stream<Item = reqwest::Result<actix_web::web::Bytes>> + Unpin),
     buf: &mut String,
     n: usize,

@@ -352,3 +352,171 @@ async fn supervision_needs_its_permissions(app: TestApp) {
     assert_eq!(anomalies.status, 200, "{:#}", anomalies.body);
 }
 on_each_backend!(supervision_permissions, supervision_needs_its_permissions);
+async fn window_staff_of_one_county_never_touch_another_countys_queue(app: TestApp) {
+    let h = crate::queue::hall_in(&app, "990102", "a", 1).await;
+    let t = crate::queue::take(&app, &h, h.area_a, json!({})).await;
+    crate::queue::sign_in(&app, &h.staff[0], h.windows[0]).await;
+    let root = app.root_id().await;
+    let b = app.region("990121", "乙县", "county", root).await;
+    let (_, staff_b) = app
+        .user_with_role("b_staff", b, None, "window_staff", ("region", Some(b)))
+        .await;
+    let w = h.windows[0];
+    for (method, path) in [
+        (Method::POST, format!("/api/v1/windows/{w}/sign-in")),
+        (Method::POST, format!("/api/v1/windows/{w}/call-next")),
+        (Method::POST, format!("/api/v1/tickets/{}/recall", t["id"])),
+        (Method::GET, format!("/api/v1/tickets/{}", t["id"])),
+        (Method::GET, format!("/api/v1/halls/{}/queue", h.hall)),
+        (Method::GET, format!("/api/v1/halls/{}/tickets", h.hall)),
+        (
+            Method::GET,
+            format!("/api/v1/halls/{}/queue/settings", h.hall),
+        ),
+        (Method::POST, format!("/api/v1/halls/{}/tickets", h.hall)),
+    ] {
+        let body =
+            (method == Method::POST).then(|| json!({"area_id": h.area_a, "channel": "kiosk"}));
+        app.call(method.clone(), &path, Some(&staff_b), body)
+            .await
+            .assert_problem(404, "not_found");
+    }
+    // A kiosk of county A takes tickets there but cannot serve at a window.
+    app.post(
+        &format!("/api/v1/windows/{w}/call-next"),
+        &h.kiosk,
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // County B's staff see none of A's queue events.
+    let events = app.get("/api/v1/events?limit=500", &staff_b).await;
+    assert_eq!(events.status, 200);
+    assert!(
+        events.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["entity"] != "ticket" && e["entity"] != "window"),
+        "{:#}",
+        events.body
+    );
+}
+on_each_backend!(
+    queue_scope,
+    window_staff_of_one_county_never_touch_another_countys_queue
+);
+
+async fn devices_follow_their_halls_scope(app: TestApp) {
+    let t = two_counties(&app).await;
+    let w = app
+        .post(
+            &format!("/api/v1/halls/{}/windows", t.hall_b),
+            &app.admin_token,
+            json!({"number": "1", "name": "1号窗口", "department_id": t.dep_b}),
+        )
+        .await;
+    let window_b = w.body["id"].as_i64().unwrap();
+    let reg = app
+        .post(
+            "/api/v1/devices",
+            &app.admin_token,
+            json!({"hall_id": t.hall_b, "window_id": window_b, "kind": "tablet", "name": "平板"}),
+        )
+        .await;
+    assert_eq!(reg.status, 201, "{:#}", reg.body);
+    let dev_b = reg.body["device"]["id"].as_i64().unwrap();
+    let board = app
+        .post(
+            "/api/v1/devices",
+            &app.admin_token,
+            json!({"hall_id": t.hall_b, "kind": "led_board", "name": "综合屏"}),
+        )
+        .await;
+    let board_b = board.body["device"]["id"].as_i64().unwrap();
+    let reboot = json!({"command": {"kind": "reboot"}});
+
+    // County A's operator: B's devices do not exist for them.
+    let (_, op_a) = app
+        .user_with_role("a_operator", t.a, None, "operator", ("region", Some(t.a)))
+        .await;
+    app.get(&format!("/api/v1/devices/{dev_b}"), &op_a)
+        .await
+        .assert_problem(404, "not_found");
+    let listed = app.get("/api/v1/devices", &op_a).await;
+    assert_eq!(listed.body["items"], json!([]), "{:#}", listed.body);
+    for path in [
+        format!("/api/v1/devices/{dev_b}/commands"),
+        format!("/api/v1/devices/{dev_b}/disable"),
+        format!("/api/v1/devices/{dev_b}/token"),
+    ] {
+        app.post(&path, &op_a, reboot.clone())
+            .await
+            .assert_problem(404, "not_found");
+    }
+    app.post(
+        "/api/v1/devices",
+        &op_a,
+        json!({"hall_id": t.hall_b, "kind": "kiosk", "name": "x"}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    // County B's supervisor reads but may not command or manage.
+    let (_, sup_b) = app
+        .user_with_role(
+            "b_supervisor",
+            t.b,
+            None,
+            "supervisor",
+            ("region", Some(t.b)),
+        )
+        .await;
+    assert_eq!(
+        app.get(&format!("/api/v1/devices/{dev_b}"), &sup_b)
+            .await
+            .status,
+        200
+    );
+    app.post(
+        &format!("/api/v1/devices/{dev_b}/commands"),
+        &sup_b,
+        reboot.clone(),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post(
+        &format!("/api/v1/devices/{dev_b}/retire"),
+        &sup_b,
+        json!({}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    // Window staff of B's department reach their window's tablet, not the hall's board.
+    let staff = app.login("b_staff", "b_staff-password").await;
+    let sent = app
+        .post(
+            &format!("/api/v1/devices/{dev_b}/commands"),
+            &staff,
+            reboot.clone(),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{:#}", sent.body);
+    app.post(
+        &format!("/api/v1/devices/{board_b}/commands"),
+        &staff,
+        reboot,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    let mine = app.get("/api/v1/devices", &staff).await;
+    let ids: Vec<i64> = mine.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![dev_b]);
+}
+on_each_backend!(device_scope, devices_follow_their_halls_scope);

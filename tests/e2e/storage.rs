@@ -106,6 +106,18 @@ async fn a_command_that_fails_inside_a_group_fails_alone() {
             .unwrap();
         let root = app.services.root_region().await.unwrap().id;
         let before = app.services.store.writer_stats();
+        // Holds the writer for a moment so the 60 commands queue behind it and run as groups
+        // however slowly the machine schedules the tasks that send them.
+        let store = app.services.store.clone();
+        let hold = tokio::spawn(async move {
+            store
+                .write(|_| {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    Ok(())
+                })
+                .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let mut tasks = Vec::new();
         for i in 0..60 {
             let services = app.services.clone();
@@ -142,6 +154,7 @@ async fn a_command_that_fails_inside_a_group_fails_alone() {
             }
         }
         assert_eq!((ok, conflicts), (40, 20), "{backend:?}");
+        hold.await.unwrap().unwrap();
         let page = app.get("/api/v1/regions?limit=500", &app.admin_token).await;
         assert_eq!(
             page.body["items"].as_array().unwrap().len(),

@@ -84,6 +84,16 @@ impl TestDb {
         }
     }
 
+    /// The same database for a second server (a second node); dropping it drops nothing.
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            backend: self.backend,
+            url: self.url.clone(),
+            dir: tempfile::tempdir().unwrap(),
+            pg_name: None,
+        }
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }

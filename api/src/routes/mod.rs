@@ -1,13 +1,16 @@
 //! Every route of the API, one module per resource, all wired in [`configure`].
 
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod devices;
 pub mod events;
 pub mod health;
 pub mod modules;
 pub mod org;
+pub mod queue;
 pub mod supervision;
 pub mod users;
 
@@ -30,6 +33,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(audit::configure)
                 .configure(catalogue::configure)
                 .configure(cases::configure)
-                .configure(supervision::configure),
+                .configure(supervision::configure)
+                .configure(devices::configure)
+                .configure(queue::configure)
+                .configure(appointments::configure),
         );
 }

@@ -54,6 +54,14 @@ permissions! {
     SupervisionRule => "supervision.rule", "管理监察规则";
     SupervisionReply => "supervision.reply", "回复督办单";
     EvaluationSubmit => "evaluation.submit", "提交好差评";
+    QueueRead => "queue.read", "查看排队叫号";
+    QueueTake => "queue.take", "取号与预约";
+    QueueServe => "queue.serve", "窗口叫号服务";
+    QueueManage => "queue.manage", "管理排队叫号";
+    DeviceRead => "device.read", "查看大厅设备";
+    DeviceManage => "device.manage", "管理大厅设备";
+    DeviceCommand => "device.command", "向大厅设备下发指令";
+    DeviceConnect => "device.connect", "以设备身份接入";
 }
 
 /// The kind of data scope a role is held with.

@@ -29,3 +29,6 @@ id_type!(
     EventId,
     ItemId
 );
+
+// Hall devices (issue 4): a device, and a command queued for one.
+id_type!(DeviceId, CommandId);

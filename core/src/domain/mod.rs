@@ -7,4 +7,5 @@ pub mod catalogue;
 pub mod identity;
 pub mod ids;
 pub mod org;
+pub mod queue;
 pub mod supervision;

@@ -11,6 +11,7 @@ use crate::domain::ids::{EventId, UserId};
 use crate::error::Error;
 use crate::store::DbConn;
 use crate::store::schema::{audit_log, events};
+use crate::store::writer::write_epoch;
 use crate::wire::events::{AuditEntry, AuditVerification};
 use crate::wire::{Page, PageQuery, page_of, time};
 
@@ -109,6 +110,91 @@ struct NewEvent<'a> {
     payload: String,
 }
 
+thread_local! {
+    /// The chain's newest hash as this writer thread left it, with the write epoch it holds in.
+    static HEAD: std::cell::RefCell<Option<(u64, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The newest entry's hash, read once per write transaction: later commands of the same group
+/// take it from the previous command (on PostgreSQL the chain lock, once taken, is held until
+/// commit, so no other node can have appended in between).
+fn chain_head(conn: &mut DbConn) -> Result<String, Error> {
+    let epoch = write_epoch();
+    if epoch != 0
+        && let Some(hash) = HEAD.with(|h| match &*h.borrow() {
+            Some((e, hash)) if *e == epoch => Some(hash.clone()),
+            _ => None,
+        })
+    {
+        return Ok(hash);
+    }
+    if let DbConn::Pg(_) = conn {
+        // A statement of its own: the read below must take its snapshot after the lock.
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
+            .execute(conn)?;
+    }
+    // `= (SELECT MAX(id))` rather than `ORDER BY id DESC LIMIT ?`: SQLite re-prepares a
+    // statement whose LIMIT is a bound value on every run.
+    let newest = diesel::alias!(audit_log as newest);
+    let last = newest
+        .select(diesel::dsl::max(newest.field(audit_log::id)))
+        .single_value();
+    Ok(crate::on_backend!(conn, |c| audit_log::table
+        .filter(audit_log::id.nullable().eq(last))
+        .select(audit_log::hash)
+        .get_result(c)
+        .optional())?
+    .unwrap_or_else(|| GENESIS.to_owned()))
+}
+
+fn remember_head(hash: String) {
+    let epoch = write_epoch();
+    if epoch != 0 {
+        HEAD.with(|h| *h.borrow_mut() = Some((epoch, hash)));
+    }
+}
+
+#[derive(QueryableByName)]
+struct AppendedEvent {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// The audit entry and the event in one statement: one round trip instead of two, on every
+/// write.
+fn append_pg(
+    conn: &mut diesel::PgConnection,
+    entry: &NewAudit<'_>,
+    event: &NewEvent<'_>,
+) -> Result<i64, Error> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    let row: AppendedEvent = diesel::sql_query(
+        "WITH entry AS (INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, \
+         region_id, before_json, after_json, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)) \
+         INSERT INTO events (at, kind, entity, entity_id, region_id, department_id, owner_id, \
+         payload) VALUES ($1, $12, $5, $6, $7, $13, $14, $15) RETURNING id",
+    )
+    .bind::<BigInt, _>(entry.at)
+    .bind::<Nullable<BigInt>, _>(entry.actor_id)
+    .bind::<Text, _>(entry.actor)
+    .bind::<Text, _>(entry.action)
+    .bind::<Text, _>(entry.entity)
+    .bind::<BigInt, _>(entry.entity_id)
+    .bind::<Nullable<BigInt>, _>(entry.region_id)
+    .bind::<Nullable<Text>, _>(entry.before_json.as_deref())
+    .bind::<Nullable<Text>, _>(entry.after_json.as_deref())
+    .bind::<Text, _>(entry.prev_hash)
+    .bind::<Text, _>(entry.hash)
+    .bind::<Text, _>(event.kind)
+    .bind::<Nullable<BigInt>, _>(event.department_id)
+    .bind::<Nullable<BigInt>, _>(event.owner_id)
+    .bind::<Text, _>(&event.payload)
+    .get_result(conn)?;
+    Ok(row.id)
+}
+
 /// What an entry's hash covers.
 #[allow(clippy::too_many_arguments)]
 fn entry_hash(
@@ -140,6 +226,19 @@ fn entry_hash(
     sha256_hex(text.as_bytes())
 }
 
+/// Takes the chain's lock now instead of at the append (PostgreSQL; nothing on SQLite). A
+/// command that may wait on a row lock another node holds takes it first: otherwise one node
+/// could hold the chain lock (from an earlier command of its group) waiting for the row while
+/// the other holds the row waiting for the chain — a deadlock. Held to the commit.
+pub fn lock_chain(conn: &mut DbConn) -> Result<(), Error> {
+    if let DbConn::Pg(_) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Writes the audit entry and the event for `change`; call it inside the change's transaction.
 pub fn record(
     conn: &mut DbConn,
@@ -147,23 +246,7 @@ pub fn record(
     actor: &Actor,
     change: Change<'_>,
 ) -> Result<EventId, Error> {
-    if let DbConn::Pg(_) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
-            .execute(conn)?;
-    }
-    // `= (SELECT MAX(id))` rather than `ORDER BY id DESC LIMIT ?`: SQLite re-prepares a
-    // statement whose LIMIT is a bound value on every run, and this runs on every write.
-    let newest = diesel::alias!(audit_log as newest);
-    let last = newest
-        .select(diesel::dsl::max(newest.field(audit_log::id)))
-        .single_value();
-    let prev: String = audit_log::table
-        .filter(audit_log::id.nullable().eq(last))
-        .select(audit_log::hash)
-        .get_result(conn)
-        .optional()?
-        .unwrap_or_else(|| GENESIS.to_owned());
+    let prev = chain_head(conn)?;
     let before = change.before.as_ref().map(Value::to_string);
     let after = change.after.as_ref().map(Value::to_string);
     let actor_id = actor.id.map(|u| u.0);
@@ -179,34 +262,42 @@ pub fn record(
         before.as_deref(),
         after.as_deref(),
     );
-    diesel::insert_into(audit_log::table)
-        .values(NewAudit {
-            at,
-            actor_id,
-            actor: &actor.label,
-            action: change.action,
-            entity: change.entity,
-            entity_id: change.entity_id,
-            region_id: change.region_id,
-            before_json: before,
-            after_json: after,
-            prev_hash: &prev,
-            hash: &hash,
-        })
-        .execute(conn)?;
-    let id = diesel::insert_into(events::table)
-        .values(NewEvent {
-            at,
-            kind: change.event,
-            entity: change.entity,
-            entity_id: change.entity_id,
-            region_id: change.region_id,
-            department_id: change.department_id,
-            owner_id: change.owner_id,
-            payload: change.payload.to_string(),
-        })
-        .returning(events::id)
-        .get_result::<i64>(conn)?;
+    let entry = NewAudit {
+        at,
+        actor_id,
+        actor: &actor.label,
+        action: change.action,
+        entity: change.entity,
+        entity_id: change.entity_id,
+        region_id: change.region_id,
+        before_json: before,
+        after_json: after,
+        prev_hash: &prev,
+        hash: &hash,
+    };
+    let event = NewEvent {
+        at,
+        kind: change.event,
+        entity: change.entity,
+        entity_id: change.entity_id,
+        region_id: change.region_id,
+        department_id: change.department_id,
+        owner_id: change.owner_id,
+        payload: change.payload.to_string(),
+    };
+    let id = match conn {
+        DbConn::Pg(c) => append_pg(c, &entry, &event)?,
+        DbConn::Sqlite(c) => {
+            diesel::insert_into(audit_log::table)
+                .values(&entry)
+                .execute(c)?;
+            diesel::insert_into(events::table)
+                .values(&event)
+                .returning(events::id)
+                .get_result::<i64>(c)?
+        }
+    };
+    remember_head(hash);
     Ok(EventId(id))
 }
 

@@ -21,7 +21,16 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "operator",
             "运维监控中心",
-            vec![OrgRead, UserRead, EventRead, CatalogueRead],
+            vec![
+                OrgRead,
+                UserRead,
+                EventRead,
+                CatalogueRead,
+                QueueRead,
+                DeviceRead,
+                DeviceManage,
+                DeviceCommand,
+            ],
         ),
         (
             "supervisor",
@@ -36,6 +45,8 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 SupervisionRead,
                 SupervisionManage,
                 SupervisionRule,
+                QueueRead,
+                DeviceRead,
             ],
         ),
         (
@@ -48,6 +59,11 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 CaseRead,
                 CaseHandle,
                 SupervisionReply,
+                QueueRead,
+                QueueTake,
+                QueueServe,
+                DeviceRead,
+                DeviceCommand,
             ],
         ),
         (
@@ -71,9 +87,25 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "integration",
             "接口对接系统",
-            vec![EventRead, CatalogueRead, EvaluationSubmit],
+            vec![
+                EventRead,
+                CatalogueRead,
+                QueueRead,
+                QueueTake,
+                EvaluationSubmit,
+            ],
         ),
-        ("device", "大厅设备", vec![OrgRead, EvaluationSubmit]),
+        (
+            "device",
+            "大厅设备",
+            vec![
+                OrgRead,
+                QueueRead,
+                QueueTake,
+                DeviceConnect,
+                EvaluationSubmit,
+            ],
+        ),
     ]
 }
 

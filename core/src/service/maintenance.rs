@@ -21,6 +21,7 @@ pub fn jobs() -> Vec<JobSpec> {
         JobSpec::new("token-purge", Duration::from_secs(3_600), purge_dead_tokens),
     ];
     jobs.extend(crate::service::supervision::jobs());
+    jobs.extend(crate::service::queue::jobs());
     jobs
 }
 

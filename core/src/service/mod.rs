@@ -9,12 +9,14 @@ pub mod auth;
 pub mod bootstrap;
 pub mod cases;
 pub mod catalogue;
+pub mod devices;
 pub mod events;
 pub mod halls;
 pub mod jobs;
 pub mod maintenance;
 pub mod modules;
 pub mod org;
+pub mod queue;
 pub mod supervision;
 pub mod tokens;
 pub mod users;
@@ -38,6 +40,8 @@ pub struct Services {
     pub auth: auth::AuthState,
     pub events: events::EventHub,
     pub supervision: supervision::Engine,
+    /// The hall devices' hot state (liveness, pending commands, what they show).
+    pub devices: devices::DeviceHub,
 }
 
 impl Services {
@@ -60,6 +64,7 @@ impl Services {
         let passwords =
             PasswordHashing::new(config.auth.argon2_memory_kib, config.auth.argon2_iterations)?;
         let events = events::EventHub::start(store.clone()).await?;
+        let devices = devices::DeviceHub::load(&store, clock.now()).await?;
         let services = Services {
             auth: auth::AuthState::new(&config.auth),
             store,
@@ -69,6 +74,7 @@ impl Services {
             config: Arc::new(config),
             events,
             supervision: supervision::Engine::default(),
+            devices,
         };
         bootstrap::ensure_builtin_roles(&services).await?;
         services.ensure_builtin_rules().await?;

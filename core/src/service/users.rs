@@ -36,12 +36,12 @@ pub(crate) fn user_with_path(
     conn: &mut DbConn,
     id: i64,
 ) -> Result<Option<(UserRow, String)>, Error> {
-    Ok(users::table
+    Ok(crate::on_backend!(conn, |c| users::table
         .inner_join(regions::table)
         .filter(users::id.eq(id))
         .select((UserRow::as_select(), regions::path))
-        .get_result(conn)
-        .optional()?)
+        .get_result(c)
+        .optional())?)
 }
 
 pub(crate) fn user_target<'a>(u: &UserRow, path: &'a str) -> Target<'a> {
@@ -53,22 +53,29 @@ pub(crate) fn user_target<'a>(u: &UserRow, path: &'a str) -> Target<'a> {
 }
 
 fn held_roles(conn: &mut DbConn, user_ids: &[i64]) -> Result<Vec<(i64, UserRole)>, Error> {
-    let mut q = user_roles::table.inner_join(roles::table).into_boxed();
-    // One user is the hot case (every read of a user); `IN (…)` statements are never cached.
-    q = match user_ids {
-        [one] => q.filter(user_roles::user_id.eq(*one)),
-        many => q.filter(user_roles::user_id.eq_any(many)),
+    let columns = (
+        user_roles::user_id,
+        user_roles::id,
+        roles::name,
+        user_roles::scope_kind,
+        user_roles::scope_id,
+    );
+    let rows: Vec<(i64, i64, String, String, Option<i64>)> = match user_ids {
+        // One user is the hot case (every read of a user): a statement of static shape, found in
+        // the cache by its type; `IN (…)` statements are never cached.
+        [one] => crate::on_backend!(conn, |c| user_roles::table
+            .inner_join(roles::table)
+            .filter(user_roles::user_id.eq(*one))
+            .order(user_roles::id.asc())
+            .select(columns)
+            .load(c))?,
+        many => user_roles::table
+            .inner_join(roles::table)
+            .filter(user_roles::user_id.eq_any(many))
+            .order(user_roles::id.asc())
+            .select(columns)
+            .load(conn)?,
     };
-    let rows: Vec<(i64, i64, String, String, Option<i64>)> = q
-        .order(user_roles::id.asc())
-        .select((
-            user_roles::user_id,
-            user_roles::id,
-            roles::name,
-            user_roles::scope_kind,
-            user_roles::scope_id,
-        ))
-        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(uid, id, role, kind, scope_id)| {

@@ -245,6 +245,190 @@ diesel::table! {
 }
 
 diesel::table! {
+    queue_settings (hall_id) {
+        hall_id -> BigInt,
+        clear_at_night -> Bool,
+        max_misses -> BigInt,
+        appointment_boost_min -> BigInt,
+        priority_classes -> Text,
+        default_service_min -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    queue_window_items (window_id, item_code) {
+        window_id -> BigInt,
+        item_code -> Text,
+    }
+}
+
+diesel::table! {
+    queue_window_sessions (id) {
+        id -> BigInt,
+        window_id -> BigInt,
+        hall_id -> BigInt,
+        user_id -> BigInt,
+        signed_in_at -> BigInt,
+        signed_out_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    queue_numbers (area_id, day) {
+        area_id -> BigInt,
+        day -> Text,
+        last -> BigInt,
+    }
+}
+
+diesel::table! {
+    queue_tickets (id) {
+        id -> BigInt,
+        hall_id -> BigInt,
+        area_id -> BigInt,
+        number -> Text,
+        day -> Text,
+        item_code -> Nullable<Text>,
+        item_group -> Nullable<Text>,
+        rank_at -> BigInt,
+        status -> Text,
+        window_id -> Nullable<BigInt>,
+        target_window_id -> Nullable<BigInt>,
+        staff_id -> Nullable<BigInt>,
+        misses -> BigInt,
+        taken_at -> BigInt,
+        called_at -> Nullable<BigInt>,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    queue_ticket_details (ticket_id) {
+        ticket_id -> BigInt,
+        first_area_id -> BigInt,
+        channel -> Text,
+        priority_class -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+        case_id -> Nullable<BigInt>,
+        appointment_id -> Nullable<BigInt>,
+        id_blind -> Nullable<Text>,
+        age_band -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    queue_intervals (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        hall_id -> BigInt,
+        area_id -> BigInt,
+        window_id -> Nullable<BigInt>,
+        staff_id -> Nullable<BigInt>,
+        state -> Text,
+        started_at -> BigInt,
+        ended_at -> Nullable<BigInt>,
+        ended_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    queue_slots (id) {
+        id -> BigInt,
+        hall_id -> BigInt,
+        area_id -> BigInt,
+        item_code -> Nullable<Text>,
+        starts_at -> BigInt,
+        ends_at -> BigInt,
+        capacity -> BigInt,
+        booked -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    queue_appointments (id) {
+        id -> BigInt,
+        slot_id -> BigInt,
+        hall_id -> BigInt,
+        status -> Text,
+        applicant_name -> Text,
+        id_sealed -> Text,
+        id_blind -> Text,
+        id_masked -> Text,
+        age_band -> Text,
+        channel -> Text,
+        booked_at -> BigInt,
+        changed_at -> BigInt,
+        ticket_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    queue_desk_enquiries (id) {
+        id -> BigInt,
+        hall_id -> BigInt,
+        item_code -> Nullable<Text>,
+        question -> Text,
+        answer -> Text,
+        referral -> Nullable<Text>,
+        ticket_id -> Nullable<BigInt>,
+        desk_wait_ms -> BigInt,
+        staff_id -> Nullable<BigInt>,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> BigInt,
+        hall_id -> BigInt,
+        window_id -> Nullable<BigInt>,
+        user_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        status -> Text,
+        online -> Bool,
+        heartbeat_interval_ms -> BigInt,
+        firmware -> Nullable<Text>,
+        capabilities -> Text,
+        last_seen_at -> Nullable<BigInt>,
+        display_state -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    device_commands (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+        acked_at -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    device_reports (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        report_id -> Text,
+        kind -> Text,
+        payload -> Text,
+        case_id -> Nullable<BigInt>,
+        happened_at -> BigInt,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
     supervision_rules (id) {
         id -> BigInt,
         code -> Text,
@@ -360,6 +544,17 @@ diesel::joinable!(catalogue_items -> departments (department_id));
 diesel::joinable!(catalogue_old_codes -> regions (region_id));
 diesel::joinable!(cases -> regions (region_id));
 diesel::joinable!(case_history -> cases (case_id));
+diesel::joinable!(queue_tickets -> hall_areas (area_id));
+diesel::joinable!(queue_intervals -> queue_tickets (ticket_id));
+diesel::joinable!(queue_ticket_details -> queue_tickets (ticket_id));
+diesel::joinable!(queue_appointments -> queue_slots (slot_id));
+diesel::joinable!(queue_slots -> hall_areas (area_id));
+diesel::joinable!(queue_window_sessions -> users (user_id));
+diesel::joinable!(devices -> halls (hall_id));
+diesel::joinable!(devices -> windows (window_id));
+diesel::joinable!(device_commands -> devices (device_id));
+diesel::joinable!(device_reports -> devices (device_id));
+
 diesel::joinable!(supervision_rule_versions -> supervision_rules (rule_id));
 diesel::joinable!(anomalies -> supervision_rules (rule_id));
 diesel::joinable!(anomalies -> cases (case_id));
@@ -368,6 +563,12 @@ diesel::joinable!(anomaly_notes -> anomalies (anomaly_id));
 diesel::joinable!(supervision_orders -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    supervision_rules,
+    supervision_rule_versions,
+    anomalies,
+    anomaly_notes,
+    supervision_orders,
+    evaluations,
     regions,
     departments,
     halls,
@@ -388,10 +589,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     case_history,
     case_numbers,
-    supervision_rules,
-    supervision_rule_versions,
-    anomalies,
-    anomaly_notes,
-    supervision_orders,
-    evaluations,
+    queue_settings,
+    queue_window_items,
+    queue_window_sessions,
+    queue_numbers,
+    queue_tickets,
+    queue_ticket_details,
+    queue_intervals,
+    queue_slots,
+    queue_appointments,
+    queue_desk_enquiries,
+    devices,
+    device_commands,
+    device_reports,
 );

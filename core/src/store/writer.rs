@@ -13,6 +13,7 @@
 //! (an advisory lock held to the commit), so a node's writes are sequential anyway, and grouping
 //! turns one commit per command into one per group.
 
+use std::cell::Cell;
 use std::thread;
 use std::time::Instant;
 
@@ -96,6 +97,9 @@ impl Writer {
                 Some(conn) => conn.transaction(f),
                 None => Err(Error::Unavailable("the write group could not start".into())),
             };
+            if outcome.is_err() {
+                next_epoch();
+            }
             Box::new(move |committed: Result<(), Error>| {
                 let _ = tx.send(committed.and(outcome));
             })
@@ -188,6 +192,22 @@ fn run(
     tracing::info!("writer stopped: its queue closed");
 }
 
+thread_local! {
+    /// Changes whenever the writer thread's open transaction may hold other than what its
+    /// commands last saw: at each group's begin, and after a command that was rolled back.
+    static EPOCH: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The calling thread's write-transaction epoch: 0 outside the writer; while it is unchanged,
+/// what a command learned inside the transaction (the audit chain's head) still holds.
+pub fn write_epoch() -> u64 {
+    EPOCH.with(Cell::get)
+}
+
+fn next_epoch() {
+    EPOCH.with(|e| e.set(e.get().wrapping_add(1).max(1)));
+}
+
 /// Runs a group's commands and commits. A panicking command (a bug) costs the whole group:
 /// its connection is replaced, which rolls back everything uncommitted.
 fn run_group(
@@ -229,6 +249,7 @@ impl CloneErr for Result<(), Error> {
 }
 
 fn begin_immediate(conn: &mut DbConn) -> Result<(), Error> {
+    next_epoch();
     let r = match conn {
         // IMMEDIATE takes the write lock up front, so another process's writer makes us wait
         // (busy_timeout) instead of failing half-way through a group.

@@ -54,7 +54,13 @@ pub async fn demo(
     let base = format!("http://127.0.0.1:{}", app.port());
     print_welcome(&base, &city, lang);
     if headless {
-        app.run_until_stopped().await.context("serving")?;
+        let port = app.port();
+        let server = tokio::spawn(app.run_until_stopped());
+        let _hall = super::demo_devices::living_hall(&base, port, &city).await;
+        server
+            .await
+            .context("the server task")?
+            .context("serving")?;
         drop(dir);
         return Ok(());
     }
@@ -70,7 +76,9 @@ pub async fn demo(
         password: admin.password.clone(),
     };
     let handle = app.handle();
+    let port = app.port();
     let server = tokio::spawn(app.run_until_stopped());
+    let _hall = super::demo_devices::living_hall(&base, port, &city).await;
     let console = yiwang_console::run(yiwang_console::Options {
         server: base,
         login,
@@ -210,12 +218,13 @@ pub async fn seed(services: &Services) -> anyhow::Result<DemoCity> {
                 .await?,
         );
     }
+    let mut windows = Vec::new();
     for n in 1..=12usize {
         let area = &areas[(n - 1) / 4];
         let department = city_departments
             .get((n - 1) % city_departments.len())
             .copied();
-        services
+        let window = services
             .create_window(
                 &admin,
                 hall.id,
@@ -227,7 +236,18 @@ pub async fn seed(services: &Services) -> anyhow::Result<DemoCity> {
                 },
             )
             .await?;
+        windows.push(window);
     }
+    crate::cmd::demo_queue::seed_queue(
+        services,
+        &admin,
+        &hall,
+        &areas,
+        &windows,
+        &city_departments,
+    )
+    .await
+    .context("seeding the hall's queue")?;
     add_user(
         services,
         &mut users,

@@ -44,6 +44,46 @@ pub async fn loadgen(cmd: LoadgenCommand) -> anyhow::Result<()> {
             Ok(())
         }
         LoadgenCommand::Commits { count } => commits(count).await,
+        LoadgenCommand::Heartbeats {
+            server,
+            token,
+            hall,
+            devices,
+            interval,
+            duration,
+            connections,
+        } => {
+            super::loadgen_devices::heartbeats(super::loadgen_devices::HeartbeatSpec {
+                server,
+                token,
+                hall,
+                devices,
+                interval,
+                duration,
+                connections,
+            })
+            .await
+        }
+        LoadgenCommand::Queue {
+            server,
+            token,
+            windows,
+            take_rate,
+            call_rate,
+            prefill,
+            duration,
+        } => {
+            crate::cmd::loadgen_queue::queue(crate::cmd::loadgen_queue::QueueSpec {
+                server,
+                token,
+                windows,
+                take_rate,
+                call_rate,
+                prefill,
+                duration: Duration::from_secs(duration),
+            })
+            .await
+        }
     }
 }
 

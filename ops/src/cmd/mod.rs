@@ -3,7 +3,12 @@
 pub mod admin;
 pub mod console;
 pub mod demo;
+pub mod demo_devices;
+pub mod demo_queue;
+pub mod devices;
 pub mod loadgen;
+pub mod loadgen_devices;
+pub mod loadgen_queue;
 pub mod serve;
 
 use anyhow::Context;
@@ -57,5 +62,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         } => demo::demo(config, &listen, headless, &lang).await,
         Command::Loadgen(cmd) => loadgen::loadgen(cmd).await,
         Command::Console(args) => console::console(args).await,
+        Command::Devices(cmd) => devices::devices(cmd).await,
     }
 }

@@ -1,0 +1,10 @@
+DROP TABLE queue_desk_enquiries;
+DROP TABLE queue_appointments;
+DROP TABLE queue_slots;
+DROP TABLE queue_intervals;
+DROP TABLE queue_ticket_details;
+DROP TABLE queue_tickets;
+DROP TABLE queue_numbers;
+DROP TABLE queue_window_sessions;
+DROP TABLE queue_window_items;
+DROP TABLE queue_settings;

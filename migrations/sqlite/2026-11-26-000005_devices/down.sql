@@ -1,0 +1,3 @@
+DROP TABLE device_reports;
+DROP TABLE device_commands;
+DROP TABLE devices;

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Queue benchmarks (issue #4): take-ticket capacity against a bare actix-web "hello" (closed loop,
+# unpinned), and call-next latency at a fixed rate with tickets being taken at the same time as
+# background load (open loop, server and load tool pinned to different cores), on SQLite.
+# Everything runs on loopback with bounded counts and times. Results go to stdout as JSON lines.
+#   RUNS=3 CAP_SECONDS=10 LAT_SECONDS=60 CALL_RATE=500 TAKE_RATE=500 bash ops/bench/queue.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-3}
+CAP_SECONDS=${CAP_SECONDS:-10}
+LAT_SECONDS=${LAT_SECONDS:-60}
+CALL_RATE=${CALL_RATE:-500}
+TAKE_RATE=${TAKE_RATE:-500}
+WINDOWS=${WINDOWS:-50}
+BIN=${BIN:-./target/release/yiwang}
+[ -x "$BIN" ] || cargo build --release
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/yiwang-queue-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+wait_port() { for _ in $(seq 1 200); do curl -sf "$1" >/dev/null && return 0; sleep 0.05; done; echo "no answer from $1" >&2; return 1; }
+wrk_rate() { wrk "$@" | awk '/Requests\/sec/ {print $2}'; }
+emit() { echo "{\"bench\":\"$1\",\"run\":$2,$3}"; }
+echo "# $(date -u +%FT%TZ) $(nproc) cores; runs=$RUNS" >&2
+
+S="--data $WORK/sqlite"
+echo bench-password | $BIN $S user add bench_admin --role admin --password-stdin >/dev/null
+
+# ---- take-ticket capacity against hello (both unpinned) ----
+YIWANG_LOG__FILTER=warn $BIN $S serve --listen 127.0.0.1:18280 >/dev/null 2>"$WORK/serve.log" & PIDS+=($!)
+wait_port http://127.0.0.1:18280/readyz
+$BIN loadgen hello --listen 127.0.0.1:18281 >/dev/null 2>&1 & PIDS+=($!)
+wait_port http://127.0.0.1:18281/hello
+TOKEN=$(curl -sf http://127.0.0.1:18280/api/v1/auth/login -H 'content-type: application/json' \
+    -d '{"username":"bench_admin","password":"bench-password"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+# A hall with one window (setup only: no load).
+SETUP=$($BIN loadgen queue --server http://127.0.0.1:18280 --token "$TOKEN" --windows 1 \
+    --take-rate 0 --call-rate 0 --prefill 0 --duration 1)
+URL=$(echo "$SETUP" | python3 -c 'import sys,json; print(json.load(sys.stdin)["take_ticket_url"])')
+BODY=$(echo "$SETUP" | python3 -c 'import sys,json; print(json.load(sys.stdin)["take_ticket_body"])')
+cat > "$WORK/take.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer $TOKEN"
+wrk.body = '$BODY'
+LUA
+for r in $(seq 1 "$RUNS"); do
+    hello=$(wrk_rate -t2 -c64 -d${CAP_SECONDS}s http://127.0.0.1:18281/hello)
+    take=$(wrk_rate -t2 -c64 -d${CAP_SECONDS}s -s "$WORK/take.lua" "$URL")
+    emit take_ticket "$r" "\"hello_rps\":$hello,\"take_rps\":$take,\"ratio\":$(python3 -c "print(round($take/$hello,3))")"
+done
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; PIDS=()
+
+# ---- call-next latency at CALL_RATE with TAKE_RATE tickets taken meanwhile (pinned) ----
+for r in $(seq 1 "$RUNS"); do
+    d="--data $WORK/lat$r"
+    echo bench-password | $BIN $d user add bench_admin --role admin --password-stdin >/dev/null
+    YIWANG_LOG__FILTER=warn taskset -c 1 $BIN $d serve --listen 127.0.0.1:1829$r >/dev/null 2>"$WORK/lat$r.log" & PIDS+=($!)
+    wait_port http://127.0.0.1:1829$r/readyz
+    T=$(curl -sf http://127.0.0.1:1829$r/api/v1/auth/login -H 'content-type: application/json' \
+        -d '{"username":"bench_admin","password":"bench-password"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+    out=$(taskset -c 0 $BIN loadgen queue --server http://127.0.0.1:1829$r --token "$T" --windows "$WINDOWS" \
+        --take-rate "$TAKE_RATE" --call-rate "$CALL_RATE" --prefill 2000 --duration "$LAT_SECONDS")
+    emit call_next "$r" "\"call_rate\":$CALL_RATE,\"take_rate\":$TAKE_RATE,\"result\":$out"
+done
