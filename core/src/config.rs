@@ -30,6 +30,46 @@ pub struct Config {
     pub auth: AuthConfig,
     pub secrets: SecretsConfig,
     pub org: OrgConfig,
+    pub notify: NotifyConfig,
+}
+
+/// Notices to people (supervision orders, escalations). Off by default.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifyConfig {
+    pub smtp: SmtpConfig,
+}
+
+/// Email through an SMTP relay (plain SMTP on the government network, optional login).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SmtpConfig {
+    pub enabled: bool,
+    pub host: String,
+    pub port: u16,
+    /// The sender, e.g. `督察处 <duchachu@example.gov.cn>`.
+    pub from: String,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The supervision office's addresses: they get every notice.
+    pub office: Vec<String>,
+    /// Longest wait for the relay, per message.
+    pub timeout_ms: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            host: "127.0.0.1".into(),
+            port: 25,
+            from: "yiwang <yiwang@localhost>".into(),
+            username: None,
+            password: None,
+            office: Vec::new(),
+            timeout_ms: 5_000,
+        }
+    }
 }
 
 /// The root of the region tree, created on first start.
@@ -66,6 +106,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             secrets: SecretsConfig::default(),
             org: OrgConfig::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }

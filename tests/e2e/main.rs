@@ -19,3 +19,4 @@ mod queue_appointments;
 mod queue_concurrency;
 mod scope;
 mod storage;
+mod supervision;

@@ -310,6 +310,48 @@ async fn modules_are_granted_to_roles_and_users(app: TestApp) {
 }
 on_each_backend!(module_grants, modules_are_granted_to_roles_and_users);
 
+async fn supervision_needs_its_permissions(app: TestApp) {
+    let t = two_counties(&app).await;
+    let (_, device) = app
+        .user_with_role("kiosk", t.a, None, "device", ("region", Some(t.a)))
+        .await;
+    let (_, staff) = app
+        .user_with_role("staff", t.a, None, "window_staff", ("region", Some(t.a)))
+        .await;
+    let (_, auditor) = app
+        .user_with_role("aud", t.b, None, "auditor", ("region", Some(t.b)))
+        .await;
+    let rule = json!({"code": "r", "name": "r", "kind": "process", "severity": "red",
+                      "condition": "terminated"});
+    // Without supervision.read: no anomalies, rules or dry runs at all.
+    for path in ["/api/v1/supervision/anomalies", "/api/v1/supervision/rules"] {
+        app.get(path, &device)
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    app.post(
+        "/api/v1/supervision/dry-run",
+        &device,
+        json!({"condition": "open"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // Window staff and auditors cannot write rules or re-scan; auditors read them.
+    for tok in [&staff, &auditor] {
+        app.post("/api/v1/supervision/rules", tok, rule.clone())
+            .await
+            .assert_problem(403, "forbidden");
+        app.post("/api/v1/supervision/scan", tok, json!({}))
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    let rules = app.get("/api/v1/supervision/rules", &auditor).await;
+    assert_eq!(rules.status, 200, "{:#}", rules.body);
+    assert!(!rules.body.as_array().unwrap().is_empty());
+    let anomalies = app.get("/api/v1/supervision/anomalies", &auditor).await;
+    assert_eq!(anomalies.status, 200, "{:#}", anomalies.body);
+}
+on_each_backend!(supervision_permissions, supervision_needs_its_permissions);
 async fn window_staff_of_one_county_never_touch_another_countys_queue(app: TestApp) {
     let h = crate::queue::hall_in(&app, "990102", "a", 1).await;
     let t = crate::queue::take(&app, &h, h.area_a, json!({})).await;

@@ -11,6 +11,7 @@ pub mod health;
 pub mod modules;
 pub mod org;
 pub mod queue;
+pub mod supervision;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(audit::configure)
                 .configure(catalogue::configure)
                 .configure(cases::configure)
+                .configure(supervision::configure)
                 .configure(devices::configure)
                 .configure(queue::configure)
                 .configure(appointments::configure),

@@ -49,6 +49,11 @@ permissions! {
     CatalogueManage => "catalogue.manage", "管理事项库";
     CaseRead => "case.read", "查看办件";
     CaseHandle => "case.handle", "办理办件";
+    SupervisionRead => "supervision.read", "查看督查信息";
+    SupervisionManage => "supervision.manage", "督查督办";
+    SupervisionRule => "supervision.rule", "管理监察规则";
+    SupervisionReply => "supervision.reply", "回复督办单";
+    EvaluationSubmit => "evaluation.submit", "提交好差评";
     QueueRead => "queue.read", "查看排队叫号";
     QueueTake => "queue.take", "取号与预约";
     QueueServe => "queue.serve", "窗口叫号服务";

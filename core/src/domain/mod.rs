@@ -8,3 +8,4 @@ pub mod identity;
 pub mod ids;
 pub mod org;
 pub mod queue;
+pub mod supervision;

@@ -42,6 +42,9 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 AuditRead,
                 CatalogueRead,
                 CaseRead,
+                SupervisionRead,
+                SupervisionManage,
+                SupervisionRule,
                 QueueRead,
                 DeviceRead,
             ],
@@ -55,6 +58,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 CatalogueRead,
                 CaseRead,
                 CaseHandle,
+                SupervisionReply,
                 QueueRead,
                 QueueTake,
                 QueueServe,
@@ -72,6 +76,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 AuditRead,
                 CatalogueRead,
                 CaseRead,
+                SupervisionRead,
             ],
         ),
         (
@@ -82,12 +87,24 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
         (
             "integration",
             "接口对接系统",
-            vec![EventRead, CatalogueRead, QueueRead, QueueTake],
+            vec![
+                EventRead,
+                CatalogueRead,
+                QueueRead,
+                QueueTake,
+                EvaluationSubmit,
+            ],
         ),
         (
             "device",
             "大厅设备",
-            vec![OrgRead, QueueRead, QueueTake, DeviceConnect],
+            vec![
+                OrgRead,
+                QueueRead,
+                QueueTake,
+                DeviceConnect,
+                EvaluationSubmit,
+            ],
         ),
     ]
 }

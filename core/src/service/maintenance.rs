@@ -20,6 +20,7 @@ pub fn jobs() -> Vec<JobSpec> {
         JobSpec::new("audit-verify", Duration::from_secs(600), verify_audit_chain),
         JobSpec::new("token-purge", Duration::from_secs(3_600), purge_dead_tokens),
     ];
+    jobs.extend(crate::service::supervision::jobs());
     jobs.extend(crate::service::queue::jobs());
     jobs
 }

@@ -17,6 +17,7 @@ pub mod maintenance;
 pub mod modules;
 pub mod org;
 pub mod queue;
+pub mod supervision;
 pub mod tokens;
 pub mod users;
 
@@ -38,6 +39,7 @@ pub struct Services {
     pub config: Arc<Config>,
     pub auth: auth::AuthState,
     pub events: events::EventHub,
+    pub supervision: supervision::Engine,
     /// The hall devices' hot state (liveness, pending commands, what they show).
     pub devices: devices::DeviceHub,
 }
@@ -71,9 +73,11 @@ impl Services {
             passwords,
             config: Arc::new(config),
             events,
+            supervision: supervision::Engine::default(),
             devices,
         };
         bootstrap::ensure_builtin_roles(&services).await?;
+        services.ensure_builtin_rules().await?;
         let org = &services.config.org;
         let level = crate::domain::org::RegionLevel::parse(&org.root_level)
             .ok_or_else(|| Error::invalid("org.root_level", "province, city or county"))?;

@@ -429,6 +429,107 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    supervision_rules (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        severity -> Text,
+        condition -> Text,
+        scope -> Text,
+        enabled -> Bool,
+        builtin -> Bool,
+        version -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    supervision_rule_versions (rule_id, version) {
+        rule_id -> BigInt,
+        version -> BigInt,
+        body -> Text,
+        actor -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    anomalies (id) {
+        id -> BigInt,
+        rule_id -> BigInt,
+        rule_version -> BigInt,
+        case_id -> BigInt,
+        step -> BigInt,
+        kind -> Text,
+        severity -> Text,
+        status -> Text,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        facts -> Text,
+        opened_at -> BigInt,
+        updated_at -> BigInt,
+        closed_at -> Nullable<BigInt>,
+        closed_by -> Nullable<Text>,
+        silenced_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    anomaly_notes (id) {
+        id -> BigInt,
+        anomaly_id -> BigInt,
+        at -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    supervision_orders (id) {
+        id -> BigInt,
+        order_no -> Text,
+        anomaly_id -> Nullable<BigInt>,
+        case_id -> BigInt,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        addressee -> Text,
+        content -> Text,
+        status -> Text,
+        reply_due_at -> BigInt,
+        reply -> Nullable<Text>,
+        replied_at -> Nullable<BigInt>,
+        closed_at -> Nullable<BigInt>,
+        escalated_at -> Nullable<BigInt>,
+        created_by -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    evaluations (id) {
+        id -> BigInt,
+        source -> Text,
+        source_message_id -> Text,
+        rating -> BigInt,
+        comment -> Nullable<Text>,
+        case_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        window_id -> Nullable<BigInt>,
+        staff_id -> Nullable<BigInt>,
+        region_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        item_code -> Nullable<Text>,
+        follow_up_status -> Nullable<Text>,
+        follow_up -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(departments -> regions (region_id));
 diesel::joinable!(halls -> regions (region_id));
 diesel::joinable!(hall_areas -> halls (hall_id));
@@ -455,7 +556,20 @@ diesel::joinable!(devices -> windows (window_id));
 diesel::joinable!(device_commands -> devices (device_id));
 diesel::joinable!(device_reports -> devices (device_id));
 
+diesel::joinable!(supervision_rule_versions -> supervision_rules (rule_id));
+diesel::joinable!(anomalies -> supervision_rules (rule_id));
+diesel::joinable!(anomalies -> cases (case_id));
+diesel::joinable!(anomalies -> regions (region_id));
+diesel::joinable!(anomaly_notes -> anomalies (anomaly_id));
+diesel::joinable!(supervision_orders -> cases (case_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    supervision_rules,
+    supervision_rule_versions,
+    anomalies,
+    anomaly_notes,
+    supervision_orders,
+    evaluations,
     regions,
     departments,
     halls,

@@ -9,6 +9,7 @@ pub mod devices;
 pub mod events;
 pub mod org;
 pub mod queue;
+pub mod supervision;
 
 use serde::{Deserialize, Serialize};
 

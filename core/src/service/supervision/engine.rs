@@ -1,0 +1,559 @@
+//! The supervision engine: keeps the projection of open cases' clocks, judges a case when its
+//! events arrive and when the timer says one of its verdicts may change, and turns verdicts into
+//! anomalies (opened, or closed when a yellow card's condition stops holding).
+//!
+//! It runs as the leader-only job `supervision` (every 250 ms: drain the case events, pop the
+//! cases due today, persist what changed). A tick with no event and no case due costs a channel
+//! poll and a heap peek. The projection is rebuilt from storage when the job first runs, after a
+//! gap (leadership lapsed), when the event channel overflowed, and on demand; a rule change
+//! re-judges every case in memory.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use serde_json::{Value as Json, json};
+use tokio::sync::broadcast::error::TryRecvError;
+use tokio::sync::{Mutex, broadcast};
+
+use super::clocks::{OPEN, clocks_of, facts_json, returns_of, rows_of, today_rank};
+use super::rules::load_compiled;
+use crate::clock::Millis;
+use crate::domain::supervision::facts::NO_RANK;
+use crate::domain::supervision::projection::Projection;
+use crate::domain::supervision::{CaseClocks, CompiledRule, Hit, Severity, judge};
+use crate::error::Error;
+use crate::service::Services;
+use crate::service::audit::{self, Actor, Change};
+use crate::service::cases::{CaseRow, calendar, local_date};
+use crate::service::events::LoggedEvent;
+use crate::service::jobs::JobSpec;
+use crate::store::DbConn;
+use crate::store::schema::{anomalies, anomaly_notes, cases};
+use crate::wire::supervision::ScanReport;
+
+/// Who closes a card whose condition stopped holding.
+pub(crate) const ENGINE: &str = "engine";
+
+/// A tick that comes later than this after the previous one rebuilds (leadership may have
+/// lapsed and events been missed).
+const GAP: Duration = Duration::from_secs(5);
+
+/// The engine's state; one per node, used by the leader.
+#[derive(Clone, Default)]
+pub struct Engine {
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Default)]
+struct State {
+    loaded: bool,
+    rules: Vec<CompiledRule>,
+    projection: Projection,
+    events: Option<broadcast::Receiver<Arc<LoggedEvent>>>,
+    last_run: Option<Instant>,
+}
+
+/// The jobs of online supervision (the runner runs them on the leader only).
+pub fn jobs() -> Vec<JobSpec> {
+    vec![
+        JobSpec::new("supervision", Duration::from_millis(250), tick),
+        JobSpec::new(
+            "supervision-orders",
+            Duration::from_secs(2),
+            super::orders::escalate_overdue,
+        ),
+    ]
+}
+
+/// One verdict to persist: the rules that hold on a case, among those that apply to it.
+pub(crate) struct Judged {
+    pub case_id: i64,
+    pub region_id: i64,
+    pub department_id: i64,
+    pub findings: Vec<Finding>,
+    /// Ids of the rules that were asked (only their cards may be closed).
+    pub asked: Vec<i64>,
+}
+
+/// A rule holding on a case.
+pub(crate) struct Finding {
+    pub rule_id: i64,
+    pub rule_code: String,
+    pub version: i64,
+    pub kind: &'static str,
+    pub severity: Severity,
+    pub step: i64,
+    pub facts: Json,
+}
+
+/// Judges one case: its verdict and the rank at which it is next due.
+fn verdict(
+    rules: &[CompiledRule],
+    case_id: i64,
+    clocks: &CaseClocks,
+    rank: i32,
+    today: chrono::NaiveDate,
+) -> (Judged, i32) {
+    let mut hits: Vec<Hit> = Vec::new();
+    let next = judge(rules, clocks, rank, &mut hits);
+    let findings = hits
+        .iter()
+        .filter_map(|h| {
+            let r = rules.get(h.rule)?;
+            Some(Finding {
+                rule_id: r.id,
+                rule_code: r.code.clone(),
+                version: r.version,
+                kind: r.kind.as_str(),
+                severity: r.severity,
+                step: h.step,
+                facts: facts_json(&r.expr, clocks, rank, today),
+            })
+        })
+        .collect();
+    let asked = rules
+        .iter()
+        .filter(|r| r.reach.covers(clocks))
+        .map(|r| r.id)
+        .collect();
+    (
+        Judged {
+            case_id,
+            region_id: i64::from(clocks.region),
+            department_id: i64::from(clocks.department),
+            findings,
+            asked,
+        },
+        next,
+    )
+}
+
+/// The ticking job: events, timer, persistence.
+pub async fn tick(services: Services) -> Result<String, Error> {
+    let engine = services.supervision.clone();
+    let mut st = engine.state.lock().await;
+    if st.events.is_none() {
+        // Subscribe before loading, so no event falls between the load and the subscription.
+        st.events = Some(services.events.subscribe());
+        st.loaded = false;
+    }
+    let gap = st.last_run.is_none_or(|t| t.elapsed() > GAP);
+    st.last_run = Some(Instant::now());
+    let mut changed: Vec<i64> = Vec::new();
+    let (mut reload, mut lost) = (false, false);
+    if let Some(rx) = st.events.as_mut() {
+        loop {
+            match rx.try_recv() {
+                Ok(e) => match e.event.entity.as_str() {
+                    "case" => changed.push(e.event.entity_id),
+                    "supervision_rule" => reload = true,
+                    _ => {}
+                },
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Lagged(_)) => lost = true,
+                Err(TryRecvError::Closed) => {
+                    lost = true;
+                    break;
+                }
+            }
+        }
+    }
+    if lost {
+        st.events = Some(services.events.subscribe());
+    }
+    if !st.loaded || gap || lost {
+        let r = rebuild(&services, &mut st).await?;
+        return Ok(format!(
+            "rebuilt: {} open cases, {} opened, {} closed",
+            r.cases, r.opened, r.closed
+        ));
+    }
+    if reload {
+        st.rules = services.store.read(load_compiled).await?;
+    }
+    let tz = services.config.time_zone()?;
+    let now = services.clock.now();
+    let cal = calendar()?;
+    let rank = today_rank(cal, now, tz);
+    let today = local_date(now, tz);
+    let mut judged = Vec::new();
+    if !changed.is_empty() {
+        changed.sort_unstable();
+        changed.dedup();
+        let ids = changed.clone();
+        let (rows, returns) = services
+            .store
+            .read(move |conn| Ok((rows_of(conn, &ids)?, returns_of(conn, Some(&ids))?)))
+            .await?;
+        for row in rows {
+            let mut clocks = clocks_of(&row, returns.get(&row.id).copied().unwrap_or(0), now, tz)?;
+            let (j, next) = verdict(&st.rules, row.id, &clocks, rank, today);
+            judged.push(j);
+            clocks.next = next;
+            if row.status().is_open() {
+                st.projection.upsert(row.id, clocks);
+            } else {
+                st.projection.remove(row.id);
+            }
+        }
+    }
+    if reload {
+        // New rules: every case in memory is judged again (no case is read).
+        let seen: HashSet<i64> = judged.iter().map(|j| j.case_id).collect();
+        let mut next_of = Vec::new();
+        for (index, id, clocks) in st.projection.iter() {
+            let (j, next) = verdict(&st.rules, id, clocks, rank, today);
+            next_of.push((index, next));
+            if !seen.contains(&id) {
+                judged.push(j);
+            }
+        }
+        for (index, next) in next_of {
+            st.projection.reschedule(index, next);
+        }
+        drop(st);
+        let n = judged.len();
+        let (opened, closed) = persist(&services, judged, true).await?;
+        return Ok(format!(
+            "rules changed: {n} cases judged, {opened} opened, {closed} closed"
+        ));
+    }
+    let mut due = Vec::new();
+    st.projection.due(rank, &mut due);
+    for index in due {
+        let Some((id, clocks)) = st.projection.at(index).map(|(id, c)| (id, *c)) else {
+            continue;
+        };
+        let (j, next) = verdict(&st.rules, id, &clocks, rank, today);
+        judged.push(j);
+        st.projection.reschedule(index, next);
+    }
+    drop(st);
+    if judged.is_empty() {
+        return Ok("idle".into());
+    }
+    let n = judged.len();
+    let (opened, closed) = persist(&services, judged, false).await?;
+    Ok(format!(
+        "{n} cases judged, {opened} opened, {closed} closed"
+    ))
+}
+
+/// Reloads the rules and every open case from storage and judges them all.
+async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Error> {
+    let tz = services.config.time_zone()?;
+    let now = services.clock.now();
+    let cal = calendar()?;
+    let (rules, rows, returns) = services
+        .store
+        .read_heavy(|conn| {
+            let rules = load_compiled(conn)?;
+            let rows: Vec<CaseRow> = cases::table
+                .filter(cases::status.eq_any(OPEN))
+                .order(cases::id.asc())
+                .select(CaseRow::as_select())
+                .load(conn)?;
+            Ok((rules, rows, returns_of(conn, None)?))
+        })
+        .await?;
+    let rank = today_rank(cal, now, tz);
+    let today = local_date(now, tz);
+    let mut projection = Projection::with_capacity(rows.len());
+    let mut judged = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut clocks = clocks_of(row, returns.get(&row.id).copied().unwrap_or(0), now, tz)?;
+        let (j, next) = verdict(&rules, row.id, &clocks, rank, today);
+        clocks.next = next;
+        projection.upsert(row.id, clocks);
+        judged.push(j);
+    }
+    st.rules = rules;
+    st.projection = projection;
+    st.loaded = true;
+    let cases = u64::try_from(rows.len()).unwrap_or(u64::MAX);
+    let (opened, closed) = persist(services, judged, true).await?;
+    Ok(ScanReport {
+        cases,
+        opened,
+        closed,
+    })
+}
+
+/// What is stored of an anomaly for the diff.
+#[derive(Clone)]
+struct Card {
+    id: i64,
+    rule_id: i64,
+    case_id: i64,
+    step: i64,
+    severity: String,
+    status: String,
+    closed: bool,
+    closed_by: Option<String>,
+}
+
+type CardTuple = (
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+);
+
+fn card((id, rule_id, case_id, step, severity, status, closed_at, closed_by): CardTuple) -> Card {
+    Card {
+        id,
+        rule_id,
+        case_id,
+        step,
+        severity,
+        status,
+        closed: closed_at.is_some(),
+        closed_by,
+    }
+}
+
+fn load_cards(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<Vec<Card>, Error> {
+    let select = (
+        anomalies::id,
+        anomalies::rule_id,
+        anomalies::case_id,
+        anomalies::step,
+        anomalies::severity,
+        anomalies::status,
+        anomalies::closed_at,
+        anomalies::closed_by,
+    );
+    let rows: Vec<CardTuple> = match ids {
+        None => anomalies::table
+            .order(anomalies::id.asc())
+            .select(select)
+            .load(conn)?,
+        Some(ids) => {
+            let mut out = Vec::new();
+            for chunk in ids.chunks(500) {
+                out.extend(
+                    anomalies::table
+                        .filter(anomalies::case_id.eq_any(chunk.to_vec()))
+                        .order(anomalies::id.asc())
+                        .select(select)
+                        .load::<CardTuple>(conn)?,
+                );
+            }
+            out
+        }
+    };
+    Ok(rows.into_iter().map(card).collect())
+}
+
+/// The changes a batch of verdicts makes.
+#[derive(Default)]
+struct Diff {
+    open: Vec<(i64, i64, i64, Finding)>,
+    close: Vec<Card>,
+}
+
+fn diff(judged: Vec<Judged>, cards: Vec<Card>) -> Diff {
+    // The latest card of each (rule, case, step); cards come oldest first.
+    let mut latest: HashMap<(i64, i64, i64), Card> = HashMap::new();
+    for c in cards {
+        latest.insert((c.rule_id, c.case_id, c.step), c);
+    }
+    let mut by_case: HashMap<i64, Vec<(i64, i64, i64)>> = HashMap::new();
+    for k in latest.keys() {
+        by_case.entry(k.1).or_default().push(*k);
+    }
+    let mut d = Diff::default();
+    for j in judged {
+        let held: HashSet<(i64, i64, i64)> = j
+            .findings
+            .iter()
+            .map(|f| (f.rule_id, j.case_id, f.step))
+            .collect();
+        for key in by_case.get(&j.case_id).into_iter().flatten() {
+            let Some(c) = latest.get(key) else { continue };
+            let closable = !c.closed
+                && c.severity == Severity::Yellow.as_str()
+                && matches!(c.status.as_str(), "open" | "acknowledged")
+                && j.asked.contains(&c.rule_id);
+            if closable && !held.contains(key) {
+                d.close.push(c.clone());
+            }
+        }
+        for f in j.findings {
+            let key = (f.rule_id, j.case_id, f.step);
+            // One card per rule, case and step: a new one only when there was none, or when
+            // the last one was closed by the engine (its condition had stopped holding).
+            let fresh = latest
+                .get(&key)
+                .is_none_or(|c| c.closed && c.closed_by.as_deref() == Some(ENGINE));
+            if fresh {
+                d.open.push((j.case_id, j.region_id, j.department_id, f));
+            }
+        }
+    }
+    d
+}
+
+/// Persists a batch of verdicts: the diff is computed on a read, then written in one
+/// transaction (each insert guarded by the live-card index, each close by the card's state).
+pub(crate) async fn persist(
+    services: &Services,
+    judged: Vec<Judged>,
+    all: bool,
+) -> Result<(u64, u64), Error> {
+    let ids: Vec<i64> = judged.iter().map(|j| j.case_id).collect();
+    let cards = services
+        .store
+        .read_heavy(move |conn| load_cards(conn, (!all).then_some(ids.as_slice())))
+        .await?;
+    let d = diff(judged, cards);
+    if d.open.is_empty() && d.close.is_empty() {
+        return Ok((0, 0));
+    }
+    let now = services.clock.now();
+    services
+        .store
+        .write(move |conn| write_diff(conn, now, d))
+        .await
+}
+
+fn write_diff(conn: &mut DbConn, now: Millis, d: Diff) -> Result<(u64, u64), Error> {
+    let actor = Actor {
+        id: None,
+        label: ENGINE.into(),
+    };
+    let (mut opened, mut closed) = (0, 0);
+    for (case_id, region_id, department_id, f) in d.open {
+        // The live-card index refuses a second live card; look first rather than fail the batch.
+        let live: Option<i64> = anomalies::table
+            .filter(anomalies::rule_id.eq(f.rule_id))
+            .filter(anomalies::case_id.eq(case_id))
+            .filter(anomalies::step.eq(f.step))
+            .filter(anomalies::closed_at.is_null())
+            .select(anomalies::id)
+            .get_result(conn)
+            .optional()?;
+        if live.is_some() {
+            continue;
+        }
+        let id: i64 = diesel::insert_into(anomalies::table)
+            .values((
+                anomalies::rule_id.eq(f.rule_id),
+                anomalies::rule_version.eq(f.version),
+                anomalies::case_id.eq(case_id),
+                anomalies::step.eq(f.step),
+                anomalies::kind.eq(f.kind),
+                anomalies::severity.eq(f.severity.as_str()),
+                anomalies::status.eq("open"),
+                anomalies::region_id.eq(region_id),
+                anomalies::department_id.eq(department_id),
+                anomalies::facts.eq(f.facts.to_string()),
+                anomalies::opened_at.eq(now),
+                anomalies::updated_at.eq(now),
+            ))
+            .returning(anomalies::id)
+            .get_result(conn)?;
+        opened += 1;
+        let payload = json!({
+            "case_id": case_id, "rule_id": f.rule_id, "rule": f.rule_code, "kind": f.kind,
+            "severity": f.severity.as_str(), "step": f.step, "status": "open", "facts": f.facts,
+        });
+        audit::record(
+            conn,
+            now,
+            &actor,
+            Change {
+                region_id: Some(region_id),
+                department_id: Some(department_id),
+                after: Some(payload.clone()),
+                payload,
+                ..Change::new("anomaly.open", "anomaly.opened", "anomaly", id)
+            },
+        )?;
+    }
+    for c in d.close {
+        let n = diesel::update(
+            anomalies::table
+                .filter(anomalies::id.eq(c.id))
+                .filter(anomalies::closed_at.is_null())
+                .filter(anomalies::status.eq_any(["open", "acknowledged"])),
+        )
+        .set((
+            anomalies::status.eq("closed"),
+            anomalies::closed_at.eq(now),
+            anomalies::closed_by.eq(ENGINE),
+            anomalies::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            continue;
+        }
+        closed += 1;
+        diesel::insert_into(anomaly_notes::table)
+            .values((
+                anomaly_notes::anomaly_id.eq(c.id),
+                anomaly_notes::at.eq(now),
+                anomaly_notes::actor.eq(ENGINE),
+                anomaly_notes::action.eq("close"),
+                anomaly_notes::note.eq("条件不再成立,自动关闭"),
+            ))
+            .execute(conn)?;
+        let (region_id, department_id): (i64, i64) = anomalies::table
+            .find(c.id)
+            .select((anomalies::region_id, anomalies::department_id))
+            .get_result(conn)?;
+        let payload = json!({
+            "case_id": c.case_id, "rule_id": c.rule_id, "step": c.step,
+            "severity": c.severity, "status": "closed", "by": ENGINE,
+        });
+        audit::record(
+            conn,
+            now,
+            &actor,
+            Change {
+                region_id: Some(region_id),
+                department_id: Some(department_id),
+                before: Some(json!({"status": c.status})),
+                after: Some(json!({"status": "closed"})),
+                payload,
+                ..Change::new("anomaly.close", "anomaly.closed", "anomaly", c.id)
+            },
+        )?;
+    }
+    Ok((opened, closed))
+}
+
+impl Services {
+    /// A full re-scan now (rules and open cases reloaded from storage); needs
+    /// supervision.manage. Runs on this node's engine, serialised with its ticks.
+    pub async fn rescan(
+        &self,
+        caller: &crate::domain::access::Caller,
+    ) -> Result<ScanReport, Error> {
+        if !caller.has(crate::domain::access::Permission::SupervisionManage) {
+            return Err(Error::forbidden("a re-scan needs supervision.manage"));
+        }
+        let engine = self.supervision.clone();
+        let mut st = engine.state.lock().await;
+        if st.events.is_none() {
+            st.events = Some(self.events.subscribe());
+        }
+        st.last_run = Some(Instant::now());
+        rebuild(self, &mut st).await
+    }
+
+    /// Open cases in the engine's projection and the rank of its next wake, for `/metrics`.
+    pub async fn supervision_state(&self) -> (usize, Option<i32>) {
+        let st = self.supervision.state.lock().await;
+        (
+            st.projection.len(),
+            st.projection.next_wake().filter(|r| *r != NO_RANK),
+        )
+    }
+}

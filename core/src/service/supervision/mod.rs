@@ -1,0 +1,21 @@
+//! Online supervision (网上督查, R-2.6.1): rules and indicators, the engine that turns case
+//! clocks and events into yellow and red cards, the anomaly store and its life, dry runs.
+//!
+//! The language, the projection and the cards' rules are pure domain code in
+//! `domain::supervision`; this module stores, schedules and checks access. Every change is one
+//! `store.write` with its audit entry and event.
+
+mod anomalies;
+mod clocks;
+mod comparison;
+mod dryrun;
+mod engine;
+mod evaluations;
+mod notify;
+mod orders;
+mod print;
+mod rules;
+
+pub use engine::{Engine, jobs, tick};
+pub use orders::escalate_overdue;
+pub use rules::builtin_rules;
