@@ -249,7 +249,7 @@ pub enum LoadgenCommand {
         #[arg(long, default_value_t = 10)]
         duration: u64,
     },
-    /// Device heartbeats: registers N devices in a hall (or reuses `--tokens-file`), and sends
+    /// Device heartbeats: registers N devices in a hall and sends
     /// each one's heartbeat every `--interval` seconds on a fixed schedule, measuring latency
     /// from the scheduled time; reports the writer's commits during the run.
     Heartbeats {
