@@ -128,12 +128,8 @@ fn chain_head(conn: &mut DbConn) -> Result<String, Error> {
     {
         return Ok(hash);
     }
-    if let DbConn::Pg(_) = conn {
-        // A statement of its own: the read below must take its snapshot after the lock.
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
-            .execute(conn)?;
-    }
+    // A statement of its own: the read below must take its snapshot after the lock.
+    lock_chain(conn)?;
     // `= (SELECT MAX(id))` rather than `ORDER BY id DESC LIMIT ?`: SQLite re-prepares a
     // statement whose LIMIT is a bound value on every run.
     let newest = diesel::alias!(audit_log as newest);
