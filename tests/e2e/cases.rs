@@ -52,23 +52,7 @@ async fn hall(app: &TestApp) -> Hall {
         ],
         "online": true, "delivery_modes": ["window"]
     });
-    let d = app
-        .post(
-            "/api/v1/catalogue/items",
-            &app.admin_token,
-            json!({"region_id": a, "department_id": dep_a, "content": content}),
-        )
-        .await;
-    assert_eq!(d.status, 201, "{:#}", d.body);
-    let item = d.body["id"].as_i64().unwrap();
-    let p = app
-        .post(
-            &format!("/api/v1/catalogue/items/{item}/publish"),
-            &app.admin_token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(p.status, 200, "{:#}", p.body);
+    let item = app.published_item(a, dep_a, content).await;
     let (_, tok_a) = app
         .user_with_role("staff_a", a, None, "window_staff", ("region", Some(a)))
         .await;

@@ -54,22 +54,7 @@ pub async fn hall_in(app: &TestApp, code: &str, prefix: &str, staff: usize) -> H
         "workflow": [{"name": "审查", "role": "reviewer", "limit_days": 3}],
         "online": true, "delivery_modes": ["window"]
     });
-    let item = created(
-        &app.post(
-            "/api/v1/catalogue/items",
-            tok,
-            json!({"region_id": region, "department_id": dep, "content": content}),
-        )
-        .await,
-    );
-    let p = app
-        .post(
-            &format!("/api/v1/catalogue/items/{item}/publish"),
-            tok,
-            json!({}),
-        )
-        .await;
-    assert_eq!(p.status, 200, "{:#}", p.body);
+    app.published_item(region, dep, content).await;
     let hall = created(
         &app.post(
             "/api/v1/halls",

@@ -58,23 +58,7 @@ async fn county(app: &TestApp) -> County {
         "workflow": [{"name": "审查", "role": "reviewer", "limit_days": 20}],
         "online": true, "delivery_modes": ["window"]
     });
-    let i = app
-        .post(
-            "/api/v1/catalogue/items",
-            &app.admin_token,
-            json!({"region_id": a, "department_id": dep, "content": content}),
-        )
-        .await;
-    assert_eq!(i.status, 201, "{:#}", i.body);
-    let item = i.body["id"].as_i64().unwrap();
-    let p = app
-        .post(
-            &format!("/api/v1/catalogue/items/{item}/publish"),
-            &app.admin_token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(p.status, 200, "{:#}", p.body);
+    let item = app.published_item(a, dep, content).await;
     let (_, staff) = app
         .user_with_role("staff_a", a, None, "window_staff", ("region", Some(a)))
         .await;

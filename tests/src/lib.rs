@@ -347,6 +347,29 @@ impl TestApp {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
+    /// Drafts a catalogue item of `content` for `region` and `department` as the admin and
+    /// publishes it; its id.
+    pub async fn published_item(&self, region: i64, department: i64, content: Value) -> i64 {
+        let d = self
+            .post(
+                "/api/v1/catalogue/items",
+                &self.admin_token,
+                json!({"region_id": region, "department_id": department, "content": content}),
+            )
+            .await;
+        assert_eq!(d.status, 201, "{:#}", d.body);
+        let item = d.body["id"].as_i64().expect("the item's id");
+        let p = self
+            .post(
+                &format!("/api/v1/catalogue/items/{item}/publish"),
+                &self.admin_token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(p.status, 200, "{:#}", p.body);
+        item
+    }
+
     /// Creates a user with a role and scope through the API as admin; returns (id, token).
     pub async fn user_with_role(
         &self,
