@@ -103,6 +103,9 @@ pub enum Role {
     Reader,
 }
 
+const COMMON: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+    PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 0;";
+
 /// Opens one connection (creating an SQLite file's folder) and sets what every connection of
 /// its backend needs.
 pub fn connect(url: &DbUrl, role: Role) -> Result<DbConn, Error> {
@@ -122,18 +125,13 @@ pub fn connect(url: &DbUrl, role: Role) -> Result<DbConn, Error> {
             // Durable acknowledged writes (FULL); the writer checkpoints in its idle gaps,
             // so automatic checkpoints inside commits are off for it.
             let pragmas = match role {
-                Role::Writer => {
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-                     PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 16777216;"
-                }
-                Role::Reader => {
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-                     PRAGMA wal_autocheckpoint = 0;"
-                }
+                Role::Writer => format!(
+                    "{COMMON} PRAGMA journal_size_limit = {};",
+                    crate::store::checkpoint::WAL_SIZE_LIMIT
+                ),
+                Role::Reader => COMMON.to_owned(),
             };
-            c.batch_execute(pragmas)
+            c.batch_execute(&pragmas)
                 .map_err(|e| Error::Unavailable(format!("cannot configure {name}: {e}")))?;
             Ok(DbConn::Sqlite(c))
         }

@@ -1,6 +1,7 @@
 //! Storage: the diesel schema, connections to SQLite or PostgreSQL, the group-committing writer
 //! and migrations. The only module that imports diesel's query machinery for the others.
 
+pub mod checkpoint;
 pub mod conn;
 pub mod migrate;
 pub mod schema;
