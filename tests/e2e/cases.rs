@@ -155,7 +155,11 @@ async fn a_case_goes_through_intake_two_steps_and_approval_with_its_history(app:
     )
     .await;
     assert_eq!(done["status"], "approved");
-    assert_eq!(done["allowed_actions"], json!([]));
+    // A free item's approved case goes on to delivery.
+    assert_eq!(
+        done["allowed_actions"],
+        json!(["ready_for_pickup", "send_by_courier"])
+    );
     assert!(done["concluded_at"].is_string());
 
     let history = app.get(&format!("{CASES}/{id}/history"), &h.tok_a).await;

@@ -189,6 +189,17 @@ async fn the_openapi_document_covers_every_route() {
         ("/healthz", "get"),
         ("/readyz", "get"),
         ("/metrics", "get"),
+        ("/api/v1/cases/{id}/steps/{step}/countersign", "post"),
+        ("/api/v1/cases/{id}/steps/{step}/signers", "post"),
+        ("/api/v1/cases/{id}/steps/{step}/transfer", "post"),
+        ("/api/v1/cases/{id}/fee/pay", "post"),
+        ("/api/v1/cases/{id}/fee/waive", "post"),
+        ("/api/v1/cases/{id}/delivery/ready", "post"),
+        ("/api/v1/cases/{id}/delivery/pickup", "post"),
+        ("/api/v1/cases/{id}/delivery/courier", "post"),
+        ("/api/v1/case-delegations", "post"),
+        ("/api/v1/case-delegations", "get"),
+        ("/api/v1/case-delegations/{id}/revoke", "post"),
     ];
     for (path, method) in expected {
         assert!(

@@ -7,8 +7,9 @@ use yiwang_core::service::Services;
 use yiwang_core::service::cases::CaseCommand;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::cases::{
-    Case, CaseHistoryEntry, CaseQuery, NewCase, Opinion, Reason, ReturnRequest, SupplementRequest,
-    SuspendRequest,
+    Case, CaseHistoryEntry, CaseQuery, CountersignRequest, CourierRequest, Delegation, FeePayment,
+    HandOverRequest, NewCase, NewDelegation, Opinion, PickUpRequest, Reason, ReturnRequest,
+    SupplementRequest, SuspendRequest,
 };
 
 use crate::error::{ApiResult, Problem};
@@ -28,7 +29,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(deny_case)
         .service(suspend_case)
         .service(resume_case)
-        .service(terminate_case);
+        .service(terminate_case)
+        .service(countersign_step)
+        .service(add_signer)
+        .service(transfer_step)
+        .service(pay_fee)
+        .service(waive_fee)
+        .service(ready_for_pickup)
+        .service(pick_up)
+        .service(send_by_courier)
+        .service(delegate_case_work)
+        .service(list_delegations)
+        .service(revoke_delegation);
 }
 
 /// Cases within the caller's scope, filtered by status, item code, department or the
@@ -156,7 +168,9 @@ pub async fn receive_supplement(
     act(&services, &auth, path, command).await
 }
 
-/// Approves the current workflow step with an opinion; the last step concludes the case approved.
+/// Approves an open workflow step with an opinion (`step` names it when a parallel group has
+/// several open; a signer's approval counts toward a countersigned step); the case moves on
+/// when every step of the stage is approved, and the last stage concludes it approved.
 #[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = Opinion, responses(
     (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
     (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
@@ -170,6 +184,7 @@ pub async fn approve_step(
     let body = body.into_inner();
     let command = CaseCommand::Approve {
         opinion: body.opinion,
+        step: body.step,
     };
     act(&services, &auth, path, command).await
 }
@@ -262,6 +277,214 @@ pub async fn terminate_case(
     act(&services, &auth, path, command).await
 }
 
+/// Names the signers of an open step: all must approve (会签) or any one (或签).
+#[utoipa::path(tag = "cases", params(("id" = i64, Path), ("step" = u32, Path)),
+    request_body = CountersignRequest, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/steps/{step}/countersign")]
+pub async fn countersign_step(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<(i64, u32)>,
+    body: web::Json<CountersignRequest>,
+) -> ApiResult<web::Json<Case>> {
+    let (id, step) = path.into_inner();
+    let body = body.into_inner();
+    let command = CaseCommand::Countersign {
+        step,
+        mode: body.mode,
+        signers: body.signers,
+        note: body.note,
+    };
+    run(&services, &auth, id, command).await
+}
+
+/// Adds a signer to an open step (加签).
+#[utoipa::path(tag = "cases", params(("id" = i64, Path), ("step" = u32, Path)),
+    request_body = HandOverRequest, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/steps/{step}/signers")]
+pub async fn add_signer(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<(i64, u32)>,
+    body: web::Json<HandOverRequest>,
+) -> ApiResult<web::Json<Case>> {
+    let (id, step) = path.into_inner();
+    let body = body.into_inner();
+    let command = CaseCommand::AddSigner {
+        step,
+        user_id: body.user_id,
+        reason: body.reason,
+    };
+    run(&services, &auth, id, command).await
+}
+
+/// Hands an open step (or the caller's signature on it) to another handler (转办).
+#[utoipa::path(tag = "cases", params(("id" = i64, Path), ("step" = u32, Path)),
+    request_body = HandOverRequest, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/steps/{step}/transfer")]
+pub async fn transfer_step(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<(i64, u32)>,
+    body: web::Json<HandOverRequest>,
+) -> ApiResult<web::Json<Case>> {
+    let (id, step) = path.into_inner();
+    let body = body.into_inner();
+    let command = CaseCommand::Transfer {
+        step,
+        user_id: body.user_id,
+        reason: body.reason,
+    };
+    run(&services, &auth, id, command).await
+}
+
+/// Records the payment of the fee charged at approval (the amount must match).
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = FeePayment, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/fee/pay")]
+pub async fn pay_fee(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<FeePayment>,
+) -> ApiResult<web::Json<Case>> {
+    let body = body.into_inner();
+    let command = CaseCommand::PayFee {
+        amount_fen: body.amount_fen,
+        payment_ref: body.payment_ref,
+    };
+    act(&services, &auth, path, command).await
+}
+
+/// Waives the fee charged at approval, with a reason.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = Reason, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/fee/waive")]
+pub async fn waive_fee(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<Reason>,
+) -> ApiResult<web::Json<Case>> {
+    let command = CaseCommand::WaiveFee {
+        reason: body.into_inner().reason,
+    };
+    act(&services, &auth, path, command).await
+}
+
+/// The concluded case's result waits at the window (待领取).
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/delivery/ready")]
+pub async fn ready_for_pickup(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Case>> {
+    act(&services, &auth, path, CaseCommand::ReadyForPickup).await
+}
+
+/// The result was picked up at the window: who, and now.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = PickUpRequest, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/delivery/pickup")]
+pub async fn pick_up(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<PickUpRequest>,
+) -> ApiResult<web::Json<Case>> {
+    let command = CaseCommand::PickUp {
+        picked_up_by: body.into_inner().picked_up_by,
+    };
+    act(&services, &auth, path, command).await
+}
+
+/// The result went out by courier: company, waybill number, address (shown masked).
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), request_body = CourierRequest, responses(
+    (status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/{id}/delivery/courier")]
+pub async fn send_by_courier(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<CourierRequest>,
+) -> ApiResult<web::Json<Case>> {
+    let body = body.into_inner();
+    let command = CaseCommand::SendByCourier {
+        courier_company: body.courier_company,
+        waybill_no: body.waybill_no,
+        address: body.address,
+    };
+    act(&services, &auth, path, command).await
+}
+
+/// The caller lets a colleague act for them (委托): for a period, or one open step of a case.
+#[utoipa::path(tag = "cases", request_body = NewDelegation, responses(
+    (status = 201, body = Delegation), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/case-delegations")]
+pub async fn delegate_case_work(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    body: web::Json<NewDelegation>,
+) -> ApiResult<HttpResponse> {
+    let made = services
+        .delegate_case_work(&auth, body.into_inner())
+        .await?;
+    Ok(HttpResponse::Created().json(made))
+}
+
+/// The delegations the caller gave or received, newest first.
+#[utoipa::path(tag = "cases", responses((status = 200, body = Vec<Delegation>)),
+    security(("bearer" = [])))]
+#[get("/case-delegations")]
+pub async fn list_delegations(
+    services: web::Data<Services>,
+    auth: Authenticated,
+) -> ApiResult<web::Json<Vec<Delegation>>> {
+    Ok(web::Json(services.list_delegations(&auth).await?))
+}
+
+/// The delegator ends a delegation.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path)), responses(
+    (status = 200, body = Delegation), (status = 404, body = Problem),
+    (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/case-delegations/{id}/revoke")]
+pub async fn revoke_delegation(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Delegation>> {
+    Ok(web::Json(
+        services.revoke_delegation(&auth, path.into_inner()).await?,
+    ))
+}
+
+/// Runs one case action on case `id` for the caller.
+async fn run(
+    services: &Services,
+    auth: &Authenticated,
+    id: i64,
+    command: CaseCommand,
+) -> ApiResult<web::Json<Case>> {
+    Ok(web::Json(
+        services.act_on_case(auth, CaseId(id), command).await?,
+    ))
+}
+
 /// Runs one case action for the caller: the shared tail of the action endpoints.
 async fn act(
     services: &Services,
@@ -269,9 +492,5 @@ async fn act(
     path: web::Path<i64>,
     command: CaseCommand,
 ) -> ApiResult<web::Json<Case>> {
-    Ok(web::Json(
-        services
-            .act_on_case(auth, CaseId(path.into_inner()), command)
-            .await?,
-    ))
+    run(services, auth, path.into_inner(), command).await
 }

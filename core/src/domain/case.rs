@@ -109,6 +109,22 @@ pub enum CaseAction {
     Suspend,
     Resume,
     Terminate,
+    /// Name the signers of an open step: all must approve (会签) or any one (或签).
+    Countersign,
+    /// Add a signer to an open step (加签).
+    AddSigner,
+    /// Hand an open step to another handler (转办).
+    Transfer,
+    /// Record the payment of the fee charged at conclusion.
+    PayFee,
+    /// Waive the fee charged at conclusion, with a reason.
+    WaiveFee,
+    /// The result waits at the window for the applicant.
+    ReadyForPickup,
+    /// The applicant (or their agent) picked the result up at the window.
+    PickUp,
+    /// The result went out by courier.
+    SendByCourier,
 }
 
 impl CaseAction {
@@ -124,32 +140,102 @@ impl CaseAction {
             CaseAction::Suspend => "suspend",
             CaseAction::Resume => "resume",
             CaseAction::Terminate => "terminate",
+            CaseAction::Countersign => "countersign",
+            CaseAction::AddSigner => "add_signer",
+            CaseAction::Transfer => "transfer",
+            CaseAction::PayFee => "pay_fee",
+            CaseAction::WaiveFee => "waive_fee",
+            CaseAction::ReadyForPickup => "ready_for_pickup",
+            CaseAction::PickUp => "pick_up",
+            CaseAction::SendByCourier => "send_by_courier",
         }
     }
 }
 
-/// The actions allowed in a state (whatever the step); empty once the case is closed.
-pub fn allowed_actions(status: CaseStatus) -> &'static [CaseAction] {
+/// Where the fee of a case stands. A fee is charged when an approved case's item charges one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeState {
+    /// Nothing charged (the item is free, or the case was not approved).
+    None,
+    /// Charged and not yet paid or waived: delivery waits for it.
+    Due,
+    Paid,
+    Waived,
+}
+
+/// Where the delivery of a concluded case's result stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Not delivered yet (or the case is not concluded).
+    Pending,
+    /// Waiting at the window (待领取).
+    ReadyForPickup,
+    /// Picked up at the window or sent by courier (已送达).
+    Delivered,
+}
+
+/// The actions allowed at a position (whatever the step); empty once a case is closed and, if
+/// concluded, delivered.
+pub fn allowed_actions(at: &Position) -> &'static [CaseAction] {
     use CaseAction::*;
-    match status {
-        CaseStatus::Submitted => &[Accept, RejectAtIntake, RequestSupplement, Terminate],
-        CaseStatus::SupplementRequested => &[ReceiveSupplement, Terminate],
-        CaseStatus::InReview => &[Approve, Return, Deny, RequestSupplement, Suspend, Terminate],
-        CaseStatus::Suspended => &[Resume, Terminate],
-        CaseStatus::Approved
-        | CaseStatus::Denied
-        | CaseStatus::RejectedAtIntake
-        | CaseStatus::Terminated => &[],
+    match (at.status, at.fee, at.delivery) {
+        (CaseStatus::Submitted, ..) => &[Accept, RejectAtIntake, RequestSupplement, Terminate],
+        (CaseStatus::SupplementRequested, ..) => &[ReceiveSupplement, Terminate],
+        (CaseStatus::InReview, ..) => &[
+            Approve,
+            Return,
+            Deny,
+            RequestSupplement,
+            Suspend,
+            Terminate,
+            Countersign,
+            AddSigner,
+            Transfer,
+        ],
+        (CaseStatus::Suspended, ..) => &[Resume, Terminate],
+        (CaseStatus::Approved | CaseStatus::Denied, FeeState::Due, _) => &[PayFee, WaiveFee],
+        (CaseStatus::Approved | CaseStatus::Denied, _, DeliveryState::Pending) => {
+            &[ReadyForPickup, SendByCourier]
+        }
+        (CaseStatus::Approved | CaseStatus::Denied, _, DeliveryState::ReadyForPickup) => &[PickUp],
+        (CaseStatus::Approved | CaseStatus::Denied, _, DeliveryState::Delivered)
+        | (CaseStatus::RejectedAtIntake | CaseStatus::Terminated, ..) => &[],
     }
 }
 
-/// A case's place in its life: its status, the current workflow step (0-based) and whether it
-/// was accepted (a supplement requested after acceptance goes back to review, not to intake).
+/// The workflow stage holding step `index`: the step alone, or the run of consecutive steps
+/// sharing its `parallel_group` (并联), which are open at the same time. `groups` is each
+/// step's group, in template order.
+pub fn stage_of(groups: &[Option<u32>], index: u32) -> std::ops::Range<u32> {
+    let i = index as usize;
+    let len = u32::try_from(groups.len()).unwrap_or(u32::MAX);
+    match groups.get(i).copied().flatten() {
+        None => index..index + 1,
+        Some(g) => {
+            let same = |j: &usize| groups[*j] == Some(g);
+            let start = (0..=i).rev().take_while(|j| same(j)).last().unwrap_or(i);
+            let end = (i..groups.len())
+                .take_while(|j| same(j))
+                .last()
+                .unwrap_or(i)
+                + 1;
+            u32::try_from(start).unwrap_or(0)..u32::try_from(end).unwrap_or(len)
+        }
+    }
+}
+
+/// A case's place in its life: its status, the first step of the current workflow stage
+/// (0-based), whether it was accepted (a supplement requested after acceptance goes back to
+/// review, not to intake), and, once concluded, its fee and delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
     pub status: CaseStatus,
     pub step: u32,
     pub accepted: bool,
+    pub fee: FeeState,
+    pub delivery: DeliveryState,
 }
 
 /// Why an action was refused.
@@ -166,38 +252,54 @@ pub enum TransitionError {
     NotEarlier { current: u32, to: u32 },
 }
 
-/// Where `action` leads from `from`, for an item whose workflow has `steps` steps. `return_to`
-/// is the step a `return` goes back to (ignored by other actions).
+/// Whether `action` is allowed at `from`; a refusal names the state.
+pub fn check_allowed(from: &Position, action: CaseAction) -> Result<(), TransitionError> {
+    if allowed_actions(from).contains(&action) {
+        Ok(())
+    } else {
+        Err(TransitionError::NotAllowed {
+            status: from.status,
+            action,
+        })
+    }
+}
+
+/// Where `action` leads from `from`, for an item whose workflow steps have the parallel groups
+/// `groups` (one entry a step). `Approve` means the current stage is complete (every step of a
+/// parallel stage approved): the case moves to the next stage, or concludes approved after the
+/// last. `return_to` is the step a `return` goes back to (ignored by other actions); the case
+/// goes back to the start of that step's stage. The step-level actions (countersign, add a
+/// signer, transfer) leave the position as it is.
 pub fn apply(
     from: Position,
     action: CaseAction,
-    steps: u32,
+    groups: &[Option<u32>],
     return_to: u32,
 ) -> Result<Position, TransitionError> {
-    if !allowed_actions(from.status).contains(&action) {
-        return Err(TransitionError::NotAllowed {
-            status: from.status,
-            action,
-        });
-    }
+    check_allowed(&from, action)?;
     let to = |status: CaseStatus| Position { status, ..from };
+    let last = u32::try_from(groups.len()).unwrap_or(u32::MAX);
     Ok(match action {
         CaseAction::Accept => Position {
             status: CaseStatus::InReview,
             step: 0,
             accepted: true,
+            ..from
         },
         CaseAction::RejectAtIntake => to(CaseStatus::RejectedAtIntake),
         CaseAction::RequestSupplement => to(CaseStatus::SupplementRequested),
         CaseAction::ReceiveSupplement if from.accepted => to(CaseStatus::InReview),
         CaseAction::ReceiveSupplement => to(CaseStatus::Submitted),
-        CaseAction::Approve if from.step + 1 >= steps => to(CaseStatus::Approved),
-        CaseAction::Approve => Position {
-            step: from.step + 1,
-            ..from
-        },
+        CaseAction::Approve => {
+            let next = stage_of(groups, from.step).end;
+            if next >= last {
+                to(CaseStatus::Approved)
+            } else {
+                Position { step: next, ..from }
+            }
+        }
         CaseAction::Return if return_to < from.step => Position {
-            step: return_to,
+            step: stage_of(groups, return_to).start,
             ..from
         },
         CaseAction::Return => {
@@ -210,6 +312,23 @@ pub fn apply(
         CaseAction::Suspend => to(CaseStatus::Suspended),
         CaseAction::Resume => to(CaseStatus::InReview),
         CaseAction::Terminate => to(CaseStatus::Terminated),
+        CaseAction::Countersign | CaseAction::AddSigner | CaseAction::Transfer => from,
+        CaseAction::PayFee => Position {
+            fee: FeeState::Paid,
+            ..from
+        },
+        CaseAction::WaiveFee => Position {
+            fee: FeeState::Waived,
+            ..from
+        },
+        CaseAction::ReadyForPickup => Position {
+            delivery: DeliveryState::ReadyForPickup,
+            ..from
+        },
+        CaseAction::PickUp | CaseAction::SendByCourier => Position {
+            delivery: DeliveryState::Delivered,
+            ..from
+        },
     })
 }
 

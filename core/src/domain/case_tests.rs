@@ -12,8 +12,12 @@ fn at(status: CaseStatus, step: u32, accepted: bool) -> Position {
         status,
         step,
         accepted,
+        fee: FeeState::None,
+        delivery: DeliveryState::Pending,
     }
 }
+
+const SERIAL: [Option<u32>; 3] = [None; 3];
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
@@ -64,12 +68,12 @@ fn every_allowed_transition_leads_where_the_law_says(
     #[case] action: CaseAction,
     #[case] to: Position,
 ) {
-    assert_eq!(apply(from, action, 3, 0), Ok(to));
+    assert_eq!(apply(from, action, &SERIAL, 0), Ok(to));
 }
 
 #[test]
 fn returning_goes_back_to_the_named_earlier_step() {
-    let to = apply(at(S::InReview, 2, true), A::Return, 3, 0);
+    let to = apply(at(S::InReview, 2, true), A::Return, &SERIAL, 0);
     assert_eq!(to, Ok(at(S::InReview, 0, true)));
 }
 
@@ -77,7 +81,7 @@ fn returning_goes_back_to_the_named_earlier_step() {
 fn returning_to_the_current_or_a_later_step_is_refused() {
     for target in [2, 3] {
         assert_eq!(
-            apply(at(S::InReview, 2, true), A::Return, 4, target),
+            apply(at(S::InReview, 2, true), A::Return, &[None; 4], target),
             Err(TransitionError::NotEarlier {
                 current: 2,
                 to: target
@@ -89,7 +93,7 @@ fn returning_to_the_current_or_a_later_step_is_refused() {
 #[test]
 fn approving_an_item_without_steps_concludes_at_once() {
     assert_eq!(
-        apply(at(S::InReview, 0, true), A::Approve, 0, 0),
+        apply(at(S::InReview, 0, true), A::Approve, &[], 0),
         Ok(at(S::Approved, 0, true))
     );
 }
@@ -115,15 +119,23 @@ fn an_illegal_transition_is_refused_and_changes_nothing(
     #[case] action: CaseAction,
 ) {
     assert_eq!(
-        apply(at(status, 0, true), action, 3, 0),
+        apply(at(status, 0, true), action, &SERIAL, 0),
         Err(TransitionError::NotAllowed { status, action })
     );
 }
 
 #[test]
 fn closed_cases_allow_nothing_and_open_ones_allow_terminate() {
-    for s in [S::Approved, S::Denied, S::RejectedAtIntake, S::Terminated] {
-        assert!(allowed_actions(s).is_empty());
+    for s in [S::RejectedAtIntake, S::Terminated] {
+        assert!(allowed_actions(&at(s, 0, true)).is_empty());
+        assert!(!s.is_open());
+    }
+    for s in [S::Approved, S::Denied] {
+        let delivered = Position {
+            delivery: DeliveryState::Delivered,
+            ..at(s, 0, true)
+        };
+        assert!(allowed_actions(&delivered).is_empty());
         assert!(!s.is_open());
     }
     for s in [
@@ -132,9 +144,89 @@ fn closed_cases_allow_nothing_and_open_ones_allow_terminate() {
         S::InReview,
         S::Suspended,
     ] {
-        assert!(allowed_actions(s).contains(&A::Terminate));
+        assert!(allowed_actions(&at(s, 0, true)).contains(&A::Terminate));
         assert!(s.is_open());
     }
+}
+
+/// Workflow: step 0 alone, steps 1–3 in parallel group 7, step 4 alone.
+const PARALLEL: [Option<u32>; 5] = [None, Some(7), Some(7), Some(7), None];
+
+#[test]
+fn a_parallel_group_is_one_stage_of_consecutive_steps() {
+    assert_eq!(stage_of(&PARALLEL, 0), 0..1);
+    for i in 1..4 {
+        assert_eq!(stage_of(&PARALLEL, i), 1..4);
+    }
+    assert_eq!(stage_of(&PARALLEL, 4), 4..5);
+    // The same group number further on is another stage.
+    assert_eq!(stage_of(&[Some(1), None, Some(1)], 2), 2..3);
+}
+
+#[test]
+fn completing_a_parallel_stage_moves_past_all_of_its_steps() {
+    let after_first = apply(at(S::InReview, 0, true), A::Approve, &PARALLEL, 0);
+    assert_eq!(after_first, Ok(at(S::InReview, 1, true)));
+    let after_group = apply(at(S::InReview, 1, true), A::Approve, &PARALLEL, 0);
+    assert_eq!(after_group, Ok(at(S::InReview, 4, true)));
+    let done = apply(at(S::InReview, 4, true), A::Approve, &PARALLEL, 0);
+    assert_eq!(done, Ok(at(S::Approved, 4, true)));
+}
+
+#[test]
+fn returning_into_a_parallel_group_reopens_the_whole_stage() {
+    let back = apply(at(S::InReview, 4, true), A::Return, &PARALLEL, 2);
+    assert_eq!(back, Ok(at(S::InReview, 1, true)));
+    // From inside the group, only steps before the stage are earlier.
+    assert_eq!(
+        apply(at(S::InReview, 1, true), A::Return, &PARALLEL, 1),
+        Err(TransitionError::NotEarlier { current: 1, to: 1 })
+    );
+}
+
+#[test]
+fn a_due_fee_blocks_delivery_until_paid_or_waived() {
+    let due = Position {
+        fee: FeeState::Due,
+        ..at(S::Approved, 2, true)
+    };
+    assert_eq!(allowed_actions(&due), [A::PayFee, A::WaiveFee]);
+    assert_eq!(
+        apply(due, A::SendByCourier, &SERIAL, 0),
+        Err(TransitionError::NotAllowed {
+            status: S::Approved,
+            action: A::SendByCourier
+        })
+    );
+    let paid = apply(due, A::PayFee, &SERIAL, 0).unwrap();
+    assert_eq!(paid.fee, FeeState::Paid);
+    assert_eq!(
+        allowed_actions(&paid),
+        [A::ReadyForPickup, A::SendByCourier]
+    );
+    assert_eq!(
+        apply(paid, A::PayFee, &SERIAL, 0),
+        Err(TransitionError::NotAllowed {
+            status: S::Approved,
+            action: A::PayFee
+        })
+    );
+}
+
+#[test]
+fn delivery_goes_by_pickup_after_ready_or_straight_by_courier() {
+    let concluded = at(S::Denied, 1, true);
+    let ready = apply(concluded, A::ReadyForPickup, &SERIAL, 0).unwrap();
+    assert_eq!(ready.delivery, DeliveryState::ReadyForPickup);
+    assert_eq!(allowed_actions(&ready), [A::PickUp]);
+    let picked = apply(ready, A::PickUp, &SERIAL, 0).unwrap();
+    assert_eq!(picked.delivery, DeliveryState::Delivered);
+    assert!(allowed_actions(&picked).is_empty());
+    let sent = apply(concluded, A::SendByCourier, &SERIAL, 0).unwrap();
+    assert_eq!(sent.delivery, DeliveryState::Delivered);
+    assert!(apply(concluded, A::PickUp, &SERIAL, 0).is_err());
+    // Nothing to deliver before a conclusion.
+    assert!(apply(at(S::InReview, 0, true), A::ReadyForPickup, &SERIAL, 0).is_err());
 }
 
 #[test]

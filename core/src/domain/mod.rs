@@ -3,6 +3,7 @@
 pub mod access;
 pub mod calendar;
 pub mod case;
+pub mod case_step;
 pub mod catalogue;
 pub mod identity;
 pub mod ids;

@@ -604,3 +604,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_commands,
     device_reports,
 );
+
+diesel::table! {
+    case_delegations (id) {
+        id -> BigInt,
+        delegator_id -> BigInt,
+        delegate_id -> BigInt,
+        case_id -> Nullable<BigInt>,
+        step_index -> Nullable<BigInt>,
+        starts_at -> BigInt,
+        ends_at -> Nullable<BigInt>,
+        reason -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}

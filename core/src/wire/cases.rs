@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::calendar::SuspensionReason;
-use crate::domain::case::{CaseAction, CaseClock, CaseId, CaseStatus};
+use crate::domain::case::{CaseAction, CaseClock, CaseId, CaseStatus, DeliveryState, FeeState};
+use crate::domain::case_step::{Person, SignMode};
 use crate::domain::ids::{DepartmentId, ItemId, RegionId, UserId};
 
 /// How a case came in.
@@ -70,6 +71,10 @@ pub struct NewCase {
     /// Names of the materials handed in.
     #[serde(default)]
     pub materials: Vec<String>,
+    /// What the applicant declares for a fee charged by formula (e.g. 120 平方米); required
+    /// when the item's fee rule is a formula.
+    #[serde(default)]
+    pub declared_quantity: Option<u64>,
 }
 
 /// The applicant as shown: the number masked.
@@ -102,6 +107,63 @@ pub struct CurrentStep {
     pub clock: CaseClock,
 }
 
+/// A signer of an open step.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SignerView {
+    pub user_id: UserId,
+    pub name: String,
+    /// Added to the open step (加签).
+    pub added: bool,
+    pub signed_at: Option<DateTime<Utc>>,
+}
+
+/// A workflow step being worked on: its clock, handler and signers. Steps of one parallel
+/// group are open together.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OpenStepView {
+    pub index: u32,
+    pub name: String,
+    pub role: String,
+    pub started_at: DateTime<Utc>,
+    pub clock: CaseClock,
+    /// Who the step was handed to (承办人); absent: anyone who may handle the case.
+    pub handler: Option<Person>,
+    /// `all` (会签) or `any` (或签); matters once signers are named.
+    pub mode: SignMode,
+    pub signers: Vec<SignerView>,
+    /// Whose approval the step waits for; empty: anyone who may handle the case.
+    pub waiting_for: Vec<String>,
+}
+
+/// The fee charged when the case was approved (amounts in fen).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FeeView {
+    pub state: FeeState,
+    pub amount_fen: i64,
+    /// The declared quantity a formula counted, with its unit.
+    pub quantity: Option<u64>,
+    pub unit: Option<String>,
+    pub charged_at: DateTime<Utc>,
+    pub payment_ref: Option<String>,
+    pub waive_reason: Option<String>,
+    pub settled_at: Option<DateTime<Utc>>,
+}
+
+/// How the result of a concluded case reaches the applicant.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeliveryView {
+    pub state: DeliveryState,
+    /// `window` or `courier`, once chosen.
+    pub mode: Option<String>,
+    pub ready_at: Option<DateTime<Utc>>,
+    pub picked_up_by: Option<String>,
+    pub courier_company: Option<String>,
+    pub waybill_no: Option<String>,
+    /// The courier address, masked.
+    pub address: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
 /// A case with both clocks (legal and promised), counted from acceptance.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Case {
@@ -123,8 +185,14 @@ pub struct Case {
     pub submitted_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub concluded_at: Option<DateTime<Utc>>,
-    /// The step being worked on while the case is in review or suspended.
+    /// The (first) step being worked on while the case is in review or suspended.
     pub current_step: Option<CurrentStep>,
+    /// Every step open now: several when a parallel group runs.
+    pub open_steps: Vec<OpenStepView>,
+    /// The fee, once an approval charged one.
+    pub fee: Option<FeeView>,
+    /// The delivery of the result, once the case is concluded.
+    pub delivery: Option<DeliveryView>,
     /// Counted from acceptance; absent before it.
     pub legal_clock: Option<CaseClock>,
     pub promised_clock: Option<CaseClock>,
@@ -153,12 +221,15 @@ pub struct Reason {
     pub reason: String,
 }
 
-/// An opinion on a step (may be empty).
+/// An opinion on a step (may be empty); `step` names which open step is approved when a
+/// parallel group has several open.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Opinion {
     #[serde(default)]
     pub opinion: String,
+    #[serde(default)]
+    pub step: Option<u32>,
 }
 
 /// What the applicant must still hand in.
@@ -185,6 +256,85 @@ pub struct SuspendRequest {
     pub reason: SuspensionReason,
     #[serde(default)]
     pub note: String,
+}
+
+/// Name the signers of an open step (会签 `all` / 或签 `any`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountersignRequest {
+    pub mode: SignMode,
+    /// User ids; each must be able to handle the case.
+    pub signers: Vec<i64>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Add a signer to an open step (加签), or hand it to another handler (转办).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandOverRequest {
+    /// The user added or handed the step; they must be able to handle the case.
+    pub user_id: i64,
+    pub reason: String,
+}
+
+/// Record the payment of a case's fee.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeePayment {
+    /// Must equal the amount charged, in fen.
+    pub amount_fen: i64,
+    /// The payment's reference (non-tax payment voucher, POS slip …).
+    pub payment_ref: String,
+}
+
+/// The applicant (or their agent) took the result at the window.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PickUpRequest {
+    /// Who picked it up.
+    pub picked_up_by: String,
+}
+
+/// The result goes out by courier.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CourierRequest {
+    pub courier_company: String,
+    pub waybill_no: String,
+    /// Stored sealed; answers show it masked.
+    pub address: String,
+}
+
+/// A delegation of case work: for a period (`starts_at`, `ends_at`) or for one open step
+/// (`case_id`, `step`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDelegation {
+    pub delegate_id: i64,
+    pub reason: String,
+    #[serde(default)]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub case_id: Option<CaseId>,
+    #[serde(default)]
+    pub step: Option<u32>,
+}
+
+/// A delegation as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Delegation {
+    pub id: i64,
+    pub delegator: Person,
+    pub delegate: Person,
+    pub case_id: Option<CaseId>,
+    pub step: Option<u32>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub reason: String,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// One change in a case's life.

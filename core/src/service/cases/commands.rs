@@ -3,13 +3,22 @@
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::input::{CaseCommand, applicant_number, check_names};
-use super::{CaseRow, Details, calendar, case_in_scope, details_json, local_date, wire_case};
+use super::conclusion::{conclude_case, yuan};
+use super::input::{CaseCommand, applicant_number, check_names, mask_address};
+use super::steps::{self, StepChange};
+use super::{
+    CaseDelivery, CaseRow, Details, calendar, case_in_scope, details_json, groups, local_date,
+    open_steps, position, wire_case,
+};
 use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission, Target};
 use crate::domain::calendar::{Suspension, SuspensionReason};
-use crate::domain::case::{CaseId, CaseStatus, Position, TransitionError, apply};
-use crate::domain::catalogue::ItemStatus;
+use crate::domain::case::{
+    CaseAction, CaseId, CaseStatus, FeeState, Position, TransitionError, allowed_actions, apply,
+    check_allowed, stage_of,
+};
+use crate::domain::case_step::{OpenStep, SignMode};
+use crate::domain::catalogue::{DeliveryMode, FeeRule, ItemStatus};
 use crate::domain::ids::DepartmentId;
 use crate::error::{Error, Validator};
 use crate::service::Services;
@@ -37,14 +46,18 @@ struct NewHistory<'a> {
     opinion: Option<&'a str>,
 }
 
-/// Appends the history row and records the audit entry and event for one change of a case.
-fn record_change(
+/// Appends the history row and records the audit entry and event (`case.{event}`) for one
+/// change of a case; `step` is the step acted on.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn record_change(
     conn: &mut DbConn,
     now: Millis,
     actor: &Actor,
     row: &CaseRow,
     before: CaseStatus,
     action: &str,
+    event: &str,
+    step: i64,
     opinion: Option<&str>,
 ) -> Result<(), Error> {
     let after = row.status();
@@ -56,13 +69,13 @@ fn record_change(
             actor: &actor.label,
             action,
             status: after.as_str(),
-            step_index: row.step_index,
+            step_index: step,
             opinion,
         })
         .execute(conn)?;
     let masked = row.details()?.id_masked;
     let audit_action = format!("case.{action}");
-    let event = format!("case.{}", event_name(action, after));
+    let event = format!("case.{event}");
     audit::record(
         conn,
         now,
@@ -74,7 +87,7 @@ fn record_change(
             after: Some(json!({"status": after.as_str(), "step": row.step_index})),
             payload: json!({
                 "case_no": row.case_no, "item_code": row.item_code, "applicant": masked,
-                "status": after.as_str(), "step": row.step_index, "opinion": opinion,
+                "status": after.as_str(), "step": step, "opinion": opinion,
             }),
             ..Change::new(&audit_action, &event, "case", row.id)
         },
@@ -83,7 +96,7 @@ fn record_change(
 }
 
 /// The event kind of an action: the past tense, and `approved` when the last step concludes.
-fn event_name(action: &str, after: CaseStatus) -> &'static str {
+pub(super) fn event_name(action: &str, after: CaseStatus) -> &'static str {
     match action {
         "submit" => "submitted",
         "accept" => "accepted",
@@ -96,7 +109,40 @@ fn event_name(action: &str, after: CaseStatus) -> &'static str {
         "deny" => "denied",
         "suspend" => "suspended",
         "resume" => "resumed",
+        "countersign" => "step_countersigned",
+        "add_signer" => "signer_added",
+        "transfer" => "step_transferred",
+        "pay_fee" => "fee_paid",
+        "waive_fee" => "fee_waived",
+        "ready_for_pickup" => "ready_for_pickup",
+        "pick_up" => "picked_up",
+        "send_by_courier" => "sent_by_courier",
         _ => "terminated",
+    }
+}
+
+/// The steps of the stage starting at `start`, opening now with their own clocks.
+fn open_stage(groups: &[Option<u32>], start: u32, now: Millis) -> Vec<OpenStep> {
+    if start as usize >= groups.len() {
+        return Vec::new();
+    }
+    stage_of(groups, start)
+        .map(|i| OpenStep::open(i, now))
+        .collect()
+}
+
+/// A refused transition as the API answers it: 409 naming the allowed actions, or 422 on
+/// `to_step` for a return that does not go back.
+fn refused(e: TransitionError, from: &Position) -> Error {
+    match &e {
+        TransitionError::NotAllowed { .. } => Error::Conflict {
+            message: e.to_string(),
+            allowed: allowed_actions(from)
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect(),
+        },
+        TransitionError::NotEarlier { .. } => Error::invalid("to_step", e.to_string()),
     }
 }
 
@@ -134,6 +180,11 @@ impl Services {
     pub async fn submit_case(&self, caller: &Caller, new: NewCase) -> Result<Case, Error> {
         let mut v = Validator::new();
         v.text(&new.applicant.name, "applicant.name", 200);
+        v.check(
+            new.declared_quantity.is_none_or(|q| q <= 1_000_000_000),
+            "declared_quantity",
+            "at most 1000000000",
+        );
         check_names(&mut v, &new.materials, "materials");
         let number = applicant_number(new.applicant.kind, &new.applicant.id_number);
         if let Err(Error::Validation(errors)) = &number {
@@ -177,6 +228,14 @@ impl Services {
                     ));
                 }
                 let content = item.content()?;
+                if let FeeRule::Formula { unit, .. } = &content.fee {
+                    if !new.declared_quantity.is_some_and(|q| q > 0) {
+                        return Err(Error::invalid(
+                            "declared_quantity",
+                            format!("the fee counts {unit}: declare a positive quantity"),
+                        ));
+                    }
+                }
                 let details = Details {
                     applicant_kind: new.applicant.kind,
                     applicant_name: new.applicant.name.trim().to_owned(),
@@ -189,6 +248,12 @@ impl Services {
                     missing: Vec::new(),
                     suspensions: Vec::new(),
                     concluded_at: None,
+                    open_steps: Vec::new(),
+                    fee_rule: Some(content.fee.clone()),
+                    declared_quantity: new.declared_quantity,
+                    fee: None,
+                    delivery: None,
+                    delivery_modes: content.delivery_modes.clone(),
                 };
                 let day = local_date(now, tz).format("%Y%m%d").to_string();
                 let case_no = next_case_no(conn, item.region_id, &code, &day)?;
@@ -221,6 +286,8 @@ impl Services {
                     &row,
                     CaseStatus::Submitted,
                     "submit",
+                    "submitted",
+                    0,
                     None,
                 )?;
                 wire_case(&row, now, tz)
@@ -229,7 +296,8 @@ impl Services {
     }
 
     /// One action on a case: checked against the state machine (409 naming the allowed actions
-    /// otherwise), stored with its history row, audit entry and event in one transaction.
+    /// otherwise) and the caller's part on the open steps, stored with its history row, audit
+    /// entry and event in one transaction.
     pub async fn act_on_case(
         &self,
         caller: &Caller,
@@ -238,36 +306,177 @@ impl Services {
     ) -> Result<Case, Error> {
         let opinion = command.validate()?;
         calendar()?;
+        let address = match &command {
+            CaseCommand::SendByCourier { address, .. } => {
+                Some((self.vault.seal(address.trim())?, mask_address(address)))
+            }
+            _ => None,
+        };
         let caller = caller.clone();
         let now = self.clock.now();
         let tz = self.config.time_zone()?;
         self.store
             .write(move |conn| {
                 let located = case_in_scope(conn, &caller, Permission::CaseHandle, id)?;
-                let mut row = located.row;
+                let mut row = located.row.clone();
                 let mut d = row.details()?;
                 let before = row.status();
-                let from = Position {
-                    status: before,
-                    step: u32::try_from(row.step_index).unwrap_or(0),
-                    accepted: row.accepted_at.is_some(),
-                };
-                let steps = u32::try_from(d.workflow.len()).unwrap_or(u32::MAX);
-                let return_to = match &command {
-                    CaseCommand::Return { to_step, .. } => *to_step,
-                    _ => 0,
-                };
+                let from = position(&row, &d);
                 let action = command.action();
-                let to = apply(from, action, steps, return_to).map_err(|e| match &e {
-                    TransitionError::NotAllowed { status, .. } => Error::Conflict {
-                        message: e.to_string(),
-                        allowed: crate::domain::case::allowed_actions(*status)
-                            .iter()
-                            .map(|a| a.as_str().to_owned())
-                            .collect(),
-                    },
-                    TransitionError::NotEarlier { .. } => Error::invalid("to_step", e.to_string()),
-                })?;
+                check_allowed(&from, action).map_err(|e| refused(e, &from))?;
+                let groups = groups(&d);
+                let mut open = open_steps(&row, &d);
+                let principals = steps::principals(conn, &caller, id.0, now)?;
+                let mut actor = Actor::of(&caller);
+                let mut step = row.step_index;
+                let mut event = None;
+                let mut opinion = opinion;
+                let to = match &command {
+                    CaseCommand::Approve { step: which, .. } => {
+                        let done = steps::approve(&principals, &caller, &mut open, *which, now)?;
+                        actor = done.actor;
+                        step = i64::from(done.index);
+                        if done.step_done && open.is_empty() {
+                            apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
+                        } else {
+                            event = Some(if done.step_done {
+                                "step_approved"
+                            } else {
+                                "step_signed"
+                            });
+                            from
+                        }
+                    }
+                    CaseCommand::Return { to_step, .. } => {
+                        actor = steps::stage_actor(&principals, &caller, &open)?;
+                        apply(from, action, &groups, *to_step).map_err(|e| refused(e, &from))?
+                    }
+                    CaseCommand::Deny { .. } => {
+                        actor = steps::stage_actor(&principals, &caller, &open)?;
+                        apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
+                    }
+                    CaseCommand::Countersign {
+                        step: at,
+                        mode,
+                        signers,
+                        ..
+                    } => {
+                        let mut named = Vec::with_capacity(signers.len());
+                        for (i, user) in signers.iter().enumerate() {
+                            let field = format!("signers[{i}]");
+                            named.push(steps::handler(conn, &located, *user, &field)?);
+                        }
+                        let names: Vec<&str> = named.iter().map(|p| p.name.as_str()).collect();
+                        let practice = match mode {
+                            SignMode::All => "会签",
+                            SignMode::Any => "或签",
+                        };
+                        let note = opinion.take().map(|n| format!("; {n}")).unwrap_or_default();
+                        opinion = Some(format!("{practice}: {}{note}", names.join("、")));
+                        let change = StepChange::Countersign(*mode, named);
+                        actor = steps::change(&principals, &caller, &mut open, *at, change)?;
+                        step = i64::from(*at);
+                        from
+                    }
+                    CaseCommand::AddSigner {
+                        step: at, user_id, ..
+                    }
+                    | CaseCommand::Transfer {
+                        step: at, user_id, ..
+                    } => {
+                        let person = steps::handler(conn, &located, *user_id, "user_id")?;
+                        opinion = Some(format!(
+                            "→ {}: {}",
+                            person.name,
+                            opinion.take().unwrap_or_default()
+                        ));
+                        let change = match command {
+                            CaseCommand::AddSigner { .. } => StepChange::AddSigner(person),
+                            _ => StepChange::Transfer(person),
+                        };
+                        actor = steps::change(&principals, &caller, &mut open, *at, change)?;
+                        step = i64::from(*at);
+                        from
+                    }
+                    CaseCommand::PayFee {
+                        amount_fen,
+                        payment_ref,
+                    } => {
+                        let fee = d.fee.as_mut().ok_or_else(|| {
+                            Error::Internal(format!("case {id}: a due fee is missing"))
+                        })?;
+                        if fee.amount_fen != *amount_fen {
+                            return Err(Error::invalid(
+                                "amount_fen",
+                                format!(
+                                    "the fee charged is {} fen ({} 元), not {amount_fen}",
+                                    fee.amount_fen,
+                                    yuan(fee.amount_fen)
+                                ),
+                            ));
+                        }
+                        fee.payment_ref = Some(payment_ref.trim().to_owned());
+                        fee.settled_at = Some(now);
+                        fee.state = FeeState::Paid;
+                        opinion = Some(format!("{} 元, {}", yuan(*amount_fen), payment_ref.trim()));
+                        apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
+                    }
+                    CaseCommand::WaiveFee { reason } => {
+                        if let Some(fee) = d.fee.as_mut() {
+                            fee.waive_reason = Some(reason.trim().to_owned());
+                            fee.settled_at = Some(now);
+                            fee.state = FeeState::Waived;
+                        }
+                        apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
+                    }
+                    CaseCommand::ReadyForPickup
+                    | CaseCommand::PickUp { .. }
+                    | CaseCommand::SendByCourier { .. } => {
+                        let courier = matches!(command, CaseCommand::SendByCourier { .. });
+                        let mode = if courier {
+                            DeliveryMode::Courier
+                        } else {
+                            DeliveryMode::Window
+                        };
+                        if !d.delivery_modes.is_empty() && !d.delivery_modes.contains(&mode) {
+                            return Err(Error::invalid(
+                                "mode",
+                                format!(
+                                    "the item delivers by {}",
+                                    serde_json::to_string(&d.delivery_modes).unwrap_or_default()
+                                ),
+                            ));
+                        }
+                        let v = d.delivery.get_or_insert_with(CaseDelivery::default);
+                        match &command {
+                            CaseCommand::ReadyForPickup => {
+                                v.mode = Some("window".into());
+                                v.ready_at = Some(now);
+                            }
+                            CaseCommand::PickUp { picked_up_by } => {
+                                v.picked_up_by = Some(picked_up_by.trim().to_owned());
+                                v.delivered_at = Some(now);
+                            }
+                            CaseCommand::SendByCourier {
+                                courier_company,
+                                waybill_no,
+                                ..
+                            } => {
+                                v.mode = Some("courier".into());
+                                v.courier_company = Some(courier_company.trim().to_owned());
+                                v.waybill_no = Some(waybill_no.trim().to_owned());
+                                if let Some((sealed, masked)) = &address {
+                                    v.address_sealed = Some(sealed.clone());
+                                    v.address_masked = Some(masked.clone());
+                                }
+                                v.delivered_at = Some(now);
+                            }
+                            _ => {}
+                        }
+                        apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
+                    }
+                    _ => apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?,
+                };
                 let today = local_date(now, tz);
                 match &command {
                     CaseCommand::Accept => {
@@ -287,17 +496,23 @@ impl Services {
                         to: None,
                         reason: *reason,
                     }),
-                    CaseCommand::Approve { .. } | CaseCommand::Return { .. }
-                        if to.status == CaseStatus::InReview =>
-                    {
-                        // The next (or the returned-to) step starts its own clock now.
-                        row.step_started_at = Some(now);
-                    }
+                    CaseCommand::ReceiveSupplement => d.missing.clear(),
                     _ => {}
                 }
-                if matches!(command, CaseCommand::ReceiveSupplement) {
-                    d.missing.clear();
+                // Accepting, completing a stage or returning opens a stage: each of its steps
+                // starts its own clock now (a returned step's clock is re-armed).
+                let stage_opens = matches!(action, CaseAction::Accept | CaseAction::Return)
+                    || (action == CaseAction::Approve && to.step != from.step);
+                if to.status == CaseStatus::InReview && stage_opens {
+                    open = open_stage(&groups, to.step, now);
                 }
+                if !to.status.is_open() {
+                    open.clear();
+                }
+                if let Some(first) = open.iter().map(|s| s.started_at).min() {
+                    row.step_started_at = Some(first);
+                }
+                d.open_steps = open;
                 // Leaving a suspended state, or closing the case, ends the open suspension.
                 if matches!(
                     before,
@@ -307,7 +522,8 @@ impl Services {
                         s.to = Some(today);
                     }
                 }
-                if !to.status.is_open() {
+                let closing = before.is_open() && !to.status.is_open();
+                if closing {
                     d.concluded_at = Some(now);
                 }
                 row.status = to.status.as_str().to_owned();
@@ -322,7 +538,7 @@ impl Services {
                         cases::details.eq(&row.details),
                     ))
                     .execute(conn)?;
-                let actor = Actor::of(&caller);
+                let event = event.unwrap_or_else(|| event_name(action.as_str(), to.status));
                 record_change(
                     conn,
                     now,
@@ -330,8 +546,13 @@ impl Services {
                     &row,
                     before,
                     action.as_str(),
+                    event,
+                    step,
                     opinion.as_deref(),
                 )?;
+                if closing && matches!(to.status, CaseStatus::Approved | CaseStatus::Denied) {
+                    conclude_case(conn, now, &actor, &mut row)?;
+                }
                 wire_case(&row, now, tz)
             })
             .await

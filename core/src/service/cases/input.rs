@@ -3,6 +3,7 @@
 
 use crate::domain::calendar::SuspensionReason;
 use crate::domain::case::CaseAction;
+use crate::domain::case_step::SignMode;
 use crate::domain::identity::{CreditCode, IdNumber};
 use crate::error::{Error, Validator};
 use crate::wire::cases::ApplicantKind;
@@ -25,6 +26,8 @@ pub enum CaseCommand {
     ReceiveSupplement,
     Approve {
         opinion: String,
+        /// Which open step; needed when a parallel group has several open.
+        step: Option<u32>,
     },
     Return {
         to_step: u32,
@@ -41,7 +44,42 @@ pub enum CaseCommand {
     Terminate {
         reason: String,
     },
+    Countersign {
+        step: u32,
+        mode: SignMode,
+        signers: Vec<i64>,
+        note: String,
+    },
+    AddSigner {
+        step: u32,
+        user_id: i64,
+        reason: String,
+    },
+    Transfer {
+        step: u32,
+        user_id: i64,
+        reason: String,
+    },
+    PayFee {
+        amount_fen: i64,
+        payment_ref: String,
+    },
+    WaiveFee {
+        reason: String,
+    },
+    ReadyForPickup,
+    PickUp {
+        picked_up_by: String,
+    },
+    SendByCourier {
+        courier_company: String,
+        waybill_no: String,
+        address: String,
+    },
 }
+
+/// Most signers named on one step.
+const MAX_SIGNERS: usize = 20;
 
 impl CaseCommand {
     pub(super) fn action(&self) -> CaseAction {
@@ -56,6 +94,14 @@ impl CaseCommand {
             CaseCommand::Suspend { .. } => CaseAction::Suspend,
             CaseCommand::Resume => CaseAction::Resume,
             CaseCommand::Terminate { .. } => CaseAction::Terminate,
+            CaseCommand::Countersign { .. } => CaseAction::Countersign,
+            CaseCommand::AddSigner { .. } => CaseAction::AddSigner,
+            CaseCommand::Transfer { .. } => CaseAction::Transfer,
+            CaseCommand::PayFee { .. } => CaseAction::PayFee,
+            CaseCommand::WaiveFee { .. } => CaseAction::WaiveFee,
+            CaseCommand::ReadyForPickup => CaseAction::ReadyForPickup,
+            CaseCommand::PickUp { .. } => CaseAction::PickUp,
+            CaseCommand::SendByCourier { .. } => CaseAction::SendByCourier,
         }
     }
 
@@ -67,12 +113,60 @@ impl CaseCommand {
             Some(text.trim().to_owned())
         };
         let opinion = match self {
-            CaseCommand::Accept | CaseCommand::ReceiveSupplement | CaseCommand::Resume => None,
+            CaseCommand::Accept
+            | CaseCommand::ReceiveSupplement
+            | CaseCommand::Resume
+            | CaseCommand::ReadyForPickup => None,
             CaseCommand::RejectAtIntake { reason: r }
             | CaseCommand::Deny { reason: r }
             | CaseCommand::Terminate { reason: r }
-            | CaseCommand::Return { reason: r, .. } => reason(&mut v, r, "reason"),
-            CaseCommand::Approve { opinion } => {
+            | CaseCommand::Return { reason: r, .. }
+            | CaseCommand::AddSigner { reason: r, .. }
+            | CaseCommand::Transfer { reason: r, .. }
+            | CaseCommand::WaiveFee { reason: r } => reason(&mut v, r, "reason"),
+            CaseCommand::Countersign { signers, note, .. } => {
+                v.check(!signers.is_empty(), "signers", "name at least one signer");
+                v.check(
+                    signers.len() <= MAX_SIGNERS,
+                    "signers",
+                    "at most 20 signers",
+                );
+                optional_text(&mut v, note, "note");
+                Some(note.trim().to_owned()).filter(|n| !n.is_empty())
+            }
+            CaseCommand::PayFee {
+                amount_fen,
+                payment_ref,
+            } => {
+                v.check(
+                    *amount_fen > 0,
+                    "amount_fen",
+                    "must be a positive amount in fen",
+                );
+                v.text(payment_ref, "payment_ref", 64);
+                Some(payment_ref.trim().to_owned())
+            }
+            CaseCommand::PickUp { picked_up_by } => {
+                v.text(picked_up_by, "picked_up_by", 100);
+                Some(picked_up_by.trim().to_owned())
+            }
+            CaseCommand::SendByCourier {
+                courier_company,
+                waybill_no,
+                address,
+            } => {
+                v.text(courier_company, "courier_company", 100);
+                let w = waybill_no.trim();
+                v.check(
+                    (6..=40).contains(&w.len())
+                        && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+                    "waybill_no",
+                    "must be 6–40 letters, digits or '-'",
+                );
+                v.text(address, "address", 200);
+                Some(format!("{} {w}", courier_company.trim()))
+            }
+            CaseCommand::Approve { opinion, .. } => {
                 optional_text(&mut v, opinion, "opinion");
                 Some(opinion.trim().to_owned()).filter(|o| !o.is_empty())
             }
@@ -123,6 +217,14 @@ fn optional_text(v: &mut Validator, text: &str, field: &str) {
         field,
         "must be at most 2000 characters",
     );
+}
+
+/// An address as shown: its first few characters (province, city), the rest hidden.
+pub(super) fn mask_address(address: &str) -> String {
+    let chars: Vec<char> = address.trim().chars().collect();
+    let shown = (chars.len() / 3).min(6);
+    let head: String = chars[..shown].iter().collect();
+    format!("{head}{}", "*".repeat(chars.len() - shown))
 }
 
 /// The applicant's number: parsed (with its check character), sealed, indexed and masked.

@@ -6,8 +6,11 @@
 //! is stored sealed with a blind index and shown masked everywhere.
 
 mod commands;
+mod conclusion;
+mod delegations;
 mod input;
 mod queries;
+mod steps;
 
 pub use input::CaseCommand;
 
@@ -20,13 +23,19 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission, Target};
 use crate::domain::calendar::{Calendar, Suspension};
-use crate::domain::case::{CaseId, CaseStatus, allowed_actions, clock};
-use crate::domain::catalogue::WorkflowStep;
+use crate::domain::case::{
+    CaseId, CaseStatus, DeliveryState, FeeState, Position, allowed_actions, clock,
+};
+use crate::domain::case_step::OpenStep;
+use crate::domain::catalogue::{DeliveryMode, FeeRule, WorkflowStep};
 use crate::domain::ids::{DepartmentId, ItemId, RegionId};
 use crate::error::Error;
 use crate::store::DbConn;
 use crate::store::schema::{cases, regions};
-use crate::wire::cases::{Applicant, ApplicantKind, Case, Channel, CurrentStep, SuspensionView};
+use crate::wire::cases::{
+    Applicant, ApplicantKind, Case, Channel, CurrentStep, DeliveryView, FeeView, OpenStepView,
+    SignerView, SuspensionView,
+};
 use crate::wire::time;
 
 /// One stored case (without the sealed number and its index, which only writes and the
@@ -65,6 +74,106 @@ pub(crate) struct Details {
     pub missing: Vec<String>,
     pub suspensions: Vec<Suspension>,
     pub concluded_at: Option<Millis>,
+    /// The steps open now (several for a parallel group). Cases stored before parallel steps
+    /// have none; [`open_steps`] derives their one step.
+    #[serde(default)]
+    pub open_steps: Vec<OpenStep>,
+    /// The version's fee rule, as applied for; absent on cases stored before fees.
+    #[serde(default)]
+    pub fee_rule: Option<FeeRule>,
+    /// What the applicant declared for a formula fee.
+    #[serde(default)]
+    pub declared_quantity: Option<u64>,
+    #[serde(default)]
+    pub fee: Option<CaseFee>,
+    #[serde(default)]
+    pub delivery: Option<CaseDelivery>,
+    /// How the version delivers results; empty on cases stored before delivery (any mode).
+    #[serde(default)]
+    pub delivery_modes: Vec<DeliveryMode>,
+}
+
+/// The fee charged at approval.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CaseFee {
+    pub state: FeeState,
+    pub amount_fen: i64,
+    pub quantity: Option<u64>,
+    pub unit: Option<String>,
+    pub charged_at: Millis,
+    pub payment_ref: Option<String>,
+    pub waive_reason: Option<String>,
+    pub settled_at: Option<Millis>,
+}
+
+/// The delivery of a concluded case's result; the courier address is sealed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct CaseDelivery {
+    pub mode: Option<String>,
+    pub ready_at: Option<Millis>,
+    pub picked_up_by: Option<String>,
+    pub courier_company: Option<String>,
+    pub waybill_no: Option<String>,
+    pub address_sealed: Option<String>,
+    pub address_masked: Option<String>,
+    pub delivered_at: Option<Millis>,
+}
+
+impl CaseDelivery {
+    fn state(&self) -> DeliveryState {
+        if self.delivered_at.is_some() {
+            DeliveryState::Delivered
+        } else if self.ready_at.is_some() {
+            DeliveryState::ReadyForPickup
+        } else {
+            DeliveryState::Pending
+        }
+    }
+}
+
+/// Whether a case is in a state where it has open workflow steps.
+fn in_workflow(row: &CaseRow) -> bool {
+    row.accepted_at.is_some()
+        && matches!(
+            row.status(),
+            CaseStatus::InReview | CaseStatus::Suspended | CaseStatus::SupplementRequested
+        )
+}
+
+/// The open steps of a case: as stored, or for a case stored before parallel steps, its one
+/// current step.
+pub(crate) fn open_steps(row: &CaseRow, d: &Details) -> Vec<OpenStep> {
+    if !in_workflow(row) {
+        return Vec::new();
+    }
+    if !d.open_steps.is_empty() {
+        return d.open_steps.clone();
+    }
+    match (row.step_started_at, u32::try_from(row.step_index)) {
+        (Some(at), Ok(index)) if (index as usize) < d.workflow.len() => {
+            vec![OpenStep::open(index, at)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The case's position in the state machine.
+pub(crate) fn position(row: &CaseRow, d: &Details) -> Position {
+    Position {
+        status: row.status(),
+        step: u32::try_from(row.step_index).unwrap_or(0),
+        accepted: row.accepted_at.is_some(),
+        fee: d.fee.as_ref().map_or(FeeState::None, |f| f.state),
+        delivery: d
+            .delivery
+            .as_ref()
+            .map_or(DeliveryState::Pending, CaseDelivery::state),
+    }
+}
+
+/// Each workflow step's parallel group, in template order.
+pub(crate) fn groups(d: &Details) -> Vec<Option<u32>> {
+    d.workflow.iter().map(|s| s.parallel_group).collect()
 }
 
 impl CaseRow {
@@ -146,28 +255,70 @@ pub(crate) fn wire_case(row: &CaseRow, now: Millis, tz: chrono_tz::Tz) -> Result
     let today = local_date(seen, tz);
     let accepted_on = row.accepted_at.map(|at| local_date(at, tz));
     let clock_of = |limit: u32| accepted_on.map(|on| clock(cal, on, limit, today, &d.suspensions));
-    let step_index = u32::try_from(row.step_index).unwrap_or(0);
-    let current_step = match (status, row.step_started_at) {
-        (
-            CaseStatus::InReview | CaseStatus::Suspended | CaseStatus::SupplementRequested,
-            Some(at),
-        ) if row.accepted_at.is_some() => {
-            d.workflow.get(step_index as usize).map(|step| CurrentStep {
-                index: step_index,
+    let open: Vec<OpenStepView> = open_steps(row, &d)
+        .into_iter()
+        .filter_map(|s| {
+            let step = d.workflow.get(s.index as usize)?;
+            Some(OpenStepView {
+                index: s.index,
                 name: step.name.clone(),
                 role: step.role.clone(),
-                started_at: time(at),
+                started_at: time(s.started_at),
                 clock: clock(
                     cal,
-                    local_date(at, tz),
+                    local_date(s.started_at, tz),
                     step.limit_days,
                     today,
                     &d.suspensions,
                 ),
+                waiting_for: s.waiting_for().into_iter().map(str::to_owned).collect(),
+                handler: s.handler.clone(),
+                mode: s.mode,
+                signers: s
+                    .signers
+                    .iter()
+                    .map(|g| SignerView {
+                        user_id: crate::domain::ids::UserId(g.user_id),
+                        name: g.name.clone(),
+                        added: g.added,
+                        signed_at: g.signed_at.map(time),
+                    })
+                    .collect(),
             })
+        })
+        .collect();
+    let current_step = open.first().map(|s| CurrentStep {
+        index: s.index,
+        name: s.name.clone(),
+        role: s.role.clone(),
+        started_at: s.started_at,
+        clock: s.clock,
+    });
+    let fee = d.fee.as_ref().map(|f| FeeView {
+        state: f.state,
+        amount_fen: f.amount_fen,
+        quantity: f.quantity,
+        unit: f.unit.clone(),
+        charged_at: time(f.charged_at),
+        payment_ref: f.payment_ref.clone(),
+        waive_reason: f.waive_reason.clone(),
+        settled_at: f.settled_at.map(time),
+    });
+    let concluded = matches!(status, CaseStatus::Approved | CaseStatus::Denied);
+    let delivery = concluded.then(|| {
+        let v = d.delivery.clone().unwrap_or_default();
+        DeliveryView {
+            state: v.state(),
+            mode: v.mode.clone(),
+            ready_at: v.ready_at.map(time),
+            picked_up_by: v.picked_up_by.clone(),
+            courier_company: v.courier_company.clone(),
+            waybill_no: v.waybill_no.clone(),
+            address: v.address_masked.clone(),
+            delivered_at: v.delivered_at.map(time),
         }
-        _ => None,
-    };
+    });
+    let allowed = allowed_actions(&position(row, &d)).to_vec();
     Ok(Case {
         id: CaseId(row.id),
         case_no: row.case_no.clone(),
@@ -189,6 +340,9 @@ pub(crate) fn wire_case(row: &CaseRow, now: Millis, tz: chrono_tz::Tz) -> Result
         accepted_at: row.accepted_at.map(time),
         concluded_at: d.concluded_at.map(time),
         current_step,
+        open_steps: open,
+        fee,
+        delivery,
         legal_clock: clock_of(d.legal_limit_days),
         promised_clock: clock_of(d.promised_limit_days),
         suspensions: d
@@ -200,6 +354,6 @@ pub(crate) fn wire_case(row: &CaseRow, now: Millis, tz: chrono_tz::Tz) -> Result
                 to: s.to,
             })
             .collect(),
-        allowed_actions: allowed_actions(status).to_vec(),
+        allowed_actions: allowed,
     })
 }
