@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::calendar::SuspensionReason;
 use crate::domain::case::{CaseAction, CaseClock, CaseId, CaseStatus};
-use crate::domain::ids::{DepartmentId, ItemId, RegionId, UserId};
+use crate::domain::ids::{DepartmentId, ItemId, RegionId, UserId, WindowId};
 
 /// How a case came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -70,6 +70,12 @@ pub struct NewCase {
     /// Names of the materials handed in.
     #[serde(default)]
     pub materials: Vec<String>,
+    /// The single-intake window (一窗受理) taking the case in for the item's department.
+    #[serde(default)]
+    pub intake_window_id: Option<WindowId>,
+    /// The window the result goes back to; the intake window when absent.
+    #[serde(default)]
+    pub output_window_id: Option<WindowId>,
 }
 
 /// The applicant as shown: the number masked.

@@ -11,6 +11,8 @@ mod queries;
 
 pub use input::CaseCommand;
 
+pub(crate) use commands::file_case;
+
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
