@@ -5,9 +5,11 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod combined_cases;
 pub mod devices;
 pub mod events;
 pub mod health;
+pub mod licenses;
 pub mod modules;
 pub mod org;
 pub mod queue;
@@ -36,6 +38,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(supervision::configure)
                 .configure(devices::configure)
                 .configure(queue::configure)
-                .configure(appointments::configure),
+                .configure(appointments::configure)
+                .configure(licenses::configure)
+                .configure(combined_cases::configure),
         );
 }

@@ -603,6 +603,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     devices,
     device_commands,
     device_reports,
+    licenses,
+    material_reuses,
+    license_prints,
+    combined_cases,
+    combined_case_parts,
+    case_windows,
 );
 
 diesel::table! {
@@ -619,3 +625,90 @@ diesel::table! {
         revoked_at -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    licenses (id) {
+        id -> BigInt,
+        license_no -> Text,
+        kind -> Text,
+        case_id -> BigInt,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        holder_blind -> Text,
+        holder_name -> Text,
+        holder_masked -> Text,
+        trust_level -> Text,
+        valid_from -> Text,
+        valid_to -> Text,
+        status -> Text,
+        issued_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        revoke_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    material_reuses (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        material -> Text,
+        license_id -> Nullable<BigInt>,
+        source_case_id -> Nullable<BigInt>,
+        trust_level -> Nullable<Text>,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    license_prints (id) {
+        id -> BigInt,
+        license_id -> BigInt,
+        status -> Text,
+        queued_at -> BigInt,
+        queued_by -> Text,
+        printed_at -> Nullable<BigInt>,
+        printed_by -> Nullable<Text>,
+        handed_out_at -> Nullable<BigInt>,
+        handed_out_by -> Nullable<Text>,
+        received_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    combined_cases (id) {
+        id -> BigInt,
+        combined_no -> Text,
+        region_id -> BigInt,
+        denial_rule -> Text,
+        status -> Text,
+        applicant_name -> Text,
+        applicant_masked -> Text,
+        created_at -> BigInt,
+        concluded_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    combined_case_parts (case_id) {
+        case_id -> BigInt,
+        combined_id -> BigInt,
+        position -> BigInt,
+    }
+}
+
+diesel::table! {
+    case_windows (case_id) {
+        case_id -> BigInt,
+        hall_id -> BigInt,
+        intake_window_id -> BigInt,
+        output_window_id -> BigInt,
+        result_ready_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(licenses -> regions (region_id));
+diesel::joinable!(combined_cases -> regions (region_id));
+diesel::joinable!(license_prints -> licenses (license_id));
+diesel::joinable!(combined_case_parts -> combined_cases (combined_id));
+diesel::joinable!(combined_case_parts -> cases (case_id));
+diesel::joinable!(case_windows -> cases (case_id));

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::calendar::SuspensionReason;
 use crate::domain::case::{CaseAction, CaseClock, CaseId, CaseStatus, DeliveryState, FeeState};
 use crate::domain::case_step::{Person, SignMode};
-use crate::domain::ids::{DepartmentId, ItemId, RegionId, UserId};
+use crate::domain::ids::{DepartmentId, ItemId, RegionId, UserId, WindowId};
 
 /// How a case came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -75,6 +75,12 @@ pub struct NewCase {
     /// when the item's fee rule is a formula.
     #[serde(default)]
     pub declared_quantity: Option<u64>,
+    /// The single-intake window (一窗受理) taking the case in for the item's department.
+    #[serde(default)]
+    pub intake_window_id: Option<WindowId>,
+    /// The window the result goes back to; the intake window when absent.
+    #[serde(default)]
+    pub output_window_id: Option<WindowId>,
 }
 
 /// The applicant as shown: the number masked.

@@ -3,10 +3,12 @@
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod combined;
 pub mod device_display;
 pub mod device_protocol;
 pub mod devices;
 pub mod events;
+pub mod licenses;
 pub mod org;
 pub mod queue;
 pub mod supervision;

@@ -23,6 +23,7 @@ use crate::domain::ids::DepartmentId;
 use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
+use crate::service::case_hooks;
 use crate::service::catalogue::ItemRow;
 use crate::store::DbConn;
 use crate::store::schema::{case_history, case_numbers, cases, catalogue_items, regions};
@@ -175,9 +176,127 @@ fn next_case_no(conn: &mut DbConn, region_id: i64, code: &str, day: &str) -> Res
     Ok(format!("{code}-{day}-{next:06}"))
 }
 
+/// The applicant's number, checked with the rest of an application, sealed and indexed.
+pub(crate) struct SealedApplicant {
+    pub masked: String,
+    pub sealed: String,
+    pub blind: String,
+}
+
+/// Files one application inside the caller's transaction: checks the caller's scope and the
+/// item version, numbers the case and records it `submitted`.
+pub(crate) fn file_case(
+    conn: &mut DbConn,
+    caller: &Caller,
+    new: &NewCase,
+    applicant: &SealedApplicant,
+    now: Millis,
+    tz: chrono_tz::Tz,
+) -> Result<CaseRow, Error> {
+    let (item, path, code): (ItemRow, String, String) = catalogue_items::table
+        .inner_join(regions::table)
+        .filter(catalogue_items::id.eq(new.item_id.0))
+        .select((ItemRow::as_select(), regions::path, regions::code))
+        .get_result(conn)
+        .optional()?
+        .ok_or_else(|| Error::invalid("item_id", "no such item"))?;
+    let target = Target {
+        region_path: Some(&path),
+        department_id: Some(DepartmentId(item.department_id)),
+        owner_id: None,
+    };
+    if !caller.may(Permission::CaseHandle, &target) {
+        return Err(Error::forbidden(
+            "taking in a case needs case.handle over the item's region or department",
+        ));
+    }
+    if item.status() != ItemStatus::Published {
+        return Err(Error::invalid(
+            "item_id",
+            format!(
+                "the item version is {}; apply for a published one",
+                item.status
+            ),
+        ));
+    }
+    let content = item.content()?;
+    if let FeeRule::Formula { unit, .. } = &content.fee
+        && !new.declared_quantity.is_some_and(|q| q > 0)
+    {
+        return Err(Error::invalid(
+            "declared_quantity",
+            format!("the fee counts {unit}: declare a positive quantity"),
+        ));
+    }
+    let details = Details {
+        applicant_kind: new.applicant.kind,
+        applicant_name: new.applicant.name.trim().to_owned(),
+        id_masked: applicant.masked.clone(),
+        item_name: content.name.clone(),
+        legal_limit_days: content.legal_limit_days,
+        promised_limit_days: content.promised_limit_days,
+        workflow: content.workflow.clone(),
+        materials: new.materials.iter().map(|m| m.trim().to_owned()).collect(),
+        missing: Vec::new(),
+        suspensions: Vec::new(),
+        concluded_at: None,
+        open_steps: Vec::new(),
+        fee_rule: Some(content.fee.clone()),
+        declared_quantity: new.declared_quantity,
+        fee: None,
+        delivery: None,
+        delivery_modes: content.delivery_modes.clone(),
+    };
+    let day = local_date(now, tz).format("%Y%m%d").to_string();
+    let case_no = next_case_no(conn, item.region_id, &code, &day)?;
+    let id: i64 = diesel::insert_into(cases::table)
+        .values((
+            cases::case_no.eq(&case_no),
+            cases::region_id.eq(item.region_id),
+            cases::department_id.eq(item.department_id),
+            cases::item_id.eq(item.id),
+            cases::item_code.eq(&item.item_code),
+            cases::status.eq(CaseStatus::Submitted.as_str()),
+            cases::channel.eq(new.channel.as_str()),
+            cases::id_blind.eq(&applicant.blind),
+            cases::id_sealed.eq(&applicant.sealed),
+            cases::step_index.eq(0_i64),
+            cases::submitted_at.eq(now),
+            cases::details.eq(details_json(&details)?),
+        ))
+        .returning(cases::id)
+        .get_result(conn)?;
+    let row: CaseRow = cases::table
+        .find(id)
+        .select(CaseRow::as_select())
+        .get_result(conn)?;
+    let actor = Actor::of(caller);
+    record_change(
+        conn,
+        now,
+        &actor,
+        &row,
+        CaseStatus::Submitted,
+        "submit",
+        "submitted",
+        0,
+        None,
+    )?;
+    case_hooks::filed(
+        conn,
+        caller,
+        &row,
+        new,
+        &content,
+        &applicant.blind,
+        (now, tz),
+    )?;
+    Ok(row)
+}
+
 impl Services {
-    /// Applies for a published item version; the case starts `submitted` with a new number.
-    pub async fn submit_case(&self, caller: &Caller, new: NewCase) -> Result<Case, Error> {
+    /// Checks an application's applicant and materials and seals the applicant's number.
+    pub(crate) fn sealed_applicant(&self, new: &NewCase) -> Result<SealedApplicant, Error> {
         let mut v = Validator::new();
         v.text(&new.applicant.name, "applicant.name", 200);
         v.check(
@@ -194,102 +313,22 @@ impl Services {
         }
         v.finish()?;
         let (plain, masked) = number?;
-        let sealed = self.vault.seal(&plain)?;
-        let blind = self.vault.blind_index(&plain);
+        Ok(SealedApplicant {
+            masked,
+            sealed: self.vault.seal(&plain)?,
+            blind: self.vault.blind_index(&plain),
+        })
+    }
+
+    /// Applies for a published item version; the case starts `submitted` with a new number.
+    pub async fn submit_case(&self, caller: &Caller, new: NewCase) -> Result<Case, Error> {
+        let applicant = self.sealed_applicant(&new)?;
         let caller = caller.clone();
         let now = self.clock.now();
         let tz = self.config.time_zone()?;
         self.store
             .write(move |conn| {
-                let (item, path, code): (ItemRow, String, String) = catalogue_items::table
-                    .inner_join(regions::table)
-                    .filter(catalogue_items::id.eq(new.item_id.0))
-                    .select((ItemRow::as_select(), regions::path, regions::code))
-                    .get_result(conn)
-                    .optional()?
-                    .ok_or_else(|| Error::invalid("item_id", "no such item"))?;
-                let target = Target {
-                    region_path: Some(&path),
-                    department_id: Some(DepartmentId(item.department_id)),
-                    owner_id: None,
-                };
-                if !caller.may(Permission::CaseHandle, &target) {
-                    return Err(Error::forbidden(
-                        "taking in a case needs case.handle over the item's region or department",
-                    ));
-                }
-                if item.status() != ItemStatus::Published {
-                    return Err(Error::invalid(
-                        "item_id",
-                        format!(
-                            "the item version is {}; apply for a published one",
-                            item.status
-                        ),
-                    ));
-                }
-                let content = item.content()?;
-                if let FeeRule::Formula { unit, .. } = &content.fee {
-                    if !new.declared_quantity.is_some_and(|q| q > 0) {
-                        return Err(Error::invalid(
-                            "declared_quantity",
-                            format!("the fee counts {unit}: declare a positive quantity"),
-                        ));
-                    }
-                }
-                let details = Details {
-                    applicant_kind: new.applicant.kind,
-                    applicant_name: new.applicant.name.trim().to_owned(),
-                    id_masked: masked,
-                    item_name: content.name.clone(),
-                    legal_limit_days: content.legal_limit_days,
-                    promised_limit_days: content.promised_limit_days,
-                    workflow: content.workflow.clone(),
-                    materials: new.materials.iter().map(|m| m.trim().to_owned()).collect(),
-                    missing: Vec::new(),
-                    suspensions: Vec::new(),
-                    concluded_at: None,
-                    open_steps: Vec::new(),
-                    fee_rule: Some(content.fee.clone()),
-                    declared_quantity: new.declared_quantity,
-                    fee: None,
-                    delivery: None,
-                    delivery_modes: content.delivery_modes.clone(),
-                };
-                let day = local_date(now, tz).format("%Y%m%d").to_string();
-                let case_no = next_case_no(conn, item.region_id, &code, &day)?;
-                let id: i64 = diesel::insert_into(cases::table)
-                    .values((
-                        cases::case_no.eq(&case_no),
-                        cases::region_id.eq(item.region_id),
-                        cases::department_id.eq(item.department_id),
-                        cases::item_id.eq(item.id),
-                        cases::item_code.eq(&item.item_code),
-                        cases::status.eq(CaseStatus::Submitted.as_str()),
-                        cases::channel.eq(new.channel.as_str()),
-                        cases::id_blind.eq(&blind),
-                        cases::id_sealed.eq(&sealed),
-                        cases::step_index.eq(0_i64),
-                        cases::submitted_at.eq(now),
-                        cases::details.eq(details_json(&details)?),
-                    ))
-                    .returning(cases::id)
-                    .get_result(conn)?;
-                let row: CaseRow = cases::table
-                    .find(id)
-                    .select(CaseRow::as_select())
-                    .get_result(conn)?;
-                let actor = Actor::of(&caller);
-                record_change(
-                    conn,
-                    now,
-                    &actor,
-                    &row,
-                    CaseStatus::Submitted,
-                    "submit",
-                    "submitted",
-                    0,
-                    None,
-                )?;
+                let row = file_case(conn, &caller, &new, &applicant, now, tz)?;
                 wire_case(&row, now, tz)
             })
             .await
@@ -553,6 +592,7 @@ impl Services {
                 if closing && matches!(to.status, CaseStatus::Approved | CaseStatus::Denied) {
                     conclude_case(conn, now, &actor, &mut row)?;
                 }
+                case_hooks::changed(conn, &actor, &row, before, (now, tz))?;
                 wire_case(&row, now, tz)
             })
             .await

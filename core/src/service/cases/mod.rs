@@ -14,6 +14,8 @@ mod steps;
 
 pub use input::CaseCommand;
 
+pub(crate) use commands::file_case;
+
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;

@@ -13,7 +13,7 @@ mod engine;
 mod evaluations;
 mod notify;
 mod orders;
-mod print;
+pub(crate) mod print;
 mod rules;
 
 pub use engine::{Engine, jobs, tick};

@@ -1,0 +1,157 @@
+//! E-licenses on the wire: the registry, material coverage and reuse, the print queue, and a
+//! case's single-window routing. A holder's ID number only ever leaves the server masked.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::case::{CaseId, CaseStatus};
+use crate::domain::ids::{DepartmentId, HallId, ItemId, RegionId, WindowId};
+use crate::domain::license::{LicenseStatus, PrintStatus, TrustLevel};
+
+/// A license's holder: the applicant of the case that issued it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LicenseHolder {
+    pub name: String,
+    /// Masked ID number or credit code.
+    pub id_number: String,
+}
+
+/// One license of the registry.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct License {
+    pub id: i64,
+    /// `DZZZ-{case number}`.
+    pub license_no: String,
+    /// The license kind (the item's `license_kind` extension, or its name).
+    pub kind: String,
+    /// The case whose approval issued it.
+    pub case_id: CaseId,
+    pub region_id: RegionId,
+    /// The issuing department.
+    pub department_id: DepartmentId,
+    pub holder: LicenseHolder,
+    pub trust_level: TrustLevel,
+    pub valid_from: NaiveDate,
+    /// The last day it is valid.
+    pub valid_to: NaiveDate,
+    pub status: LicenseStatus,
+    /// Not revoked and within its dates today.
+    pub valid_today: bool,
+    pub issued_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoke_reason: Option<String>,
+}
+
+/// Filters of the license list.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LicenseQuery {
+    pub status: Option<LicenseStatus>,
+    pub kind: Option<String>,
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+/// An applicant's number (ID number or credit code), sent in a body so it stays out of URLs.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolderLookup {
+    pub id_number: String,
+}
+
+/// Which materials of an item an applicant's licenses or earlier materials would cover.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageRequest {
+    pub item_id: ItemId,
+    pub id_number: String,
+}
+
+/// What covers a material: a license, or the same material in an earlier case.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CoverView {
+    /// `license` or `earlier_case`.
+    pub source: String,
+    pub license_id: Option<i64>,
+    pub license_no: Option<String>,
+    pub kind: Option<String>,
+    pub trust_level: Option<TrustLevel>,
+    pub case_id: Option<CaseId>,
+    pub case_no: Option<String>,
+}
+
+/// One material of an item and what covers it, if anything.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MaterialCoverage {
+    pub material: String,
+    pub required: bool,
+    pub covered_by: Option<CoverView>,
+}
+
+/// A material a case did not need handed in, and what stood in for it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MaterialReuse {
+    pub id: i64,
+    pub case_id: CaseId,
+    pub material: String,
+    pub covered_by: CoverView,
+    pub at: DateTime<Utc>,
+}
+
+/// One paper certificate in production (制证).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PrintJob {
+    pub id: i64,
+    pub license_id: i64,
+    pub license_no: String,
+    pub status: PrintStatus,
+    pub queued_at: DateTime<Utc>,
+    pub queued_by: String,
+    pub printed_at: Option<DateTime<Utc>>,
+    pub printed_by: Option<String>,
+    pub handed_out_at: Option<DateTime<Utc>>,
+    pub handed_out_by: Option<String>,
+    /// Who received the certificate.
+    pub received_by: Option<String>,
+}
+
+/// Filters of the print queue.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PrintQuery {
+    pub status: Option<PrintStatus>,
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+/// Who took the certificate away.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandOut {
+    pub received_by: String,
+}
+
+/// Where a case came in and where its result goes (一窗受理).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CaseRouting {
+    pub case_id: CaseId,
+    pub hall_id: HallId,
+    pub intake_window_id: WindowId,
+    /// The back office the case was routed to: the item's department.
+    pub department_id: DepartmentId,
+    pub output_window_id: WindowId,
+    /// When the result reached the output window (the case's conclusion).
+    pub result_ready_at: Option<DateTime<Utc>>,
+}
+
+/// A concluded case whose result waits at an output window.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WindowResult {
+    pub case_id: CaseId,
+    pub case_no: String,
+    pub item_name: String,
+    pub applicant_name: String,
+    pub status: CaseStatus,
+    pub department_id: DepartmentId,
+    pub result_ready_at: DateTime<Utc>,
+}

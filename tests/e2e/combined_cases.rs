@@ -1,0 +1,504 @@
+//! Combined cases taken in at a single window: one application for items of
+//! two departments runs a sub-case in each department's back office at once; the whole
+//! concludes by its denial rule; results come back to one output window; bad input and scope.
+
+use serde_json::{Value, json};
+use yiwang_core::domain::identity::id_check_char;
+use yiwang_tests::{TestApp, on_each_backend};
+
+const COMBINED: &str = "/api/v1/combined-cases";
+
+fn id_number(body: &str) -> String {
+    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
+    format!("{body}{}", id_check_char(&bytes).unwrap())
+}
+
+/// County A's hall with a comprehensive intake window and an output window, two departments
+/// each with an item and a back-office user, front-desk staff over the hall's county; county B
+/// with its own hall and staff.
+struct Hall {
+    county_a: i64,
+    food: i64,
+    building: i64,
+    food_dep: i64,
+    building_dep: i64,
+    intake: i64,
+    output: i64,
+    food_window: i64,
+    other_hall_window: i64,
+    desk: String,
+    food_office: String,
+    building_office: String,
+    tok_b: String,
+}
+
+fn item(code: &str, name: &str) -> Value {
+    json!({
+        "item_code": code, "name": name, "item_type": "licensing",
+        "legal_basis": "《中华人民共和国行政许可法》",
+        "legal_limit_days": 20, "promised_limit_days": 10,
+        "fee": {"kind": "none"},
+        "materials": [{"name": "申请书", "required": true}],
+        "workflow": [{"name": "审批", "role": "approver", "limit_days": 5}],
+        "online": false, "delivery_modes": ["window"]
+    })
+}
+
+async fn created(app: &TestApp, path: &str, body: Value) -> i64 {
+    let a = app.post(path, &app.admin_token, body).await;
+    assert_eq!(a.status, 201, "{path}: {:#}", a.body);
+    a.body["id"].as_i64().unwrap()
+}
+
+async fn hall(app: &TestApp) -> Hall {
+    let root = app.root_id().await;
+    let a = app.region("990102", "甲区", "county", root).await;
+    let b = app.region("990121", "乙县", "county", root).await;
+    let dep = |code: &'static str, name: &'static str| {
+        created(
+            app,
+            "/api/v1/departments",
+            json!({"region_id": a, "code": code, "name": name}),
+        )
+    };
+    let food_dep = dep("SCJ", "甲区市场监督管理局").await;
+    let building_dep = dep("ZJJ", "甲区住房和城乡建设局").await;
+    let food = app
+        .published_item(a, food_dep, item("LB-001", "食品经营许可"))
+        .await;
+    let building = app
+        .published_item(a, building_dep, item("LB-002", "建筑工程施工许可"))
+        .await;
+    let hall_a = created(
+        app,
+        "/api/v1/halls",
+        json!({"region_id": a, "name": "甲区政务服务中心", "address": "人民路1号"}),
+    )
+    .await;
+    let hall_b = created(
+        app,
+        "/api/v1/halls",
+        json!({"region_id": b, "name": "乙县政务服务中心", "address": "建设路2号"}),
+    )
+    .await;
+    let window = |hall: i64, number: &'static str, department: Option<i64>| async move {
+        let path = format!("/api/v1/halls/{hall}/windows");
+        let name = format!("{number}号窗口");
+        created(
+            app,
+            &path,
+            json!({"number": number, "name": name, "department_id": department}),
+        )
+        .await
+    };
+    let intake = window(hall_a, "1", None).await;
+    let output = window(hall_a, "9", None).await;
+    let food_window = window(hall_a, "5", Some(food_dep)).await;
+    let other_hall_window = window(hall_b, "1", None).await;
+    let (_, desk) = app
+        .user_with_role("desk_a", a, None, "window_staff", ("region", Some(a)))
+        .await;
+    let (_, food_office) = app
+        .user_with_role(
+            "scj_office",
+            a,
+            Some(food_dep),
+            "window_staff",
+            ("department", Some(food_dep)),
+        )
+        .await;
+    let (_, building_office) = app
+        .user_with_role(
+            "zjj_office",
+            a,
+            Some(building_dep),
+            "window_staff",
+            ("department", Some(building_dep)),
+        )
+        .await;
+    let (_, tok_b) = app
+        .user_with_role("desk_b", b, None, "window_staff", ("region", Some(b)))
+        .await;
+    Hall {
+        county_a: a,
+        food,
+        building,
+        food_dep,
+        building_dep,
+        intake,
+        output,
+        food_window,
+        other_hall_window,
+        desk,
+        food_office,
+        building_office,
+        tok_b,
+    }
+}
+
+fn application(h: &Hall, rule: &str) -> Value {
+    json!({
+        "channel": "window",
+        "applicant": {"kind": "person", "name": "王五", "id_number": id_number("11010519491231002")},
+        "items": [
+            {"item_id": h.food, "materials": ["申请书"]},
+            {"item_id": h.building, "materials": ["申请书"]}
+        ],
+        "denial_rule": rule,
+        "intake_window_id": h.intake,
+        "output_window_id": h.output
+    })
+}
+
+async fn submit(app: &TestApp, h: &Hall, rule: &str) -> Value {
+    let c = app.post(COMBINED, &h.desk, application(h, rule)).await;
+    assert_eq!(c.status, 201, "{:#}", c.body);
+    c.body
+}
+
+async fn act(app: &TestApp, tok: &str, case: &Value, action: &str, body: Value) -> Value {
+    let a = app
+        .post(
+            &format!("/api/v1/cases/{}/{action}", case["case_id"]),
+            tok,
+            body,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{action}: {:#}", a.body);
+    a.body
+}
+
+async fn combined(app: &TestApp, tok: &str, id: &Value) -> Value {
+    let c = app.get(&format!("{COMBINED}/{id}"), tok).await;
+    assert_eq!(c.status, 200, "{:#}", c.body);
+    c.body
+}
+
+async fn sub_cases_run_in_each_back_office_at_once_and_the_whole_concludes_when_all_have(
+    app: TestApp,
+) {
+    let h = hall(&app).await;
+    let c = submit(&app, &h, "deny_all").await;
+    assert_eq!(c["status"], "in_progress");
+    assert_eq!(c["denial_rule"], "deny_all");
+    assert_eq!(c["region_id"], h.county_a);
+    let number = id_number("11010519491231002");
+    assert_eq!(
+        c["applicant_id_number"],
+        format!("{}********{}", &number[..6], &number[14..])
+    );
+    assert!(!c.to_string().contains(&number));
+    let subs = c["sub_cases"].as_array().unwrap();
+    assert_eq!(subs.len(), 2);
+    assert_eq!(subs[0]["department_id"], h.food_dep);
+    assert_eq!(subs[1]["department_id"], h.building_dep);
+    assert!(subs.iter().all(|s| s["status"] == "submitted"));
+    assert_eq!(
+        c["combined_no"],
+        format!("L{}", subs[0]["case_no"].as_str().unwrap())
+    );
+
+    // Each back office sees its own sub-case only; the front desk sees both.
+    let food_list = app.get("/api/v1/cases", &h.food_office).await;
+    let ids: Vec<&Value> = food_list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    assert_eq!(ids, [&subs[0]["case_id"]]);
+    let building_list = app.get("/api/v1/cases", &h.building_office).await;
+    let ids: Vec<&Value> = building_list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    assert_eq!(ids, [&subs[1]["case_id"]]);
+    let routing = app
+        .get(
+            &format!("/api/v1/cases/{}/routing", subs[1]["case_id"]),
+            &h.building_office,
+        )
+        .await;
+    assert_eq!(routing.status, 200, "{:#}", routing.body);
+    assert_eq!(routing.body["intake_window_id"], h.intake);
+    assert_eq!(routing.body["output_window_id"], h.output);
+    assert_eq!(routing.body["department_id"], h.building_dep);
+    assert!(routing.body["result_ready_at"].is_null());
+
+    // Both run at once: the building office works while the food office has not started.
+    act(&app, &h.building_office, &subs[1], "accept", json!({})).await;
+    act(&app, &h.food_office, &subs[0], "accept", json!({})).await;
+    act(
+        &app,
+        &h.building_office,
+        &subs[1],
+        "steps/current/approve",
+        json!({}),
+    )
+    .await;
+    let midway = combined(&app, &h.desk, &c["id"]).await;
+    assert_eq!(midway["status"], "in_progress");
+    assert_eq!(midway["sub_cases"][0]["status"], "in_review");
+    assert_eq!(midway["sub_cases"][1]["status"], "approved");
+    let waiting = app
+        .get(&format!("/api/v1/windows/{}/results", h.output), &h.desk)
+        .await;
+    assert_eq!(waiting.body["items"].as_array().unwrap().len(), 1);
+    act(
+        &app,
+        &h.food_office,
+        &subs[0],
+        "steps/current/approve",
+        json!({}),
+    )
+    .await;
+
+    let done = combined(&app, &h.food_office, &c["id"]).await;
+    assert_eq!(done["status"], "approved");
+    assert!(done["concluded_at"].is_string());
+    let results = app
+        .get(&format!("/api/v1/windows/{}/results", h.output), &h.desk)
+        .await;
+    assert_eq!(results.status, 200, "{:#}", results.body);
+    let ready: Vec<&Value> = results.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["case_id"])
+        .collect();
+    assert_eq!(ready, [&subs[0]["case_id"], &subs[1]["case_id"]]);
+    assert_eq!(results.body["items"][0]["applicant_name"], "王五");
+    let licenses = app.get("/api/v1/licenses", &h.desk).await;
+    assert_eq!(licenses.body["items"].as_array().unwrap().len(), 2);
+    let listed = app.get(COMBINED, &h.desk).await;
+    assert_eq!(listed.body["items"][0]["status"], "approved");
+}
+on_each_backend!(
+    a_combined_case_runs_its_sub_cases_at_once,
+    sub_cases_run_in_each_back_office_at_once_and_the_whole_concludes_when_all_have
+);
+
+async fn under_deny_all_one_denial_denies_the_whole_and_terminates_the_rest(app: TestApp) {
+    let h = hall(&app).await;
+    let c = submit(&app, &h, "deny_all").await;
+    let subs = c["sub_cases"].as_array().unwrap();
+    act(&app, &h.food_office, &subs[0], "accept", json!({})).await;
+    act(&app, &h.building_office, &subs[1], "accept", json!({})).await;
+    act(
+        &app,
+        &h.food_office,
+        &subs[0],
+        "deny",
+        json!({"reason": "经营场所不符合要求"}),
+    )
+    .await;
+    let done = combined(&app, &h.desk, &c["id"]).await;
+    assert_eq!(done["status"], "denied");
+    assert_eq!(done["sub_cases"][0]["status"], "denied");
+    assert_eq!(done["sub_cases"][1]["status"], "terminated");
+    let other = app
+        .get(
+            &format!("/api/v1/cases/{}", subs[1]["case_id"]),
+            &h.building_office,
+        )
+        .await;
+    assert_eq!(other.body["status"], "terminated");
+    assert_eq!(other.body["allowed_actions"], json!([]));
+    assert!(other.body["concluded_at"].is_string());
+    let history = app
+        .get(
+            &format!("/api/v1/cases/{}/history", subs[1]["case_id"]),
+            &h.building_office,
+        )
+        .await;
+    let last = history.body.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "terminate");
+    assert_eq!(
+        last["opinion"],
+        "联办事项中有事项不予许可，其余事项一并终止"
+    );
+    assert_eq!(last["actor"], "scj_office");
+    let events = app
+        .get("/api/v1/events?after=0&limit=500", &app.admin_token)
+        .await;
+    let kinds: Vec<&str> = events.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .filter(|k| {
+            *k == "case.denied" || *k == "case.terminated" || k.starts_with("combined_case.")
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "combined_case.submitted",
+            "case.denied",
+            "case.terminated",
+            "combined_case.concluded"
+        ]
+    );
+    let results = app
+        .get(&format!("/api/v1/windows/{}/results", h.output), &h.desk)
+        .await;
+    assert_eq!(results.body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.get("/api/v1/licenses", &h.desk).await.body["items"],
+        json!([])
+    );
+}
+on_each_backend!(
+    deny_all_denies_the_whole,
+    under_deny_all_one_denial_denies_the_whole_and_terminates_the_rest
+);
+
+async fn under_continue_others_the_rest_go_on_and_the_result_lists_each(app: TestApp) {
+    let h = hall(&app).await;
+    let c = submit(&app, &h, "continue_others").await;
+    let subs = c["sub_cases"].as_array().unwrap();
+    act(&app, &h.food_office, &subs[0], "accept", json!({})).await;
+    act(
+        &app,
+        &h.food_office,
+        &subs[0],
+        "deny",
+        json!({"reason": "经营场所不符合要求"}),
+    )
+    .await;
+    let midway = combined(&app, &h.desk, &c["id"]).await;
+    assert_eq!(midway["status"], "in_progress");
+    assert_eq!(midway["sub_cases"][1]["status"], "submitted");
+    act(&app, &h.building_office, &subs[1], "accept", json!({})).await;
+    act(
+        &app,
+        &h.building_office,
+        &subs[1],
+        "steps/current/approve",
+        json!({}),
+    )
+    .await;
+    let done = combined(&app, &h.desk, &c["id"]).await;
+    assert_eq!(done["status"], "partly_approved");
+    let statuses: Vec<&str> = done["sub_cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["denied", "approved"]);
+}
+on_each_backend!(
+    continue_others_lets_the_rest_go_on,
+    under_continue_others_the_rest_go_on_and_the_result_lists_each
+);
+
+async fn bad_applications_name_their_field_and_create_nothing(app: TestApp) {
+    let h = hall(&app).await;
+    let mut one = application(&h, "deny_all");
+    one["items"] = json!([{"item_id": h.food}]);
+    let a = app.post(COMBINED, &h.desk, one).await;
+    a.assert_problem(422, "validation_failed");
+    assert_eq!(a.body["errors"][0]["field"], "items");
+
+    let mut twice = application(&h, "deny_all");
+    twice["items"] = json!([{"item_id": h.food}, {"item_id": h.food}]);
+    let a = app.post(COMBINED, &h.desk, twice).await;
+    a.assert_problem(422, "validation_failed");
+    assert_eq!(a.body["errors"][0]["field"], "items[1].item_id");
+
+    let mut bad_number = application(&h, "deny_all");
+    bad_number["applicant"]["id_number"] = json!("110105194912310020");
+    let a = app.post(COMBINED, &h.desk, bad_number).await;
+    a.assert_problem(422, "validation_failed");
+    assert_eq!(a.body["errors"][0]["field"], "applicant.id_number");
+
+    let mut unknown = application(&h, "deny_all");
+    unknown["items"][1]["item_id"] = json!(999_999);
+    let a = app.post(COMBINED, &h.desk, unknown).await;
+    a.assert_problem(422, "validation_failed");
+    assert_eq!(a.body["errors"][0]["field"], "items[1].item_id");
+
+    // A department's own window takes in only its own department's items.
+    let mut own_window = application(&h, "deny_all");
+    own_window["intake_window_id"] = json!(h.food_window);
+    let a = app.post(COMBINED, &h.desk, own_window).await;
+    a.assert_problem(422, "validation_failed");
+    assert_eq!(a.body["errors"][0]["field"], "intake_window_id");
+
+    let mut far_output = application(&h, "deny_all");
+    far_output["output_window_id"] = json!(h.other_hall_window);
+    let a = app.post(COMBINED, &h.desk, far_output).await;
+    a.assert_problem(422, "validation_failed");
+    assert_eq!(a.body["errors"][0]["field"], "output_window_id");
+
+    let rule = app
+        .post(COMBINED, &h.desk, application(&h, "majority"))
+        .await;
+    assert_eq!(rule.status, 400, "{:#}", rule.body);
+
+    // The failed sub-cases were rolled back with their combined case.
+    assert_eq!(
+        app.get("/api/v1/cases", &h.desk).await.body["items"],
+        json!([])
+    );
+    assert_eq!(app.get(COMBINED, &h.desk).await.body["items"], json!([]));
+}
+on_each_backend!(
+    bad_combined_applications_are_refused,
+    bad_applications_name_their_field_and_create_nothing
+);
+
+async fn a_user_of_another_county_can_neither_file_nor_read_a_combined_case(app: TestApp) {
+    let h = hall(&app).await;
+    let c = submit(&app, &h, "deny_all").await;
+    app.get(&format!("{COMBINED}/{}", c["id"]), &h.tok_b)
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(app.get(COMBINED, &h.tok_b).await.body["items"], json!([]));
+    app.post(COMBINED, &h.tok_b, application(&h, "deny_all"))
+        .await
+        .assert_problem(403, "forbidden");
+    let sub = &c["sub_cases"][0]["case_id"];
+    app.get(&format!("/api/v1/cases/{sub}/routing"), &h.tok_b)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/windows/{}/results", h.output), &h.tok_b)
+        .await
+        .assert_problem(404, "not_found");
+    // A back office sees the combined case through its own sub-case, but not the other's.
+    let seen = combined(&app, &h.food_office, &c["id"]).await;
+    assert_eq!(seen["sub_cases"].as_array().unwrap().len(), 2);
+    app.get(
+        &format!("/api/v1/cases/{}", c["sub_cases"][1]["case_id"]),
+        &h.food_office,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    // Taking in at county A's window needs case.handle over its hall.
+    let single = app
+        .post(
+            "/api/v1/cases",
+            &h.food_office,
+            json!({
+                "item_id": h.food, "channel": "window",
+                "applicant": {"kind": "person", "name": "王五", "id_number": id_number("11010519491231002")},
+                "intake_window_id": h.intake
+            }),
+        )
+        .await;
+    single.assert_problem(403, "forbidden");
+    assert_eq!(
+        app.get("/api/v1/cases", &h.food_office).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+on_each_backend!(
+    another_countys_user_cannot_touch_a_combined_case,
+    a_user_of_another_county_can_neither_file_nor_read_a_combined_case
+);
