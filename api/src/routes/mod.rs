@@ -5,12 +5,15 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod complaints;
 pub mod devices;
 pub mod events;
+pub mod follow_up;
 pub mod health;
 pub mod modules;
 pub mod org;
 pub mod queue;
+pub mod review;
 pub mod supervision;
 pub mod users;
 
@@ -36,6 +39,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(supervision::configure)
                 .configure(devices::configure)
                 .configure(queue::configure)
-                .configure(appointments::configure),
+                .configure(appointments::configure)
+                .configure(complaints::configure)
+                .configure(follow_up::configure)
+                .configure(review::configure),
         );
 }
