@@ -6,13 +6,16 @@ pub mod auth;
 pub mod cases;
 pub mod catalogue;
 pub mod combined_cases;
+pub mod complaints;
 pub mod devices;
 pub mod events;
+pub mod follow_up;
 pub mod health;
 pub mod licenses;
 pub mod modules;
 pub mod org;
 pub mod queue;
+pub mod review;
 pub mod supervision;
 pub mod users;
 
@@ -40,6 +43,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(queue::configure)
                 .configure(appointments::configure)
                 .configure(licenses::configure)
-                .configure(combined_cases::configure),
+                .configure(combined_cases::configure)
+                .configure(complaints::configure)
+                .configure(follow_up::configure)
+                .configure(review::configure),
         );
 }

@@ -62,6 +62,8 @@ permissions! {
     DeviceManage => "device.manage", "管理大厅设备";
     DeviceCommand => "device.command", "向大厅设备下发指令";
     DeviceConnect => "device.connect", "以设备身份接入";
+    ComplaintSubmit => "complaint.submit", "提交投诉";
+    SupervisionDecide => "supervision.decide", "领导批示与审定";
 }
 
 /// The kind of data scope a role is held with.

@@ -93,6 +93,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 QueueRead,
                 QueueTake,
                 EvaluationSubmit,
+                ComplaintSubmit,
             ],
         ),
         (
@@ -104,6 +105,17 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 QueueTake,
                 DeviceConnect,
                 EvaluationSubmit,
+            ],
+        ),
+        (
+            "leader",
+            "分管领导",
+            vec![
+                OrgRead,
+                EventRead,
+                CaseRead,
+                SupervisionRead,
+                SupervisionDecide,
             ],
         ),
     ]

@@ -530,6 +530,131 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    complaints (id) {
+        id -> BigInt,
+        complaint_no -> Text,
+        source -> Text,
+        source_ref -> Nullable<Text>,
+        region_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        case_id -> Nullable<BigInt>,
+        window_id -> Nullable<BigInt>,
+        staff_id -> Nullable<BigInt>,
+        complainant_name -> Text,
+        complainant_phone -> Text,
+        complainant_id_number -> Nullable<Text>,
+        content -> Text,
+        status -> Text,
+        step_due_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    complaint_steps (id) {
+        id -> BigInt,
+        complaint_id -> BigInt,
+        step -> Text,
+        actor -> Text,
+        actor_id -> Nullable<BigInt>,
+        body -> Text,
+        responsible -> Nullable<Text>,
+        due_at -> Nullable<BigInt>,
+        late -> Bool,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    workflow_cards (id) {
+        id -> BigInt,
+        subject -> Text,
+        subject_id -> BigInt,
+        step -> Text,
+        severity -> Text,
+        status -> Text,
+        region_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        due_at -> BigInt,
+        opened_at -> BigInt,
+        closed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    evaluation_visits (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        visited_by -> Text,
+        visited_at -> BigInt,
+        result -> Text,
+        recorded_by -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    evaluation_appeals (evaluation_id) {
+        evaluation_id -> BigInt,
+        reason -> Text,
+        evidence -> Text,
+        appealed_by -> Text,
+        appealed_at -> BigInt,
+        outcome -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    performance_reviews (id) {
+        id -> BigInt,
+        review_no -> Text,
+        region_id -> BigInt,
+        title -> Text,
+        period_from -> BigInt,
+        period_to -> BigInt,
+        stage -> Text,
+        notice -> Text,
+        leader_opinion -> Nullable<Text>,
+        publicity_until -> Nullable<BigInt>,
+        announcement -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    review_applications (id) {
+        id -> BigInt,
+        review_id -> BigInt,
+        award -> Text,
+        window_id -> Nullable<BigInt>,
+        staff_id -> Nullable<BigInt>,
+        department_id -> Nullable<BigInt>,
+        statement -> Text,
+        figures -> Nullable<Text>,
+        proposed -> Bool,
+        applied_by -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    review_scores (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        division_id -> BigInt,
+        score -> BigInt,
+        comment -> Text,
+        scored_by -> Text,
+        scored_at -> BigInt,
+    }
+}
+
 diesel::joinable!(departments -> regions (region_id));
 diesel::joinable!(halls -> regions (region_id));
 diesel::joinable!(hall_areas -> halls (hall_id));
@@ -562,6 +687,14 @@ diesel::joinable!(anomalies -> cases (case_id));
 diesel::joinable!(anomalies -> regions (region_id));
 diesel::joinable!(anomaly_notes -> anomalies (anomaly_id));
 diesel::joinable!(supervision_orders -> cases (case_id));
+
+diesel::joinable!(complaints -> regions (region_id));
+diesel::joinable!(complaint_steps -> complaints (complaint_id));
+diesel::joinable!(evaluation_visits -> evaluations (evaluation_id));
+diesel::joinable!(evaluations -> regions (region_id));
+diesel::joinable!(performance_reviews -> regions (region_id));
+diesel::joinable!(review_applications -> performance_reviews (review_id));
+diesel::joinable!(review_scores -> review_applications (application_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     supervision_rules,
@@ -609,6 +742,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     combined_cases,
     combined_case_parts,
     case_windows,
+    complaints,
+    complaint_steps,
+    workflow_cards,
+    evaluation_visits,
+    evaluation_appeals,
+    performance_reviews,
+    review_applications,
+    review_scores,
 );
 
 diesel::table! {

@@ -4,13 +4,16 @@ pub mod auth;
 pub mod cases;
 pub mod catalogue;
 pub mod combined;
+pub mod complaints;
 pub mod device_display;
 pub mod device_protocol;
 pub mod devices;
 pub mod events;
 pub mod licenses;
+pub mod follow_up;
 pub mod org;
 pub mod queue;
+pub mod review;
 pub mod supervision;
 
 use serde::{Deserialize, Serialize};

@@ -440,9 +440,17 @@ pub struct NewEvaluation {
 /// rectification clock of the national good/bad review rules.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FollowUp {
+    /// `open`, `rectified`, or `withdrawn` (the appeal was upheld).
     pub status: String,
     pub callback_due_at: DateTime<Utc>,
     pub rectify_due_at: DateTime<Utc>,
+    /// The rectification reported: what was done, by whom, when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectification: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectified_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectified_at: Option<DateTime<Utc>>,
 }
 
 /// A stored rating.
@@ -530,4 +538,6 @@ pub struct ComparisonRow {
     /// Average rating (1-5) of the period's evaluations, and how many.
     pub satisfaction: Option<f64>,
     pub ratings: u64,
+    /// Complaints filed in the period.
+    pub complaints: u64,
 }

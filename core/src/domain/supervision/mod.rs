@@ -5,11 +5,13 @@
 //! See `docs/supervision.md` for the language reference.
 
 pub mod cards;
+pub mod complaints;
 pub mod eval;
 pub mod facts;
 mod lexer;
 pub mod parser;
 pub mod projection;
+pub mod review;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,6 @@
 //! Big-data supervision (R-2.6.1.7): regions or departments compared on their service figures
 //! over a period — cases, on-time rate, average handling days, yellow and red cards per 100
-//! cases, satisfaction — for the cockpit and the console.
+//! cases, satisfaction, complaints — for the cockpit and the console.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,7 +13,7 @@ use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::cases::CaseRow;
 use crate::service::org::ScopeSql;
-use crate::store::schema::{anomalies, cases, departments, evaluations, regions};
+use crate::store::schema::{anomalies, cases, complaints, departments, evaluations, regions};
 use crate::wire::supervision::{CompareBy, ComparisonQuery, ComparisonRow};
 
 #[derive(Default)]
@@ -26,6 +26,7 @@ struct Sums {
     red: u64,
     rating_total: i64,
     ratings: u64,
+    complaints: u64,
 }
 
 fn round(x: f64) -> f64 {
@@ -109,6 +110,7 @@ impl Services {
                     }
                 }
                 let mut eq = evaluations::table
+                    .filter(evaluations::id.ne_all(super::evaluations::uncounted(conn)?))
                     .filter(evaluations::created_at.ge(from))
                     .filter(evaluations::created_at.lt(to))
                     .select((
@@ -120,8 +122,8 @@ impl Services {
                 if !scope.global {
                     eq = eq.filter(
                         evaluations::region_id
-                            .eq_any(scope.region_ids)
-                            .or(evaluations::department_id.eq_any(scope.department_ids)),
+                            .eq_any(scope.region_ids.clone())
+                            .or(evaluations::department_id.eq_any(scope.department_ids.clone())),
                     );
                 }
                 let ratings: Vec<(i64, Option<i64>, i64)> = eq.load(conn)?;
@@ -134,6 +136,28 @@ impl Services {
                         let s = sums.entry(k).or_default();
                         s.rating_total += rating;
                         s.ratings += 1;
+                    }
+                }
+                let mut cq = complaints::table
+                    .filter(complaints::created_at.ge(from))
+                    .filter(complaints::created_at.lt(to))
+                    .select((complaints::region_id, complaints::department_id))
+                    .into_boxed();
+                if !scope.global {
+                    cq = cq.filter(
+                        complaints::region_id
+                            .eq_any(scope.region_ids.clone())
+                            .or(complaints::department_id.eq_any(scope.department_ids.clone())),
+                    );
+                }
+                let filed: Vec<(i64, Option<i64>)> = cq.load(conn)?;
+                for (region, department) in filed {
+                    let k = match query.by {
+                        CompareBy::Region => Some(region),
+                        CompareBy::Department => department,
+                    };
+                    if let Some(k) = k {
+                        sums.entry(k).or_default().complaints += 1;
                     }
                 }
                 let keys: Vec<i64> = sums.keys().copied().collect();
@@ -174,6 +198,7 @@ impl Services {
                             satisfaction: (s.ratings > 0)
                                 .then(|| round(s.rating_total as f64 / s.ratings as f64)),
                             ratings: s.ratings,
+                            complaints: s.complaints,
                         }
                     })
                     .collect())

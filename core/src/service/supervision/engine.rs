@@ -64,6 +64,11 @@ pub fn jobs() -> Vec<JobSpec> {
             Duration::from_secs(2),
             super::orders::escalate_overdue,
         ),
+        JobSpec::new(
+            "workflow-deadlines",
+            Duration::from_secs(2),
+            super::workflow_cards::raise_overdue,
+        ),
     ]
 }
 

@@ -15,7 +15,9 @@ use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
 use crate::service::org::ScopeSql;
 use crate::store::DbConn;
-use crate::store::schema::{cases, evaluations, halls, regions, users, windows};
+use crate::store::schema::{
+    cases, evaluation_appeals, evaluations, halls, regions, users, windows,
+};
 use crate::wire::supervision::{
     Evaluation, EvaluationSource, FollowUp, NewEvaluation, SummaryBy, SummaryQuery, SummaryRow,
 };
@@ -27,25 +29,25 @@ const RECTIFY_DAYS: u32 = 15;
 
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = evaluations)]
-struct EvaluationRow {
-    id: i64,
-    source: String,
-    source_message_id: String,
-    rating: i64,
-    comment: Option<String>,
-    case_id: Option<i64>,
-    ticket_id: Option<i64>,
-    window_id: Option<i64>,
-    staff_id: Option<i64>,
-    region_id: i64,
-    department_id: Option<i64>,
-    item_code: Option<String>,
-    follow_up: Option<String>,
-    created_at: i64,
+pub(super) struct EvaluationRow {
+    pub(super) id: i64,
+    pub(super) source: String,
+    pub(super) source_message_id: String,
+    pub(super) rating: i64,
+    pub(super) comment: Option<String>,
+    pub(super) case_id: Option<i64>,
+    pub(super) ticket_id: Option<i64>,
+    pub(super) window_id: Option<i64>,
+    pub(super) staff_id: Option<i64>,
+    pub(super) region_id: i64,
+    pub(super) department_id: Option<i64>,
+    pub(super) item_code: Option<String>,
+    pub(super) follow_up: Option<String>,
+    pub(super) created_at: i64,
 }
 
 impl EvaluationRow {
-    fn wire(&self) -> Evaluation {
+    pub(super) fn wire(&self) -> Evaluation {
         Evaluation {
             id: self.id,
             source: EvaluationSource::parse(&self.source).unwrap_or(EvaluationSource::Online),
@@ -115,6 +117,14 @@ fn place(conn: &mut DbConn, new: &NewEvaluation) -> Result<Place, Error> {
     })
 }
 
+/// Ratings that do not count: those whose appeal was upheld.
+pub(super) fn uncounted(conn: &mut DbConn) -> Result<Vec<i64>, Error> {
+    Ok(evaluation_appeals::table
+        .filter(evaluation_appeals::outcome.eq("upheld"))
+        .select(evaluation_appeals::evaluation_id)
+        .load(conn)?)
+}
+
 impl Services {
     /// Takes a rating; a second submission of the same source message answers the first one
     /// (`false`: not new). A rating of 1 or 2 opens its follow-up.
@@ -139,6 +149,9 @@ impl Services {
                 status: "open".into(),
                 callback_due_at: time(reply_due(now, tz, CALLBACK_DAYS)?),
                 rectify_due_at: time(reply_due(now, tz, RECTIFY_DAYS)?),
+                rectification: None,
+                rectified_by: None,
+                rectified_at: None,
             })
         } else {
             None
@@ -262,6 +275,7 @@ impl Services {
                             .or(evaluations::department_id.eq_any(scope.department_ids)),
                     );
                 }
+                q = q.filter(evaluations::id.ne_all(uncounted(conn)?));
                 if let Some(from) = query.from {
                     q = q.filter(evaluations::created_at.ge(from.timestamp_millis()));
                 }

@@ -8,14 +8,19 @@
 mod anomalies;
 mod clocks;
 mod comparison;
+mod complaints;
 mod dryrun;
 mod engine;
 mod evaluations;
+mod follow_up;
 mod notify;
 mod orders;
 pub(crate) mod print;
+mod review;
 mod rules;
+mod workflow_cards;
 
 pub use engine::{Engine, jobs, tick};
 pub use orders::escalate_overdue;
 pub use rules::builtin_rules;
+pub use workflow_cards::raise_overdue;
