@@ -8,6 +8,7 @@ mod bad_input;
 mod cases;
 mod catalogue;
 mod cli;
+mod console_records;
 mod devices;
 mod devices_client;
 mod devices_queue;
