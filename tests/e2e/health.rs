@@ -134,6 +134,7 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/supervision/anomalies/{id}", "get"),
         ("/api/v1/supervision/anomalies/{id}/actions", "post"),
         ("/api/v1/supervision/anomalies/{id}/silence", "post"),
+        ("/api/v1/supervision/anomalies/{id}/notes", "post"),
         ("/api/v1/supervision/orders", "get"),
         ("/api/v1/supervision/orders", "post"),
         ("/api/v1/supervision/orders/{id}", "get"),

@@ -11,6 +11,7 @@ mod catalogue;
 mod cli;
 mod combined_cases;
 mod complaints;
+mod console_records;
 mod devices;
 mod devices_client;
 mod devices_queue;

@@ -4,12 +4,18 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use serde::Deserialize;
-use yiwang_core::domain::ids::HallId;
+use yiwang_core::domain::case::CaseId;
+use yiwang_core::domain::ids::{DeviceId, HallId};
+use yiwang_core::domain::supervision::cards::AnomalyAction;
 use yiwang_core::wire::auth::Me;
+use yiwang_core::wire::cases::Case;
+use yiwang_core::wire::devices::{Device, DeviceDetail};
 use yiwang_core::wire::events::Event;
 use yiwang_core::wire::queue::QueueState;
+use yiwang_core::wire::supervision::{Anomaly, AnomalyDetail};
 
 use crate::metrics_text::Scrape;
+use crate::state::cases::{CaseSearch, OpenCase};
 use crate::state::queues::Waiting;
 
 /// `GET /readyz` as the console reads it.
@@ -68,6 +74,33 @@ pub enum Action {
         live: Box<QueueState>,
         waiting: Option<Vec<Waiting>>,
     },
+    /// Every live card in the caller's supervision scope.
+    Anomalies(Vec<Anomaly>),
+    /// The card list could not be read.
+    AnomaliesFailed(String),
+    /// Cards as the server has them now (after an event or an action).
+    AnomaliesChanged(Vec<Anomaly>),
+    /// A card opened with Enter: its notes, its case's cards and the case's history.
+    AnomalyOpened(Box<AnomalyDetail>),
+    /// A search's cases (`more`: more matched than were read).
+    CasesFound {
+        cases: Vec<Case>,
+        more: bool,
+    },
+    CasesFailed(String),
+    /// A case read again after an event about it.
+    CaseChanged(Box<Case>),
+    CaseOpened(Box<OpenCase>),
+    /// Every device in the caller's scope.
+    Devices(Vec<Device>),
+    DevicesFailed(String),
+    DeviceChanged(Box<Device>),
+    DeviceOpened(Box<DeviceDetail>),
+    /// What an action did (or why the server refused it), for the status bar.
+    Outcome {
+        ok: bool,
+        message: String,
+    },
 }
 
 /// Work for the worker.
@@ -79,5 +112,43 @@ pub enum Effect {
     FetchHalls,
     /// Refresh a hall's live queue (and its waiting list when `waiting`); the worker runs at
     /// most one refresh per hall per 200 ms.
-    FetchQueue { hall: HallId, waiting: bool },
+    FetchQueue {
+        hall: HallId,
+        waiting: bool,
+    },
+    /// Read every live card.
+    FetchAnomalies,
+    /// Read these cards again (events named them).
+    RefreshAnomalies(Vec<i64>),
+    /// Read a card with its notes and its case's history.
+    OpenAnomaly(i64),
+    /// Acknowledge, dismiss, … cards (one request for one card, the bulk route for several).
+    ActOnAnomalies {
+        ids: Vec<i64>,
+        action: AnomalyAction,
+        note: String,
+    },
+    /// Issue a supervision order for each card.
+    IssueOrders {
+        ids: Vec<i64>,
+        addressee: String,
+        content: String,
+        reply_days: u32,
+    },
+    /// Add a note to each card.
+    NoteAnomalies {
+        ids: Vec<i64>,
+        note: String,
+    },
+    SearchCases(CaseSearch),
+    RefreshCase(CaseId),
+    OpenCase(CaseId),
+    FetchDevices,
+    RefreshDevice(DeviceId),
+    OpenDevice(DeviceId),
+    /// Show a text on a device.
+    SendDisplay {
+        device: DeviceId,
+        text: String,
+    },
 }

@@ -4,9 +4,15 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use yiwang_core::wire::auth::Me;
 
+use yiwang_core::domain::supervision::cards::AnomalyAction;
+
 use crate::action::{Action, Counts, Effect, Readiness};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg};
 use crate::keys::{self, Command};
+use crate::state::alerts::Alerts;
+use crate::state::cases::Cases;
+use crate::state::confirm::{Confirm, Intent};
+use crate::state::devices::Devices;
 use crate::state::feed::Feed;
 use crate::state::health::HealthState;
 use crate::state::queues::Queues;
@@ -49,6 +55,8 @@ pub enum Input {
     Help,
     /// The selected row opened with Enter.
     Detail,
+    /// A confirmation prompt ([`App::confirm`]) takes the keys.
+    Prompt,
 }
 
 /// The state.
@@ -71,6 +79,13 @@ pub struct App {
     pub health: HealthState,
     pub counts: Option<Counts>,
     pub queues: Queues,
+    pub alerts: Alerts,
+    pub cases: Cases,
+    pub devices: Devices,
+    /// The action waiting for confirmation, and the input to return to after it.
+    pub confirm: Option<(Confirm, Input)>,
+    /// What the last action did (or why not), shown in the status bar until the next key.
+    pub notice: Option<(bool, String)>,
     counts_wanted: bool,
     pub quit: bool,
 }
@@ -94,6 +109,11 @@ impl App {
             health: HealthState::default(),
             counts: None,
             queues: Queues::default(),
+            alerts: Alerts::default(),
+            cases: Cases::default(),
+            devices: Devices::default(),
+            confirm: None,
+            notice: None,
             counts_wanted: false,
             quit: false,
         }
@@ -109,16 +129,33 @@ impl App {
 
     /// Whether the caller holds `queue.read` (the Queues view and the Overview's hall figures).
     pub fn reads_queues(&self) -> bool {
-        self.me.as_ref().is_some_and(|me| {
-            me.permissions
-                .iter()
-                .any(|p| p.as_str() == crate::tabs::QUEUE_READ)
-        })
+        self.holds(crate::tabs::QUEUE_READ)
     }
 
-    /// Rows of the Queues view's waiting list that fit on screen.
-    pub fn waiting_height(&self) -> usize {
-        crate::views::queues::waiting_rows(self, self.size).max(1)
+    /// Whether the server says the caller holds a permission (e.g. `supervision.manage`).
+    pub fn holds(&self, perm: &str) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|me| me.permissions.iter().any(|p| p.as_str() == perm))
+    }
+
+    /// Whether the current view offers actions to this caller (in act mode).
+    pub fn may_act_here(&self) -> bool {
+        match self.tab {
+            Tab::Alerts => self.holds(tabs::SUPERVISION_MANAGE),
+            Tab::Devices => self.holds(tabs::DEVICE_COMMAND),
+            _ => false,
+        }
+    }
+
+    /// Rows of the current view's list that fit on screen.
+    pub fn list_height(&self) -> usize {
+        let rows = match self.tab {
+            Tab::Queues => crate::views::queues::waiting_rows(self, self.size),
+            Tab::Alerts | Tab::Cases | Tab::Devices => crate::views::list_rows(self.size),
+            _ => crate::views::overview::feed_rows(self, self.size),
+        };
+        rows.max(1)
     }
 
     /// Data on screen is stale while the server is away.
@@ -134,7 +171,7 @@ impl App {
     /// Applies one action; returns the work it asks for.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Key(k) => self.key(k),
+            Action::Key(k) => return self.key(k),
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 let h = self.feed_height();
@@ -156,9 +193,20 @@ impl App {
                 {
                     self.tab = *first;
                 }
+                let mut effects = Vec::new();
                 if self.reads_queues() {
-                    return vec![Effect::FetchHalls];
+                    effects.push(Effect::FetchHalls);
                 }
+                if self.holds(tabs::SUPERVISION_READ) {
+                    effects.push(Effect::FetchAnomalies);
+                }
+                if self.holds(tabs::CASE_READ) {
+                    effects.push(Effect::SearchCases(self.cases.search()));
+                }
+                if self.holds(tabs::DEVICE_READ) {
+                    effects.push(Effect::FetchDevices);
+                }
+                return effects;
             }
             Action::AuthFailed(e) => self.auth = Auth::Failed(e),
             Action::Ready(r) => {
@@ -208,6 +256,33 @@ impl App {
                         }
                     }
                 }
+                if self.holds(tabs::SUPERVISION_READ) {
+                    let mut ids: Vec<i64> =
+                        events.iter().filter_map(|e| self.alerts.apply(e)).collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    if !ids.is_empty() {
+                        effects.push(Effect::RefreshAnomalies(ids));
+                    }
+                }
+                if self.holds(tabs::DEVICE_READ) {
+                    let mut ids: Vec<_> = events.iter().filter_map(Devices::named_by).collect();
+                    ids.sort_unstable_by_key(|d| d.0);
+                    ids.dedup();
+                    effects.extend(ids.into_iter().map(Effect::RefreshDevice));
+                }
+                let mut cases: Vec<i64> = events
+                    .iter()
+                    .filter(|e| e.entity == "case" && self.cases.shows(e.entity_id))
+                    .map(|e| e.entity_id)
+                    .collect();
+                cases.sort_unstable();
+                cases.dedup();
+                effects.extend(
+                    cases
+                        .into_iter()
+                        .map(|c| Effect::RefreshCase(yiwang_core::domain::case::CaseId(c))),
+                );
                 self.feed.append(events);
                 return effects;
             }
@@ -238,18 +313,176 @@ impl App {
             }
             Action::StreamUp => self.stream_up = true,
             Action::StreamDown => self.stream_up = false,
+            Action::Anomalies(list) => self.alerts.set_all(list),
+            Action::AnomaliesFailed(e) => self.alerts.error = Some(e),
+            Action::AnomaliesChanged(list) => {
+                for a in list {
+                    self.alerts.upsert(a);
+                }
+            }
+            Action::AnomalyOpened(d) => {
+                if self.tab == Tab::Alerts && self.input_under_prompt() == Input::Detail {
+                    self.alerts.detail = Some(d);
+                }
+            }
+            Action::CasesFound { cases, more } => self.cases.set_results(cases, more),
+            Action::CasesFailed(e) => self.cases.failed(e),
+            Action::CaseChanged(c) => self.cases.refresh(*c),
+            Action::CaseOpened(c) => {
+                if self.tab == Tab::Cases && self.input == Input::Detail {
+                    self.cases.open = Some(c);
+                }
+            }
+            Action::Devices(list) => self.devices.set_all(list),
+            Action::DevicesFailed(e) => self.devices.error = Some(e),
+            Action::DeviceChanged(d) => self.devices.upsert(*d),
+            Action::DeviceOpened(d) => {
+                if self.tab == Tab::Devices && self.input_under_prompt() == Input::Detail {
+                    self.devices.detail = Some(d);
+                }
+            }
+            Action::Outcome { ok, message } => self.notice = Some((ok, message)),
         }
         Vec::new()
     }
 
-    fn key(&mut self, k: KeyEvent) {
-        if k.kind == KeyEventKind::Release {
+    /// The input in use, or the one a prompt returns to.
+    fn input_under_prompt(&self) -> Input {
+        match &self.confirm {
+            Some((_, back)) if self.input == Input::Prompt => *back,
+            _ => self.input,
+        }
+    }
+
+    /// The filter of the current view.
+    pub fn filter(&self) -> &str {
+        match self.tab {
+            Tab::Alerts => &self.alerts.filter,
+            Tab::Cases => &self.cases.query,
+            Tab::Devices => &self.devices.filter,
+            _ => &self.feed.filter,
+        }
+    }
+
+    fn set_filter(&mut self, f: String) {
+        match self.tab {
+            Tab::Alerts => self.alerts.set_filter(f),
+            Tab::Cases => self.cases.query = f,
+            Tab::Devices => self.devices.set_filter(f),
+            _ => self.feed.set_filter(f),
+        }
+    }
+
+    fn prompt_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        let Some((c, back)) = self.confirm.as_mut() else {
+            self.input = Input::Normal;
+            return Vec::new();
+        };
+        let back = *back;
+        match k.code {
+            KeyCode::Esc => {
+                self.confirm = None;
+                self.input = back;
+            }
+            KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => c.next_field(),
+            KeyCode::Backspace => c.backspace(),
+            KeyCode::Char(ch) => c.type_char(ch),
+            KeyCode::Enter if !c.complete() => c.incomplete = true,
+            KeyCode::Enter => {
+                let effect = confirmed(c);
+                if matches!(
+                    c.intent,
+                    Intent::Anomalies { .. } | Intent::Order { .. } | Intent::Note { .. }
+                ) {
+                    self.alerts.marked.clear();
+                }
+                self.confirm = None;
+                self.input = back;
+                self.notice = Some((true, self.lang.t(Msg::Loading).to_owned()));
+                return vec![effect];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Opens the prompt for an action on the Alerts view's marked (or selected) cards, when the
+    /// caller may act and at least one of them allows it.
+    fn ask_on_cards(&mut self, action: Option<AnomalyAction>) {
+        let ids: Vec<i64> = self
+            .alerts
+            .targets()
+            .into_iter()
+            .filter(|id| {
+                action.is_none_or(|a| {
+                    self.alerts
+                        .get(*id)
+                        .is_some_and(|c| c.allowed_actions.contains(&a))
+                })
+            })
+            .collect();
+        if ids.is_empty() {
             return;
         }
+        let intent = match action {
+            None => Intent::Note { ids },
+            Some(AnomalyAction::Order) => Intent::Order { ids },
+            Some(action) => Intent::Anomalies { ids, action },
+        };
+        self.ask(intent);
+    }
+
+    fn ask(&mut self, intent: Intent) {
+        self.confirm = Some((Confirm::new(intent), self.input));
+        self.input = Input::Prompt;
+    }
+
+    /// An action key: offered only in act mode, on its view, to a caller who may take it.
+    fn act(&mut self, cmd: Command) {
+        if !self.may_act_here() {
+            return;
+        }
+        if self.mode != Mode::Act {
+            self.notice = Some((false, self.lang.t(Msg::EnterAct).to_owned()));
+            return;
+        }
+        match (self.tab, cmd) {
+            (Tab::Alerts, Command::Acknowledge) => {
+                self.ask_on_cards(Some(AnomalyAction::Acknowledge))
+            }
+            (Tab::Alerts, Command::Order) => self.ask_on_cards(Some(AnomalyAction::Order)),
+            (Tab::Alerts, Command::Dismiss) => self.ask_on_cards(Some(AnomalyAction::Dismiss)),
+            (Tab::Alerts, Command::Note) => self.ask_on_cards(None),
+            (Tab::Devices, Command::Send) => {
+                if let Some(d) = self.devices.row(self.devices.selected) {
+                    let intent = Intent::Display {
+                        device: d.id,
+                        name: d.name.clone(),
+                    };
+                    self.ask(intent);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        if k.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if self.input == Input::Prompt {
+            return self.prompt_key(k);
+        }
+        self.notice = None;
         if self.input == Input::Filter {
-            let mut f = self.feed.filter.clone();
+            let mut f = self.filter().to_owned();
             match k.code {
-                KeyCode::Enter => self.input = Input::Normal,
+                KeyCode::Enter => {
+                    self.input = Input::Normal;
+                    if self.tab == Tab::Cases {
+                        return vec![Effect::SearchCases(self.cases.search())];
+                    }
+                }
                 KeyCode::Esc => {
                     self.input = Input::Normal;
                     f.clear();
@@ -260,18 +493,19 @@ impl App {
                 KeyCode::Char(c) => f.push(c),
                 _ => {}
             }
-            if f != self.feed.filter {
-                self.feed.set_filter(f);
+            if f != self.filter() {
+                self.set_filter(f);
             }
-            return;
+            return Vec::new();
         }
-        if let Some(cmd) = keys::dispatch(&k) {
-            self.command(cmd);
+        match keys::dispatch(&k) {
+            Some(cmd) => self.command(cmd),
+            None => Vec::new(),
         }
     }
 
-    fn command(&mut self, cmd: Command) {
-        let page = self.feed_height() as isize;
+    fn command(&mut self, cmd: Command) -> Vec<Effect> {
+        let page = self.list_height();
         match cmd {
             Command::Quit => self.quit = true,
             Command::Help => {
@@ -282,10 +516,27 @@ impl App {
                 }
             }
             Command::Back => match self.input {
-                Input::Help | Input::Detail => self.input = Input::Normal,
-                _ if !self.feed.filter.is_empty() => self.feed.set_filter(String::new()),
+                Input::Help | Input::Detail => {
+                    self.input = Input::Normal;
+                    self.alerts.detail = None;
+                    self.cases.open = None;
+                    self.devices.detail = None;
+                }
+                _ if self.tab == Tab::Alerts && !self.alerts.marked.is_empty() => {
+                    self.alerts.marked.clear()
+                }
+                _ if !self.filter().is_empty() => self.set_filter(String::new()),
                 _ => self.mode = Mode::ReadOnly,
             },
+            Command::Acknowledge
+            | Command::Order
+            | Command::Dismiss
+            | Command::Note
+            | Command::Send
+                if matches!(self.input, Input::Normal | Input::Detail) =>
+            {
+                self.act(cmd)
+            }
             _ if self.input != Input::Normal => {}
             Command::NextTab | Command::PrevTab => {
                 let tabs = self.tabs();
@@ -312,38 +563,96 @@ impl App {
             | Command::PageDown
             | Command::PageUp
             | Command::Top
-            | Command::Bottom
-                if self.tab == Tab::Queues =>
-            {
-                let h = self.waiting_height();
+            | Command::Bottom => {
+                let h = page as isize;
                 let delta = match cmd {
                     Command::Down => 1,
                     Command::Up => -1,
-                    Command::PageDown => h as isize,
-                    Command::PageUp => -(h as isize),
+                    Command::PageDown => h,
+                    Command::PageUp => -h,
                     Command::Top => isize::MIN / 2,
                     _ => isize::MAX / 2,
                 };
-                self.queues.move_by(delta, h);
+                match self.tab {
+                    Tab::Queues => self.queues.move_by(delta, page),
+                    Tab::Alerts => self.alerts.move_by(delta, page),
+                    Tab::Cases => self.cases.move_by(delta, page),
+                    Tab::Devices => self.devices.move_by(delta, page),
+                    _ => self.feed.move_by(delta, page),
+                }
             }
-            Command::Down => self.feed.move_by(1, page as usize),
-            Command::Up => self.feed.move_by(-1, page as usize),
-            Command::PageDown => self.feed.move_by(page, page as usize),
-            Command::PageUp => self.feed.move_by(-page, page as usize),
-            Command::Top => self.feed.move_by(isize::MIN / 2, page as usize),
-            Command::Bottom => self.feed.move_by(isize::MAX / 2, page as usize),
-            Command::Filter if self.tab == Tab::Overview => self.input = Input::Filter,
-            Command::Open if self.tab == Tab::Overview && !self.feed.is_empty() => {
-                self.input = Input::Detail
+            Command::Filter
+                if matches!(
+                    self.tab,
+                    Tab::Overview | Tab::Alerts | Tab::Cases | Tab::Devices
+                ) =>
+            {
+                self.input = Input::Filter
             }
+            Command::Mark if self.tab == Tab::Alerts => self.alerts.toggle_mark(),
+            Command::Open => return self.open(),
             Command::ToggleAct => {
                 self.mode = match self.mode {
                     Mode::ReadOnly => Mode::Act,
                     Mode::Act => Mode::ReadOnly,
                 }
             }
-            Command::Filter | Command::Open => {}
+            Command::Filter
+            | Command::Mark
+            | Command::Acknowledge
+            | Command::Order
+            | Command::Dismiss
+            | Command::Note
+            | Command::Send => {}
         }
+        Vec::new()
+    }
+
+    /// Enter: opens the selected row (reading what the popup shows).
+    fn open(&mut self) -> Vec<Effect> {
+        let effect = match self.tab {
+            Tab::Overview if !self.feed.is_empty() => None,
+            Tab::Alerts => match self.alerts.row(self.alerts.selected) {
+                Some(a) => Some(Effect::OpenAnomaly(a.id)),
+                None => return Vec::new(),
+            },
+            Tab::Cases => match self.cases.row(self.cases.selected) {
+                Some(c) => Some(Effect::OpenCase(c.id)),
+                None => return Vec::new(),
+            },
+            Tab::Devices => match self.devices.row(self.devices.selected) {
+                Some(d) => Some(Effect::OpenDevice(d.id)),
+                None => return Vec::new(),
+            },
+            _ => return Vec::new(),
+        };
+        self.input = Input::Detail;
+        effect.into_iter().collect()
+    }
+}
+
+/// The work a confirmed prompt asks for.
+fn confirmed(c: &Confirm) -> Effect {
+    match &c.intent {
+        Intent::Anomalies { ids, action } => Effect::ActOnAnomalies {
+            ids: ids.clone(),
+            action: *action,
+            note: c.value(Msg::FieldNote),
+        },
+        Intent::Order { ids } => Effect::IssueOrders {
+            ids: ids.clone(),
+            addressee: c.value(Msg::FieldAddressee),
+            content: c.value(Msg::FieldContent),
+            reply_days: c.value(Msg::FieldReplyDays).parse().unwrap_or(3),
+        },
+        Intent::Note { ids } => Effect::NoteAnomalies {
+            ids: ids.clone(),
+            note: c.value(Msg::FieldNote),
+        },
+        Intent::Display { device, .. } => Effect::SendDisplay {
+            device: *device,
+            text: c.value(Msg::FieldText),
+        },
     }
 }
 

@@ -27,6 +27,18 @@ pub enum Command {
     Back,
     Help,
     ToggleAct,
+    /// Mark or unmark the selected row for a bulk action (Alerts).
+    Mark,
+    /// Act mode: acknowledge the marked or selected cards.
+    Acknowledge,
+    /// Act mode: issue a supervision order.
+    Order,
+    /// Act mode: dismiss the cards (not an anomaly).
+    Dismiss,
+    /// Act mode: add a note to the cards.
+    Note,
+    /// Act mode: send a text to the selected device.
+    Send,
 }
 
 /// A key or family of keys.
@@ -137,6 +149,12 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(&[Code(KeyCode::Esc)], "Esc", Command::Back, Msg::KeyBack),
     b(&[Char('a')], "a", Command::ToggleAct, Msg::KeyAct),
+    b(&[Char(' ')], "Space", Command::Mark, Msg::KeyMark),
+    b(&[Char('A')], "A", Command::Acknowledge, Msg::KeyAcknowledge),
+    b(&[Char('O')], "O", Command::Order, Msg::KeyOrder),
+    b(&[Char('D')], "D", Command::Dismiss, Msg::KeyDismiss),
+    b(&[Char('N')], "N", Command::Note, Msg::KeyNote),
+    b(&[Char('S')], "S", Command::Send, Msg::KeySend),
     b(&[Char('?')], "?", Command::Help, Msg::KeyHelp),
     b(
         &[Char('q'), Ctrl('c')],

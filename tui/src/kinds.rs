@@ -1,5 +1,10 @@
 //! Labels for the event kinds and entities the server emits today; unknown ones show as sent.
 
+use yiwang_core::domain::case::CaseStatus;
+use yiwang_core::domain::supervision::cards::{AnomalyAction, AnomalyStatus};
+use yiwang_core::domain::supervision::{RuleKind, Severity};
+use yiwang_core::wire::devices::{CommandStatus, DeviceKind};
+
 use crate::i18n::Lang;
 
 const KINDS: &[(&str, &str, &str)] = &[
@@ -32,6 +37,25 @@ const KINDS: &[(&str, &str, &str)] = &[
     ("ticket.finished", "办结", "service finished"),
     ("window.signed_in", "窗口签到", "window signed in"),
     ("window.signed_out", "窗口签退", "window signed out"),
+    ("anomaly.opened", "新增预警", "card opened"),
+    ("anomaly.acknowledged", "预警已签收", "card acknowledged"),
+    ("anomaly.ordered", "已督办", "order issued"),
+    ("anomaly.replied", "督办已回复", "order answered"),
+    ("anomaly.confirmed", "预警已认定", "card confirmed"),
+    ("anomaly.dismissed", "预警不予认定", "card dismissed"),
+    ("anomaly.closed", "预警关闭", "card closed"),
+    ("anomaly.silenced", "预警静默", "card silenced"),
+    ("anomaly.noted", "预警备注", "note added"),
+    ("case.submitted", "办件申请", "case submitted"),
+    ("case.accepted", "办件受理", "case accepted"),
+    ("case.approved", "办件办结", "case approved"),
+    ("case.denied", "不予许可", "case denied"),
+    ("case.terminated", "办件终止", "case terminated"),
+    ("device.online", "设备上线", "device online"),
+    ("device.offline", "设备离线", "device offline"),
+    ("device.command_queued", "下发指令", "command queued"),
+    ("device.command_acked", "指令已执行", "command acknowledged"),
+    ("device.command_expired", "指令过期", "command expired"),
 ];
 
 const ENTITIES: &[(&str, &str, &str)] = &[
@@ -45,6 +69,10 @@ const ENTITIES: &[(&str, &str, &str)] = &[
     ("module", "模块", "module"),
     ("token", "令牌", "token"),
     ("ticket", "排队号", "ticket"),
+    ("anomaly", "预警", "card"),
+    ("case", "办件", "case"),
+    ("device", "设备", "device"),
+    ("device_command", "设备指令", "device command"),
 ];
 
 fn look(
@@ -70,4 +98,84 @@ pub fn kind(kind: &str, lang: Lang) -> String {
 pub fn entity(entity: &str, id: i64, lang: Lang) -> String {
     let name = look(ENTITIES, entity, lang).unwrap_or(entity);
     format!("{name} #{id}")
+}
+
+fn pick(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+/// A supervision indicator's name.
+pub fn rule_kind(k: RuleKind, lang: Lang) -> &'static str {
+    match k {
+        RuleKind::TimeLimit => pick(lang, "时效", "time limit"),
+        RuleKind::Process => pick(lang, "流程", "process"),
+        RuleKind::Content => pick(lang, "内容", "content"),
+        RuleKind::Fee => pick(lang, "收费", "fee"),
+        RuleKind::IntegrityRisk => pick(lang, "廉政风险", "integrity risk"),
+    }
+}
+
+/// A card's colour.
+pub fn severity(s: Severity, lang: Lang) -> &'static str {
+    pick(lang, s.label_zh(), s.as_str())
+}
+
+/// Where a card stands.
+pub fn anomaly_status(s: AnomalyStatus, lang: Lang) -> &'static str {
+    match s {
+        AnomalyStatus::Open => pick(lang, "待处理", "open"),
+        AnomalyStatus::Acknowledged => pick(lang, "已签收", "acknowledged"),
+        AnomalyStatus::Ordered => pick(lang, "已督办", "ordered"),
+        AnomalyStatus::Replied => pick(lang, "已回复", "replied"),
+        AnomalyStatus::Confirmed => pick(lang, "已认定", "confirmed"),
+        AnomalyStatus::Closed => pick(lang, "已关闭", "closed"),
+        AnomalyStatus::Dismissed => pick(lang, "不予认定", "dismissed"),
+    }
+}
+
+/// What the office does to a card.
+pub fn anomaly_action(a: AnomalyAction, lang: Lang) -> &'static str {
+    match a {
+        AnomalyAction::Acknowledge => pick(lang, "签收", "acknowledge"),
+        AnomalyAction::Order => pick(lang, "督办", "order"),
+        AnomalyAction::Reply => pick(lang, "回复", "reply"),
+        AnomalyAction::Confirm => pick(lang, "认定", "confirm"),
+        AnomalyAction::Dismiss => pick(lang, "不予认定", "dismiss"),
+        AnomalyAction::Close => pick(lang, "关闭", "close"),
+    }
+}
+
+/// Where a case stands.
+pub fn case_status(s: CaseStatus, lang: Lang) -> &'static str {
+    match s {
+        CaseStatus::Submitted => pick(lang, "已申请", "submitted"),
+        CaseStatus::SupplementRequested => pick(lang, "待补正", "supplement asked"),
+        CaseStatus::InReview => pick(lang, "审查中", "in review"),
+        CaseStatus::Suspended => pick(lang, "已中止", "suspended"),
+        CaseStatus::Approved => pick(lang, "准予许可", "approved"),
+        CaseStatus::Denied => pick(lang, "不予许可", "denied"),
+        CaseStatus::RejectedAtIntake => pick(lang, "不予受理", "rejected"),
+        CaseStatus::Terminated => pick(lang, "已终止", "terminated"),
+    }
+}
+
+/// What a device is.
+pub fn device_kind(k: &DeviceKind, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => k.label_zh().to_owned(),
+        Lang::En => k.as_str().replace('_', " "),
+    }
+}
+
+/// Where a device command is.
+pub fn command_status(s: CommandStatus, lang: Lang) -> &'static str {
+    match s {
+        CommandStatus::Queued => pick(lang, "排队中", "queued"),
+        CommandStatus::Delivered => pick(lang, "已送达", "delivered"),
+        CommandStatus::Acked => pick(lang, "已执行", "acked"),
+        CommandStatus::Expired => pick(lang, "已过期", "expired"),
+    }
 }

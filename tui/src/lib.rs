@@ -13,6 +13,7 @@ pub mod keys;
 pub mod kinds;
 pub mod metrics_text;
 pub mod prompt;
+pub mod records;
 pub mod sse;
 pub mod state;
 pub mod tabs;

@@ -44,16 +44,16 @@ impl Tab {
         }
     }
 
-    /// Views each built-in role is granted. Roles not listed (custom ones, integrations) get
-    /// the Overview when they may read events, and nothing else.
+    /// The Overview, Health and Cockpit views each built-in role is granted (the others follow
+    /// permissions). Roles not listed (custom ones, integrations) get the Overview when they may
+    /// read events.
     fn for_role(role: &str) -> &'static [Tab] {
         use Tab::*;
         match role {
             "admin" => &Tab::ALL,
-            "operator" => &[Overview, Queues, Alerts, Devices, Health],
-            "supervisor" => &[Overview, Alerts, Cases, Cockpit],
-            "auditor" => &[Overview, Cases, Health],
-            "window_staff" => &[Queues, Cases],
+            "operator" => &[Overview, Health],
+            "supervisor" => &[Overview, Cockpit],
+            "auditor" => &[Overview, Health],
             _ => &[],
         }
     }
@@ -61,18 +61,42 @@ impl Tab {
 
 /// The permission that opens the Queues view (whatever the role).
 pub const QUEUE_READ: &str = "queue.read";
+/// Opens the Alerts view.
+pub const SUPERVISION_READ: &str = "supervision.read";
+/// Offers the Alerts view's actions (in act mode).
+pub const SUPERVISION_MANAGE: &str = "supervision.manage";
+/// Opens the Cases view.
+pub const CASE_READ: &str = "case.read";
+/// Opens the Devices view.
+pub const DEVICE_READ: &str = "device.read";
+/// Offers sending commands to devices (in act mode).
+pub const DEVICE_COMMAND: &str = "device.command";
 
-/// The views a caller is granted, in tab order. Queues follows the `queue.read` permission the
-/// server reports in `/auth/me` (so custom roles get it too); the others follow the role table.
+impl Tab {
+    /// The permission that opens a view whatever the role, for the views of records.
+    fn permission(self) -> Option<&'static str> {
+        match self {
+            Tab::Queues => Some(QUEUE_READ),
+            Tab::Alerts => Some(SUPERVISION_READ),
+            Tab::Cases => Some(CASE_READ),
+            Tab::Devices => Some(DEVICE_READ),
+            Tab::Overview | Tab::Health | Tab::Cockpit => None,
+        }
+    }
+}
+
+/// The views a caller is granted, in tab order. The views of records (Queues, Alerts, Cases,
+/// Devices) follow the read permission the server reports in `/auth/me` (so custom roles get
+/// them too, and nobody sees a view whose data the server would refuse); the others follow the
+/// role table.
 pub fn visible(me: &Me) -> Vec<Tab> {
     let holds = |perm: &str| me.permissions.iter().any(|p| p.as_str() == perm);
     let reads_events = holds("event.read");
-    let reads_queues = holds(QUEUE_READ);
     Tab::ALL
         .into_iter()
         .filter(|t| {
-            if *t == Tab::Queues {
-                return reads_queues;
+            if let Some(perm) = t.permission() {
+                return holds(perm);
             }
             me.roles.iter().any(|r| Tab::for_role(&r.role).contains(t))
                 || (*t == Tab::Overview && reads_events)

@@ -45,12 +45,12 @@ pub struct Worker {
 }
 
 #[derive(Clone)]
-struct Ctx {
-    http: reqwest::Client,
-    base: String,
+pub(crate) struct Ctx {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
     login: Login,
-    token: Arc<RwLock<String>>,
-    tx: mpsc::Sender<Action>,
+    pub(crate) token: Arc<RwLock<String>>,
+    pub(crate) tx: mpsc::Sender<Action>,
 }
 
 /// Starts the worker against `base` (e.g. `http://127.0.0.1:8080`).
@@ -102,14 +102,52 @@ async fn main(ctx: Ctx, mut effects: mpsc::UnboundedReceiver<Effect>) {
     stream.spawn(follow(ctx.clone()));
     let (queue_tx, queue_rx) = mpsc::unbounded_channel();
     stream.spawn(queues(ctx.clone(), queue_rx));
+    let (cards_tx, cards_rx) = mpsc::unbounded_channel();
+    stream.spawn(refresh_cards(ctx.clone(), cards_rx));
     send_counts(&ctx).await;
     while let Some(effect) = effects.recv().await {
+        // Reap the finished one-off tasks; the long-lived ones stay.
+        while stream.try_join_next().is_some() {}
         match effect {
             Effect::FetchCounts => send_counts(&ctx).await,
             Effect::FetchHalls => send_halls(&ctx).await,
             Effect::FetchQueue { hall, waiting } => {
                 let _ = queue_tx.send((hall, waiting));
             }
+            Effect::RefreshAnomalies(ids) => {
+                let _ = cards_tx.send(ids);
+            }
+            other => {
+                stream.spawn(crate::records::run(ctx.clone(), other));
+            }
+        }
+    }
+}
+
+/// Reads cards again as events name them, one at a time: ids named while a read runs are
+/// gathered, so a burst of events about one card costs one read.
+async fn refresh_cards(ctx: Ctx, mut asks: mpsc::UnboundedReceiver<Vec<i64>>) {
+    while let Some(first) = asks.recv().await {
+        let mut ids: std::collections::BTreeSet<i64> = first.into_iter().collect();
+        while let Ok(more) = asks.try_recv() {
+            ids.extend(more);
+        }
+        let mut changed = Vec::new();
+        for id in ids {
+            let path = format!("/api/v1/supervision/anomalies/{id}");
+            match get_json::<yiwang_core::wire::supervision::AnomalyDetail>(&ctx, &path).await {
+                Ok(d) => changed.push(d.anomaly),
+                Err(e) => tracing::info!(error = %e, id, "card refresh failed"),
+            }
+        }
+        if !changed.is_empty()
+            && ctx
+                .tx
+                .send(Action::AnomaliesChanged(changed))
+                .await
+                .is_err()
+        {
+            return;
         }
     }
 }
@@ -251,7 +289,10 @@ async fn authenticate(ctx: &Ctx) -> Result<Me, Failure> {
     }
 }
 
-async fn get_json<T: DeserializeOwned>(ctx: &Ctx, path: &str) -> Result<T, reqwest::Error> {
+pub(crate) async fn get_json<T: DeserializeOwned>(
+    ctx: &Ctx,
+    path: &str,
+) -> Result<T, reqwest::Error> {
     let token = ctx.token.read().await.clone();
     ctx.http
         .get(format!("{}{path}", ctx.base))

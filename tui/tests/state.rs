@@ -94,7 +94,10 @@ fn tab_and_number_keys_switch_views_in_order() {
 fn views_a_role_does_not_grant_are_neither_shown_nor_reachable() {
     let mut a = App::new(Lang::En, "s".into(), t0());
     a.update(Action::LoggedIn(Box::new(me("window_staff"))));
-    assert_eq!(a.tabs(), vec![Tab::Overview, Tab::Queues, Tab::Cases]);
+    assert_eq!(
+        a.tabs(),
+        vec![Tab::Overview, Tab::Queues, Tab::Cases, Tab::Devices]
+    );
     a.update(key('6'));
     assert_ne!(a.tab, Tab::Health);
     assert!(!draw(&a).contains("Health"));
@@ -218,7 +221,7 @@ fn a_failed_login_says_so() {
 fn logging_in_with_queue_read_asks_for_the_halls_and_then_each_halls_queue() {
     let mut a = App::new(Lang::En, "s".into(), t0());
     let effects = a.update(Action::LoggedIn(Box::new(me("operator"))));
-    assert_eq!(effects, vec![Effect::FetchHalls]);
+    assert_eq!(effects, vec![Effect::FetchHalls, Effect::FetchDevices]);
     let effects = a.update(fixture::halls(true));
     assert_eq!(
         effects,
@@ -236,14 +239,27 @@ fn queues_follow_the_queue_read_permission_not_the_role_name() {
     let mut no_queue = me("operator");
     no_queue.permissions.retain(|p| p.as_str() != "queue.read");
     let mut a = App::new(Lang::En, "s".into(), t0());
-    assert!(a.update(Action::LoggedIn(Box::new(no_queue))).is_empty());
+    assert_eq!(
+        a.update(Action::LoggedIn(Box::new(no_queue))),
+        vec![Effect::FetchDevices]
+    );
     assert!(!a.tabs().contains(&Tab::Queues));
     a.update(key('2'));
     assert_ne!(a.tab, Tab::Queues);
 
     let mut b = App::new(Lang::En, "s".into(), t0());
     b.update(Action::LoggedIn(Box::new(me("some_custom_role"))));
-    assert_eq!(b.tabs(), vec![Tab::Overview, Tab::Queues]);
+    assert_eq!(
+        b.tabs(),
+        vec![
+            Tab::Overview,
+            Tab::Queues,
+            Tab::Alerts,
+            Tab::Cases,
+            Tab::Devices
+        ],
+        "a custom role holding every permission sees every view of records"
+    );
 }
 
 #[test]

@@ -64,17 +64,110 @@ fn health() {
 }
 
 #[test]
-fn views_without_data_yet_say_so() {
-    for (n, name) in [
-        ('3', "alerts"),
-        ('4', "cases"),
-        ('5', "devices"),
-        ('7', "cockpit"),
-    ] {
-        snap(name, |a| {
-            a.update(key(n));
-        });
-    }
+fn the_cockpit_says_it_is_not_available_yet() {
+    snap("cockpit", |a| {
+        a.update(key('7'));
+    });
+}
+
+#[test]
+fn alerts_red_first_then_oldest() {
+    snap("alerts", |a| {
+        a.update(Action::Anomalies(fixture::anomalies(40)));
+        a.update(key('3'));
+        a.update(key('j'));
+    });
+}
+
+#[test]
+fn alerts_before_the_cards_are_read() {
+    snap("alerts_loading", |a| {
+        a.update(key('3'));
+    });
+}
+
+#[test]
+fn an_alert_opened_shows_its_notes_and_the_case_replay() {
+    snap("alerts_detail", |a| {
+        a.update(Action::Anomalies(fixture::anomalies(40)));
+        a.update(key('3'));
+        a.update(code(KeyCode::Enter));
+        let id = a.alerts.row(a.alerts.selected).unwrap().id;
+        a.update(fixture::anomaly_detail(id));
+    });
+}
+
+#[test]
+fn a_bulk_acknowledge_asks_for_confirmation_in_act_mode() {
+    snap("alerts_prompt", |a| {
+        a.update(Action::Anomalies(fixture::anomalies(40)));
+        a.update(key('3'));
+        a.update(key('a'));
+        a.update(key(' '));
+        a.update(key('j'));
+        a.update(key(' '));
+        a.update(key('A'));
+        for c in "已核实".chars() {
+            a.update(key(c));
+        }
+    });
+}
+
+#[test]
+fn cases_found_by_a_search() {
+    snap("cases", |a| {
+        a.update(key('4'));
+        for c in "/in_review".chars() {
+            a.update(key(c));
+        }
+        a.update(code(KeyCode::Enter));
+        a.update(fixture::cases(30));
+    });
+}
+
+#[test]
+fn a_case_opened_shows_its_history() {
+    snap("cases_detail", |a| {
+        a.update(fixture::cases(30));
+        a.update(key('4'));
+        a.update(key('j'));
+        a.update(code(KeyCode::Enter));
+        a.update(fixture::case_opened());
+    });
+}
+
+#[test]
+fn devices_by_hall_and_kind() {
+    snap("devices", |a| {
+        a.update(fixture::halls(false));
+        a.update(fixture::devices());
+        a.update(key('5'));
+    });
+}
+
+#[test]
+fn a_device_opened_shows_its_pending_commands() {
+    snap("devices_detail", |a| {
+        a.update(fixture::devices());
+        a.update(key('5'));
+        a.update(key('j'));
+        a.update(code(KeyCode::Enter));
+        a.update(fixture::device_opened());
+    });
+}
+
+#[test]
+fn sending_a_text_to_a_device_asks_for_confirmation() {
+    snap("devices_prompt", |a| {
+        a.update(fixture::devices());
+        a.update(key('5'));
+        a.update(key('a'));
+        a.update(key('j'));
+        a.update(key('S'));
+        for c in "暂停服务10分钟".chars() {
+            a.update(key(c));
+        }
+    });
 }
 
 #[test]

@@ -8,7 +8,7 @@ use yiwang_core::wire::Page;
 use yiwang_core::wire::supervision::{
     Anomaly, AnomalyActionRequest, AnomalyDetail, AnomalyQuery, BulkAnomalyAction, BulkResult,
     CloseOrder, ComparisonQuery, ComparisonRow, DryRun, DryRunResult, Evaluation, Indicator,
-    NewEvaluation, NewOrder, NewRule, OrderQuery, OrderReply, Rule, RuleInput, ScanReport,
+    NewEvaluation, NewNote, NewOrder, NewRule, OrderQuery, OrderReply, Rule, RuleInput, ScanReport,
     SilenceRequest, SummaryQuery, SummaryRow, SupervisionOrder,
 };
 
@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_anomaly)
         .service(act_on_anomaly)
         .service(silence_anomaly)
+        .service(note_anomaly)
         .service(issue_order)
         .service(list_orders)
         .service(get_order)
@@ -226,6 +227,24 @@ pub async fn silence_anomaly(
     Ok(web::Json(
         services
             .silence_anomaly(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// Adds a note to an anomaly without changing its status.
+#[utoipa::path(tag = "supervision", params(("id" = i64, Path)), request_body = NewNote,
+    responses((status = 200, body = Anomaly), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/supervision/anomalies/{id}/notes")]
+pub async fn note_anomaly(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<NewNote>,
+) -> ApiResult<web::Json<Anomaly>> {
+    Ok(web::Json(
+        services
+            .note_anomaly(&auth, path.into_inner(), body.into_inner())
             .await?,
     ))
 }

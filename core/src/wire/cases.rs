@@ -216,6 +216,8 @@ pub struct CaseQuery {
     pub department_id: Option<i64>,
     /// Every case of this applicant (ID number or credit code; one-number handling).
     pub id_number: Option<String>,
+    /// The case with this number.
+    pub case_no: Option<String>,
     pub after: Option<i64>,
     pub limit: Option<u32>,
 }

@@ -244,6 +244,13 @@ pub struct SilenceRequest {
     pub until: DateTime<Utc>,
 }
 
+/// A note on an anomaly, its status unchanged.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    pub note: String,
+}
+
 /// What a full re-scan did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScanReport {

@@ -1,5 +1,9 @@
 //! Plain-data pieces of the console's state, each with the pure logic that updates it.
 
+pub mod alerts;
+pub mod cases;
+pub mod confirm;
+pub mod devices;
 pub mod feed;
 pub mod health;
 pub mod queues;

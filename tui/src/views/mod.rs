@@ -1,7 +1,11 @@
 //! Drawing: a pure function of the state. [`render`] lays out the tab bar, the current view and
 //! the status bar, then any popup (help, detail) over them.
 
+pub mod alerts;
+pub mod cases;
+pub mod confirm;
 pub mod detail;
+pub mod devices;
 pub mod health;
 pub mod help;
 pub mod overview;
@@ -44,15 +48,70 @@ pub fn render(app: &App, frame: &mut Frame) {
             Tab::Overview => overview::render(app, frame, body),
             Tab::Health => health::render(app, frame, body),
             Tab::Queues => queues::render(app, frame, body),
-            other => placeholder::render(app, other, frame, body),
+            Tab::Alerts => alerts::render(app, frame, body),
+            Tab::Cases => cases::render(app, frame, body),
+            Tab::Devices => devices::render(app, frame, body),
+            Tab::Cockpit => placeholder::render(app, Tab::Cockpit, frame, body),
         }
     }
     status::render(app, frame, status_area);
-    match app.input {
+    let under = match (&app.confirm, app.input) {
+        (Some((_, back)), Input::Prompt) => *back,
+        (_, input) => input,
+    };
+    match under {
         Input::Help => help::render(app, frame, body),
-        Input::Detail => detail::render(app, frame, body),
-        Input::Normal | Input::Filter => {}
+        Input::Detail => match app.tab {
+            Tab::Alerts => alerts::render_detail(app, frame, body),
+            Tab::Cases => cases::render_detail(app, frame, body),
+            Tab::Devices => devices::render_detail(app, frame, body),
+            _ => detail::render(app, frame, body),
+        },
+        Input::Normal | Input::Filter | Input::Prompt => {}
     }
+    if app.input == Input::Prompt {
+        confirm::render(app, frame, body);
+    }
+}
+
+/// The summary line and the table of a list view (Alerts, Cases, Devices).
+pub fn list_layout(body: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(body)
+}
+
+/// Rows of a list view's table on screen in a terminal of this size.
+pub fn list_rows(size: (u16, u16)) -> usize {
+    let [_, body, _] = frame_layout(Rect::new(0, 0, size.0, size.1));
+    crate::widgets::vtable::visible_rows(list_layout(body)[1])
+}
+
+/// A popup over most of the body.
+pub fn popup_area(body: Rect) -> Rect {
+    Rect::new(
+        body.x + body.width / 20,
+        body.y + body.height / 20,
+        body.width - body.width / 10,
+        body.height - body.height / 10,
+    )
+}
+
+/// How long ago: `35m`, `5h12m`, `3d4h`.
+pub fn fmt_age(d: chrono::Duration) -> String {
+    let m = d.num_minutes().max(0);
+    if m < 60 {
+        format!("{m}m")
+    } else if m < 24 * 60 {
+        format!("{}h{:02}m", m / 60, m % 60)
+    } else {
+        format!("{}d{}h", m / (24 * 60), m / 60 % 24)
+    }
+}
+
+/// A time as people here read it: `03-02 09:30`.
+pub fn fmt_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&status::china())
+        .format("%m-%d %H:%M")
+        .to_string()
 }
 
 fn tab_bar(app: &App, frame: &mut Frame, area: Rect) {

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 
 use crate::app::{App, Auth, Conn, Input, Mode};
 use crate::i18n::Msg;
+use crate::tabs::Tab;
 
 /// The platform's zone (Asia/Shanghai has no daylight saving): UTC+8.
 pub fn china() -> FixedOffset {
@@ -49,16 +50,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Style::new().white().on_magenta().bold(),
         ),
     });
-    if app.input == Input::Filter || !app.feed.filter.is_empty() {
+    // The Cases view shows its search in the view itself.
+    if app.tab != Tab::Cases && (app.input == Input::Filter || !app.filter().is_empty()) {
         let cursor = if app.input == Input::Filter {
             "▏"
         } else {
             ""
         };
         left.push(Span::styled(
-            format!(" {}: {}{cursor} ", t(Msg::Filter), app.feed.filter),
+            format!(" {}: {}{cursor} ", t(Msg::Filter), app.filter()),
             Style::new().cyan(),
         ));
+    }
+    if let Some((ok, message)) = &app.notice {
+        let style = if *ok {
+            Style::new().green()
+        } else {
+            Style::new().yellow().bold()
+        };
+        left.push(Span::styled(format!(" {message} "), style));
     }
     let user = app.me.as_ref().map_or("", |m| m.username.as_str());
     let clock = app.now.with_timezone(&china()).format("%H:%M");

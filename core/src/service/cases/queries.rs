@@ -83,6 +83,9 @@ impl Services {
                 if let Some(b) = blind {
                     q = q.filter(cases::id_blind.eq(b));
                 }
+                if let Some(n) = &query.case_no {
+                    q = q.filter(cases::case_no.eq(n.trim().to_owned()));
+                }
                 let rows: Vec<CaseRow> = q.load(conn)?;
                 let items = rows
                     .iter()

@@ -21,7 +21,8 @@ use crate::service::org::ScopeSql;
 use crate::store::DbConn;
 use crate::store::schema::{anomalies, anomaly_notes, cases, regions, supervision_rules};
 use crate::wire::supervision::{
-    Anomaly, AnomalyDetail, AnomalyNote, AnomalyQuery, BulkFailure, BulkResult, SilenceRequest,
+    Anomaly, AnomalyDetail, AnomalyNote, AnomalyQuery, BulkFailure, BulkResult, NewNote,
+    SilenceRequest,
 };
 use crate::wire::{Page, PageQuery, page_of, time};
 
@@ -523,6 +524,64 @@ impl Services {
                         after: Some(json!({"silenced_until": until, "reason": reason})),
                         payload: json!({"case_id": row.case_id, "until": time(until), "reason": reason}),
                         ..Change::new("anomaly.silence", "anomaly.silenced", "anomaly", id)
+                    },
+                )?;
+                let row: AnomalyRow = anomalies::table
+                    .find(id)
+                    .select(AnomalyRow::as_select())
+                    .get_result(conn)?;
+                one(conn, row, &case_no, &code)
+            })
+            .await
+    }
+
+    /// Adds a note to an anomaly without moving it through its life (the office's working
+    /// notes, also on finished cards); audited, with an `anomaly.noted` event.
+    pub async fn note_anomaly(
+        &self,
+        caller: &Caller,
+        id: i64,
+        req: NewNote,
+    ) -> Result<Anomaly, Error> {
+        let mut v = Validator::new();
+        v.text(&req.note, "note", MAX_NOTE);
+        v.finish()?;
+        let note = req.note.trim().to_owned();
+        let caller = caller.clone();
+        let now = self.clock.now();
+        self.store
+            .write(move |conn| {
+                let (row, case_no, code, path) = located(conn, id)?;
+                caller.check(
+                    Permission::SupervisionManage,
+                    Permission::SupervisionRead,
+                    &target(&row, &path),
+                    "anomaly",
+                    id,
+                )?;
+                diesel::update(anomalies::table.find(id))
+                    .set(anomalies::updated_at.eq(now))
+                    .execute(conn)?;
+                diesel::insert_into(anomaly_notes::table)
+                    .values((
+                        anomaly_notes::anomaly_id.eq(id),
+                        anomaly_notes::at.eq(now),
+                        anomaly_notes::actor_id.eq(caller.user_id.0),
+                        anomaly_notes::actor.eq(&caller.username),
+                        anomaly_notes::action.eq("note"),
+                        anomaly_notes::note.eq(&note),
+                    ))
+                    .execute(conn)?;
+                audit::record(
+                    conn,
+                    now,
+                    &Actor::of(&caller),
+                    Change {
+                        region_id: Some(row.region_id),
+                        department_id: Some(row.department_id),
+                        after: Some(json!({"note": note})),
+                        payload: json!({"case_id": row.case_id, "status": row.status, "note": note}),
+                        ..Change::new("anomaly.note", "anomaly.noted", "anomaly", id)
                     },
                 )?;
                 let row: AnomalyRow = anomalies::table
