@@ -304,11 +304,8 @@ impl App {
             }
             Action::HallQueue { live, waiting } => {
                 let hall = live.hall_id;
-                if self.queues.set_snapshot(*live, waiting) {
-                    return vec![Effect::FetchQueue {
-                        hall,
-                        waiting: true,
-                    }];
+                if let Some(waiting) = self.queues.set_snapshot(*live, waiting) {
+                    return vec![Effect::FetchQueue { hall, waiting }];
                 }
             }
             Action::StreamUp => self.stream_up = true,

@@ -235,9 +235,15 @@ impl Queues {
     }
 
     /// Replaces a hall's live state, and its waiting list when one was read with it. Returns
-    /// whether the waiting list should be read again: it disagreed with the live count on two
-    /// snapshots in a row (once is usual under load: events still on their way).
-    pub fn set_snapshot(&mut self, live: QueueState, waiting: Option<Vec<Waiting>>) -> bool {
+    /// what to read again when the list disagrees with the live count: the live state once
+    /// (under load the events that explain it are usually still on their way), the waiting list
+    /// too when it disagrees a second time in a row. Without the first re-read, a disagreement
+    /// left by the last event of a burst would stay on screen, since no later event asks again.
+    pub fn set_snapshot(
+        &mut self,
+        live: QueueState,
+        waiting: Option<Vec<Waiting>>,
+    ) -> Option<bool> {
         let id = live.hall_id;
         let halls = self.halls.get_or_insert_with(Vec::new);
         let h = match halls.iter_mut().find(|h| h.id == id) {
@@ -258,12 +264,16 @@ impl Queues {
         } else {
             h.disagreements.saturating_add(1)
         };
-        let stale = h.disagreements >= 2;
-        if stale {
-            h.disagreements = 0;
-        }
+        let again = match h.disagreements {
+            0 => None,
+            1 => Some(false),
+            _ => {
+                h.disagreements = 0;
+                Some(true)
+            }
+        };
         self.clamp();
-        stale
+        again
     }
 
     /// Applies a queue event; returns the hall whose snapshot it makes worth refreshing, and

@@ -221,7 +221,7 @@ pub(crate) fn file_case(
     }
     let content = item.content()?;
     if let FeeRule::Formula { unit, .. } = &content.fee
-        && !new.declared_quantity.is_some_and(|q| q > 0)
+        && matches!(new.declared_quantity, None | Some(0))
     {
         return Err(Error::invalid(
             "declared_quantity",

@@ -28,6 +28,9 @@ impl Principal {
     }
 }
 
+/// A delegation as read: delegator, case, step, start, end.
+type DelegationRow = (i64, Option<i64>, Option<i64>, i64, Option<i64>);
+
 /// The caller first, then everyone whose live delegation to the caller covers now (a period)
 /// or a step of this case.
 pub(super) fn principals(
@@ -43,7 +46,7 @@ pub(super) fn principals(
         },
         step: None,
     }];
-    let rows: Vec<(i64, Option<i64>, Option<i64>, i64, Option<i64>)> = case_delegations::table
+    let rows: Vec<DelegationRow> = case_delegations::table
         .filter(case_delegations::delegate_id.eq(caller.user_id.0))
         .filter(case_delegations::revoked_at.is_null())
         .select((
