@@ -50,7 +50,7 @@ struct NewHistory<'a> {
 /// Appends the history row and records the audit entry and event (`case.{event}`) for one
 /// change of a case; `step` is the step acted on.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn record_change(
+pub(crate) fn record_change(
     conn: &mut DbConn,
     now: Millis,
     actor: &Actor,

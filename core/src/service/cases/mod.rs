@@ -14,7 +14,7 @@ mod steps;
 
 pub use input::CaseCommand;
 
-pub(crate) use commands::file_case;
+pub(crate) use commands::{file_case, record_change};
 
 use std::sync::OnceLock;
 

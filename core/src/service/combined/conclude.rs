@@ -10,10 +10,10 @@ use crate::domain::combined::{CombinedStatus, outcome};
 use crate::error::Error;
 use crate::service::audit::{self, Actor, Change};
 use crate::service::case_hooks::When;
-use crate::service::cases::{CaseRow, details_json, local_date};
+use crate::service::cases::{CaseRow, details_json, local_date, record_change};
 use crate::service::single_window;
 use crate::store::DbConn;
-use crate::store::schema::{case_history, cases, combined_case_parts, combined_cases};
+use crate::store::schema::{cases, combined_case_parts, combined_cases};
 
 /// Why the platform terminates the open sub-cases after a denial under `deny_all`.
 const TERMINATION_REASON: &str = "联办事项中有事项不予许可，其余事项一并终止";
@@ -105,33 +105,20 @@ fn terminate(
             cases::details.eq(details_json(&d)?),
         ))
         .execute(conn)?;
-    diesel::insert_into(case_history::table)
-        .values((
-            case_history::case_id.eq(part.id),
-            case_history::at.eq(now),
-            case_history::actor_id.eq(actor.id.map(|u| u.0)),
-            case_history::actor.eq(&actor.label),
-            case_history::action.eq("terminate"),
-            case_history::status.eq(after),
-            case_history::step_index.eq(part.step_index),
-            case_history::opinion.eq(TERMINATION_REASON),
-        ))
-        .execute(conn)?;
-    audit::record(
+    let row: CaseRow = cases::table
+        .find(part.id)
+        .select(CaseRow::as_select())
+        .get_result(conn)?;
+    record_change(
         conn,
         now,
         actor,
-        Change {
-            region_id: Some(part.region_id),
-            department_id: Some(part.department_id),
-            before: Some(json!({"status": before.as_str()})),
-            after: Some(json!({"status": after, "step": part.step_index})),
-            payload: json!({
-                "case_no": part.case_no, "item_code": part.item_code, "applicant": d.id_masked,
-                "status": after, "step": part.step_index, "opinion": TERMINATION_REASON,
-            }),
-            ..Change::new("case.terminate", "case.terminated", "case", part.id)
-        },
+        &row,
+        before,
+        "terminate",
+        "terminated",
+        part.step_index,
+        Some(TERMINATION_REASON),
     )?;
     single_window::result_ready(conn, part.id, now)
 }
