@@ -47,6 +47,15 @@ impl ScopeSql {
         })
     }
 
+    /// What either of two scopes reaches (a caller who may read or must reply).
+    pub fn union(mut self, other: ScopeSql) -> ScopeSql {
+        self.global |= other.global;
+        self.region_ids.extend(other.region_ids);
+        self.department_ids.extend(other.department_ids);
+        self.owner = self.owner.or(other.owner);
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         !self.global
             && self.region_ids.is_empty()

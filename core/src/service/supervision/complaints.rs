@@ -556,21 +556,12 @@ impl Services {
                     .limit(limit + 1)
                     .select(ComplaintRow::as_select())
                     .into_boxed();
-                if !read.global && !reply.global {
-                    let regions: Vec<i64> = read
-                        .region_ids
-                        .into_iter()
-                        .chain(reply.region_ids)
-                        .collect();
-                    let deps: Vec<i64> = read
-                        .department_ids
-                        .into_iter()
-                        .chain(reply.department_ids)
-                        .collect();
+                let scope = read.union(reply);
+                if !scope.global {
                     q = q.filter(
                         complaints::region_id
-                            .eq_any(regions)
-                            .or(complaints::department_id.eq_any(deps)),
+                            .eq_any(scope.region_ids)
+                            .or(complaints::department_id.eq_any(scope.department_ids)),
                     );
                 }
                 if let Some(s) = query.status {

@@ -439,13 +439,9 @@ impl Services {
                 if let Some(after) = page.after {
                     q = q.filter(performance_reviews::id.lt(after));
                 }
-                if !read.global && !reply.global {
-                    let regions: Vec<i64> = read
-                        .region_ids
-                        .into_iter()
-                        .chain(reply.region_ids)
-                        .collect();
-                    q = q.filter(performance_reviews::region_id.eq_any(regions));
+                let scope = read.union(reply);
+                if !scope.global {
+                    q = q.filter(performance_reviews::region_id.eq_any(scope.region_ids));
                 }
                 let rows: Vec<ReviewRow> = q.load(conn)?;
                 rows.iter().map(|r| answer(conn, r)).collect()
