@@ -3,12 +3,17 @@
 //! not grow with the number of cards. Each iteration draws one full frame into a `TestBackend`
 //! (which also diffs the buffer, as a terminal would), with the cursor in the middle of the list.
 //!
-//! Run with `cargo bench -p yiwang-console --bench alerts_render`.
+//! Criterion gives the median; the targets are p99s, so a second pass times 5,000 single frames
+//! and prints their percentiles, and a third reads how much the console's state for 100,000
+//! cards adds to the resident memory (issue 7: under 50 MB).
+//!
+//! Run with `cargo bench --workspace --bench alerts_render`.
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -112,5 +117,65 @@ fn render(c: &mut Criterion) {
     group.finish();
 }
 
+/// Percentiles of single frames: criterion reports means and medians, the targets are p99s.
+fn frame_percentiles() {
+    for n in [10_000, 1_000_000] {
+        let app = console(n);
+        let mut terminal = match Terminal::new(TestBackend::new(200, 50)) {
+            Ok(t) => t,
+            Err(e) => panic!("test backend: {e}"),
+        };
+        let mut draw = || {
+            let started = Instant::now();
+            let frame = terminal.draw(|f| yiwang_console::views::render(&app, f));
+            black_box(frame.is_ok());
+            started.elapsed()
+        };
+        for _ in 0..500 {
+            draw();
+        }
+        let mut times: Vec<Duration> = (0..5_000).map(|_| draw()).collect();
+        times.sort_unstable();
+        let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize].as_micros();
+        println!(
+            "{{\"bench\":\"alerts_render_frames\",\"cards\":{n},\"frames\":{},\"p50_us\":{},\"p99_us\":{},\"max_us\":{}}}",
+            times.len(),
+            at(0.50),
+            at(0.99),
+            at(1.0)
+        );
+    }
+}
+
+/// Resident kilobytes of this process, from `/proc/self/status`.
+fn resident_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// What the console's state for 100,000 live cards adds to the resident memory (an upper
+/// bound: the cards' construction is counted too).
+fn state_memory() {
+    let n = 100_000;
+    let Some(before) = resident_kb() else {
+        return;
+    };
+    let app = console(n);
+    if let Some(after) = resident_kb() {
+        println!(
+            "{{\"bench\":\"alerts_state_memory\",\"cards\":{n},\"added_kb\":{}}}",
+            after.saturating_sub(before)
+        );
+    }
+    black_box(&app);
+}
+
 criterion_group!(benches, render);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    frame_percentiles();
+    state_memory();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -16,6 +16,7 @@ use yiwang_core::wire::supervision::{Anomaly, AnomalyDetail};
 
 use crate::metrics_text::Scrape;
 use crate::state::cases::{CaseSearch, OpenCase};
+use crate::state::names::OrgNames;
 use crate::state::queues::Waiting;
 
 /// `GET /readyz` as the console reads it.
@@ -74,6 +75,8 @@ pub enum Action {
         live: Box<QueueState>,
         waiting: Option<Vec<Waiting>>,
     },
+    /// The names of the regions and departments the caller may read.
+    Names(Box<OrgNames>),
     /// Every live card in the caller's supervision scope.
     Anomalies(Vec<Anomaly>),
     /// The card list could not be read.
@@ -116,6 +119,8 @@ pub enum Effect {
         hall: HallId,
         waiting: bool,
     },
+    /// Read the names of regions and departments (at login and when one changes).
+    FetchNames,
     /// Read every live card.
     FetchAnomalies,
     /// Read these cards again (events named them).

@@ -15,6 +15,7 @@ use crate::state::confirm::{Confirm, Intent};
 use crate::state::devices::Devices;
 use crate::state::feed::Feed;
 use crate::state::health::HealthState;
+use crate::state::names::OrgNames;
 use crate::state::queues::Queues;
 use crate::tabs::{self, Tab};
 
@@ -82,6 +83,7 @@ pub struct App {
     pub alerts: Alerts,
     pub cases: Cases,
     pub devices: Devices,
+    pub names: OrgNames,
     /// The action waiting for confirmation, and the input to return to after it.
     pub confirm: Option<(Confirm, Input)>,
     /// What the last action did (or why not), shown in the status bar until the next key.
@@ -112,6 +114,7 @@ impl App {
             alerts: Alerts::default(),
             cases: Cases::default(),
             devices: Devices::default(),
+            names: OrgNames::default(),
             confirm: None,
             notice: None,
             counts_wanted: false,
@@ -194,6 +197,9 @@ impl App {
                     self.tab = *first;
                 }
                 let mut effects = Vec::new();
+                if self.holds(tabs::ORG_READ) {
+                    effects.push(Effect::FetchNames);
+                }
                 if self.reads_queues() {
                     effects.push(Effect::FetchHalls);
                 }
@@ -229,12 +235,27 @@ impl App {
                 };
             }
             Action::Counts(c) => self.counts = Some(c),
+            Action::Names(names) => {
+                self.names = *names;
+                // A filter by name may now find more.
+                if !self.alerts.filter.is_empty() {
+                    let f = self.alerts.filter.clone();
+                    self.alerts.set_filter(f, &self.names);
+                }
+            }
             Action::Events(events) => {
                 // Fetch what the events name: recounted on the next tick, at most once a second.
                 if events.iter().any(|e| names_counted(&e.entity)) {
                     self.counts_wanted = true;
                 }
                 let mut effects = Vec::new();
+                if self.holds(tabs::ORG_READ)
+                    && events
+                        .iter()
+                        .any(|e| e.entity == "region" || e.entity == "department")
+                {
+                    effects.push(Effect::FetchNames);
+                }
                 if self.reads_queues() {
                     if events.iter().any(|e| e.entity == "hall") {
                         effects.push(Effect::FetchHalls);
@@ -363,7 +384,7 @@ impl App {
 
     fn set_filter(&mut self, f: String) {
         match self.tab {
-            Tab::Alerts => self.alerts.set_filter(f),
+            Tab::Alerts => self.alerts.set_filter(f, &self.names),
             Tab::Cases => self.cases.query = f,
             Tab::Devices => self.devices.set_filter(f),
             _ => self.feed.set_filter(f),

@@ -7,10 +7,12 @@ use serde_json::{Value, json};
 use yiwang_core::wire::Page;
 use yiwang_core::wire::cases::{Case, CaseHistoryEntry};
 use yiwang_core::wire::devices::{Device, DeviceDetail};
+use yiwang_core::wire::org::{Department, Region};
 use yiwang_core::wire::supervision::{Anomaly, AnomalyDetail, BulkResult};
 
 use crate::action::{Action, Effect};
 use crate::state::cases::{OpenCase, SEARCH_LIMIT};
+use crate::state::names::OrgNames;
 use crate::worker::{Ctx, get_json};
 
 /// The card statuses the Alerts view lists (the live ones).
@@ -129,6 +131,23 @@ pub(crate) async fn run(ctx: Ctx, effect: Effect) {
             match (case, history) {
                 (Ok(case), Ok(history)) => Action::CaseOpened(Box::new(OpenCase { case, history })),
                 (Err(e), _) | (_, Err(e)) => failed(e),
+            }
+        }
+        Effect::FetchNames => {
+            let all = [("limit", "500".to_owned())];
+            let regions = pages::<Region>(&ctx, "/api/v1/regions", &all, usize::MAX).await;
+            let departments =
+                pages::<Department>(&ctx, "/api/v1/departments", &all, usize::MAX).await;
+            match (regions, departments) {
+                (Ok((regions, _)), Ok((departments, _))) => Action::Names(Box::new(OrgNames {
+                    regions: regions.into_iter().map(|r| (r.id.0, r.name)).collect(),
+                    departments: departments.into_iter().map(|d| (d.id.0, d.name)).collect(),
+                })),
+                // Ids stay on screen; nothing the user asked for failed.
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::info!(error = %e, "reading region and department names failed");
+                    return;
+                }
             }
         }
         Effect::FetchDevices => {

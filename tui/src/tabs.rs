@@ -65,6 +65,8 @@ pub const QUEUE_READ: &str = "queue.read";
 pub const SUPERVISION_READ: &str = "supervision.read";
 /// Offers the Alerts view's actions (in act mode).
 pub const SUPERVISION_MANAGE: &str = "supervision.manage";
+/// Lets the console read region and department names (shown instead of ids).
+pub const ORG_READ: &str = "org.read";
 /// Opens the Cases view.
 pub const CASE_READ: &str = "case.read";
 /// Opens the Devices view.

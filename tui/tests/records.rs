@@ -6,9 +6,12 @@ mod fixture;
 
 use crossterm::event::KeyCode;
 use fixture::{anomaly, anomaly_event, app, code, draw, key, me, t0};
+use std::collections::HashMap;
 use yiwang_console::action::{Action, Effect};
+
 use yiwang_console::app::{App, Input, Mode};
 use yiwang_console::i18n::Lang;
+use yiwang_console::state::names::OrgNames;
 use yiwang_console::tabs::Tab;
 use yiwang_core::domain::case::CaseId;
 use yiwang_core::domain::ids::DeviceId;
@@ -106,6 +109,52 @@ fn cards_show_red_first_then_oldest_and_filter_by_kind_region_and_department() {
         let c = a.alerts.get(*id).unwrap();
         c.department_id == 11 && c.severity.as_str() == "red"
     }));
+}
+
+#[test]
+fn region_and_department_names_replace_ids_and_filter_by_part_of_a_name() {
+    let mut a = alerts(30);
+    let effects = a.update(Action::LoggedIn(Box::new(me("admin"))));
+    assert!(effects.contains(&Effect::FetchNames), "admin reads the org");
+    a.update(Action::Names(Box::new(OrgNames {
+        regions: HashMap::from([
+            (1, "鼓楼区".into()),
+            (2, "台江区".into()),
+            (3, "仓山区".into()),
+        ]),
+        departments: HashMap::from([(10, "市场监督管理局".into())]),
+    })));
+    a.update(key('3'));
+    a.update(Action::Resize(200, 50));
+    let screen = draw(&a);
+    assert!(
+        screen.contains("鼓楼区") && screen.contains("市场监督管理局"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("#11"),
+        "a department without a name shows its id: {screen}"
+    );
+
+    typed(&mut a, "/region:台江 dept:市场");
+    a.update(code(KeyCode::Enter));
+    let shown = shown_ids(&a);
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(|id| {
+        let c = a.alerts.get(*id).unwrap();
+        c.region_id == 2 && c.department_id == 10
+    }));
+    a.update(code(KeyCode::Esc));
+    typed(&mut a, "/r:厦门");
+    a.update(code(KeyCode::Enter));
+    assert_eq!(a.alerts.len(), 0, "a name no region has matches nothing");
+
+    // A region renamed elsewhere: its event asks for the names again.
+    let event = fixture::event(500, 0, "region.updated", "region");
+    assert!(
+        a.update(Action::Events(vec![event]))
+            .contains(&Effect::FetchNames)
+    );
 }
 
 #[test]

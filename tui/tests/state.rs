@@ -221,7 +221,10 @@ fn a_failed_login_says_so() {
 fn logging_in_with_queue_read_asks_for_the_halls_and_then_each_halls_queue() {
     let mut a = App::new(Lang::En, "s".into(), t0());
     let effects = a.update(Action::LoggedIn(Box::new(me("operator"))));
-    assert_eq!(effects, vec![Effect::FetchHalls, Effect::FetchDevices]);
+    assert_eq!(
+        effects,
+        vec![Effect::FetchNames, Effect::FetchHalls, Effect::FetchDevices]
+    );
     let effects = a.update(fixture::halls(true));
     assert_eq!(
         effects,
@@ -241,7 +244,7 @@ fn queues_follow_the_queue_read_permission_not_the_role_name() {
     let mut a = App::new(Lang::En, "s".into(), t0());
     assert_eq!(
         a.update(Action::LoggedIn(Box::new(no_queue))),
-        vec![Effect::FetchDevices]
+        vec![Effect::FetchNames, Effect::FetchDevices]
     );
     assert!(!a.tabs().contains(&Tab::Queues));
     a.update(key('2'));

@@ -15,6 +15,7 @@ use yiwang_core::wire::supervision::{Anomaly, AnomalyDetail};
 
 use crate::i18n::Lang;
 use crate::kinds;
+use crate::state::names::OrgNames;
 
 /// Where a card sits in the order: red first, then the oldest, then by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -37,17 +38,17 @@ fn key(a: &Anomaly) -> Key {
 enum Term {
     /// `kind:` (or `k:`) a kind's code or label, in either language.
     Kind(String),
-    /// `region:` (or `r:`) a region id.
-    Region(i64),
-    /// `dept:` (or `d:`) a department id.
-    Department(i64),
+    /// `region:` (or `r:`) a region id, or part of a region's name (every region that has it).
+    Region(Vec<i64>),
+    /// `dept:` (or `d:`) a department id, or part of its name.
+    Department(Vec<i64>),
     /// `sev:red` / `sev:yellow` (or the labels).
     Severity(String),
     /// Anything else: part of the case number, the rule's code or the status.
     Text(String),
 }
 
-fn parse_filter(filter: &str) -> Vec<Term> {
+fn parse_filter(filter: &str, names: &OrgNames) -> Vec<Term> {
     filter
         .split_whitespace()
         .map(|t| {
@@ -58,8 +59,10 @@ fn parse_filter(filter: &str) -> Vec<Term> {
             let id = v.parse::<i64>();
             match (k, id) {
                 ("kind" | "k", _) => Term::Kind(v.to_owned()),
-                ("region" | "r", Ok(n)) => Term::Region(n),
-                ("dept" | "d", Ok(n)) => Term::Department(n),
+                ("region" | "r", Ok(n)) => Term::Region(vec![n]),
+                ("region" | "r", Err(_)) => Term::Region(names.regions_named(v)),
+                ("dept" | "d", Ok(n)) => Term::Department(vec![n]),
+                ("dept" | "d", Err(_)) => Term::Department(names.departments_named(v)),
                 ("sev" | "s", _) => Term::Severity(v.to_owned()),
                 _ => Term::Text(lower.clone()),
             }
@@ -77,8 +80,8 @@ fn matches(terms: &[Term], a: &Anomaly) -> bool {
                     .to_lowercase()
                     .starts_with(k.as_str())
         }
-        Term::Region(r) => a.region_id == *r,
-        Term::Department(d) => a.department_id == *d,
+        Term::Region(r) => r.contains(&a.region_id),
+        Term::Department(d) => d.contains(&a.department_id),
         Term::Severity(s) => {
             a.severity.as_str().starts_with(s.as_str()) || a.severity.label_zh().contains(s)
         }
@@ -184,10 +187,10 @@ impl Alerts {
         Some(e.entity_id)
     }
 
-    /// Sets the filter (see [`Term`]).
-    pub fn set_filter(&mut self, filter: String) {
+    /// Sets the filter (see [`Term`]); names are what `region:` and `dept:` look up.
+    pub fn set_filter(&mut self, filter: String, names: &OrgNames) {
         self.filter = filter;
-        self.terms = parse_filter(&self.filter);
+        self.terms = parse_filter(&self.filter, names);
         self.selected = 0;
         self.offset = 0;
         self.refilter();

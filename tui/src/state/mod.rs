@@ -6,4 +6,5 @@ pub mod confirm;
 pub mod devices;
 pub mod feed;
 pub mod health;
+pub mod names;
 pub mod queues;

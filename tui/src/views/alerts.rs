@@ -115,11 +115,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Length(12),
     ];
     if wide {
+        // Names, not ids: a department's name runs to 7–9 CJK characters.
+        let (region, department) = if table.width >= 160 {
+            (12, 18)
+        } else {
+            (10, 12)
+        };
         header.extend([t(Msg::Rule), t(Msg::Region), t(Msg::Department)]);
         widths.extend([
             Constraint::Length(28),
-            Constraint::Length(7),
-            Constraint::Length(7),
+            Constraint::Length(region),
+            Constraint::Length(department),
         ]);
     }
     vtable::render(
@@ -147,8 +153,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             if wide {
                 cells.extend([
                     Line::from(a.rule_code.clone()),
-                    Line::from(format!("#{}", a.region_id)),
-                    Line::from(format!("#{}", a.department_id)),
+                    Line::from(app.names.region(a.region_id)),
+                    Line::from(app.names.department(a.department_id)),
                 ]);
             }
             let row = Row::new(cells);
@@ -189,14 +195,14 @@ pub fn render_detail(app: &App, frame: &mut Frame, body: Rect) {
             )),
         ]),
         Line::from(format!(
-            "{} · {} {} · {} #{} · {} #{}",
+            "{} · {} {} · {} {} · {} {}",
             fmt_time(card.opened_at),
             t(Msg::Age),
             fmt_age(app.now - card.opened_at),
             t(Msg::Region),
-            card.region_id,
+            app.names.region_with_id(card.region_id),
             t(Msg::Department),
-            card.department_id,
+            app.names.department_with_id(card.department_id),
         )),
         Line::from(format!("{}: {}", t(Msg::Facts), facts(card))),
     ];
