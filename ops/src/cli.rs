@@ -50,6 +50,9 @@ pub enum Command {
     /// Checks the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The working-day calendar: list the years in use, load next year's holidays.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Runs a throw-away demonstration city: seeds it and serves it.
     Demo {
         /// Address to listen on.
@@ -188,6 +191,17 @@ pub enum TokenCommand {
 pub enum AuditCommand {
     /// Verifies the hash chain; exits non-zero and names the first broken entry if any.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Lists the years in use: shipped with the build or loaded.
+    List,
+    /// Loads a year file (the format of `data/calendar/YEAR.json`); replaces that year.
+    Import {
+        /// The year file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -239,6 +239,10 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/case-delegations", "post"),
         ("/api/v1/case-delegations", "get"),
         ("/api/v1/case-delegations/{id}/revoke", "post"),
+        ("/api/v1/calendar/years", "get"),
+        ("/api/v1/calendar/years/{year}", "get"),
+        ("/api/v1/calendar/years/{year}", "put"),
+        ("/api/v1/calendar/deadline", "get"),
     ];
     for (path, method) in expected {
         assert!(

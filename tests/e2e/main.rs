@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod bad_input;
+mod calendar;
 mod case_steps;
 mod cases;
 mod catalogue;

@@ -3,6 +3,7 @@
 pub mod appointments;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod catalogue;
 pub mod combined_cases;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(combined_cases::configure)
                 .configure(complaints::configure)
                 .configure(follow_up::configure)
-                .configure(review::configure),
+                .configure(review::configure)
+                .configure(calendar::configure),
         );
 }

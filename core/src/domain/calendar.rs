@@ -42,7 +42,7 @@ const BUNDLED_YEARS: [&str; 2] = [
 const YEAR_RANGE: std::ops::RangeInclusive<i32> = 1900..=2199;
 
 /// What a listed day is: off although it may be a weekday, or on although it is a weekend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DayKind {
     /// A public holiday or a day of a holiday period (放假); weekends inside the period included.
@@ -52,7 +52,7 @@ pub enum DayKind {
 }
 
 /// One listed day of a year file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CalendarDay {
     /// The day itself.
     pub date: NaiveDate,
@@ -63,7 +63,7 @@ pub struct CalendarDay {
 }
 
 /// One year's holiday arrangement, the unit in which calendars are published and loaded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct YearFile {
     /// The calendar year; every listed date must lie in it.
     pub year: i32,
@@ -72,6 +72,11 @@ pub struct YearFile {
     pub source: Option<String>,
     /// Holidays and make-up working days, in any order.
     pub days: Vec<CalendarDay>,
+}
+
+/// The year files shipped in `data/calendar/`, oldest first.
+pub fn bundled_files() -> Result<Vec<YearFile>, CalendarError> {
+    BUNDLED_YEARS.into_iter().map(YearFile::from_json).collect()
 }
 
 impl YearFile {
@@ -177,11 +182,7 @@ impl Calendar {
     /// Fails only if a shipped file is broken, which the tests rule out; callers build it once at
     /// start-up.
     pub fn bundled() -> Result<Self, CalendarError> {
-        let files = BUNDLED_YEARS
-            .into_iter()
-            .map(YearFile::from_json)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::from_years(&files)
+        Self::from_years(&bundled_files()?)
     }
 
     /// Builds a calendar from year files, after checking each one (see [`CalendarError`]).

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod calendar;
 pub mod case_hooks;
 pub mod cases;
 pub mod catalogue;
@@ -86,6 +87,8 @@ impl Services {
         let level = crate::domain::org::RegionLevel::parse(&org.root_level)
             .ok_or_else(|| Error::invalid("org.root_level", "province, city or county"))?;
         bootstrap::ensure_root_region(&services, &org.root_code, &org.root_name, level).await?;
+        services.install_calendar().await?;
+        services.follow_calendar();
         Ok(services)
     }
 }

@@ -853,3 +853,13 @@ diesel::joinable!(license_prints -> licenses (license_id));
 diesel::joinable!(combined_case_parts -> combined_cases (combined_id));
 diesel::joinable!(combined_case_parts -> cases (case_id));
 diesel::joinable!(case_windows -> cases (case_id));
+
+diesel::table! {
+    calendar_years (year) {
+        year -> BigInt,
+        source -> Nullable<Text>,
+        days -> Text,
+        loaded_at -> BigInt,
+        loaded_by -> Text,
+    }
+}

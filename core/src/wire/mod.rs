@@ -1,6 +1,7 @@
 //! Wire types: the JSON shapes of the API, shared with the console and the device side.
 
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod catalogue;
 pub mod combined;

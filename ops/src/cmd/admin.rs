@@ -16,7 +16,7 @@ use yiwang_core::wire::org::{NewUser, NewUserRole};
 
 use crate::cli::{AuditCommand, TokenCommand, UserCommand};
 
-fn operator() -> Actor {
+pub(crate) fn operator() -> Actor {
     Actor {
         id: None,
         label: "operator (yiwang command)".into(),

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod calendar;
 pub mod console;
 pub mod demo;
 pub mod demo_devices;
@@ -55,6 +56,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => admin::user(config, cmd).await,
         Command::Token(cmd) => admin::token(config, cmd).await,
         Command::Audit(cmd) => admin::audit(config, cmd).await,
+        Command::Calendar(cmd) => calendar::calendar(config, cmd).await,
         Command::Demo {
             listen,
             headless,

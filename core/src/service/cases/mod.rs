@@ -16,15 +16,13 @@ pub use input::CaseCommand;
 
 pub(crate) use commands::{file_case, record_change};
 
-use std::sync::OnceLock;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission, Target};
-use crate::domain::calendar::{Calendar, Suspension};
+use crate::domain::calendar::Suspension;
 use crate::domain::case::{
     CaseId, CaseStatus, DeliveryState, FeeState, Position, allowed_actions, clock,
 };
@@ -193,14 +191,7 @@ pub(crate) fn details_json(d: &Details) -> Result<String, Error> {
     serde_json::to_string(d).map_err(|e| Error::Internal(format!("case details: {e}")))
 }
 
-/// The working-day calendar, loaded once from the bundled year files.
-pub(crate) fn calendar() -> Result<&'static Calendar, Error> {
-    static CALENDAR: OnceLock<Result<Calendar, String>> = OnceLock::new();
-    CALENDAR
-        .get_or_init(|| Calendar::bundled().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| Error::Internal(format!("bundled calendar: {e}")))
-}
+pub(crate) use crate::service::calendar::calendar;
 
 /// The local date of a time in the platform's zone.
 pub(crate) fn local_date(at: Millis, tz: chrono_tz::Tz) -> NaiveDate {
@@ -248,6 +239,7 @@ pub(crate) fn case_in_scope(
 pub(crate) fn wire_case(row: &CaseRow, now: Millis, tz: chrono_tz::Tz) -> Result<Case, Error> {
     let d = row.details()?;
     let cal = calendar()?;
+    let cal = &*cal;
     let status = row.status();
     let seen = if status.is_open() {
         now

@@ -50,6 +50,7 @@ pub(crate) fn clocks_of(
     tz: chrono_tz::Tz,
 ) -> Result<CaseClocks, Error> {
     let cal = calendar()?;
+    let cal = &*cal;
     let d = row.details()?;
     let status = row.status();
     let closed: Vec<_> = d

@@ -33,7 +33,7 @@ impl Services {
             .read_heavy(move |conn| {
                 let scope = ScopeSql::load(conn, &caller, Permission::SupervisionRead)?;
                 let reach = reach_of(conn, &draft.scope)?;
-                let rank = today_rank(cal, now, tz);
+                let rank = today_rank(&cal, now, tz);
                 let today = local_date(now, tz);
                 let mut result = DryRunResult {
                     cases_checked: 0,

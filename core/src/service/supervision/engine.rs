@@ -147,13 +147,15 @@ pub async fn tick(services: Services) -> Result<String, Error> {
     let gap = st.last_run.is_none_or(|t| t.elapsed() > GAP);
     st.last_run = Some(Instant::now());
     let mut changed: Vec<i64> = Vec::new();
-    let (mut reload, mut lost) = (false, false);
+    let (mut reload, mut lost, mut recalendar) = (false, false, false);
     if let Some(rx) = st.events.as_mut() {
         loop {
             match rx.try_recv() {
                 Ok(e) => match e.event.entity.as_str() {
                     "case" => changed.push(e.event.entity_id),
                     "supervision_rule" => reload = true,
+                    // Working days moved: every clock's ranks are computed again.
+                    "calendar" => recalendar = true,
                     _ => {}
                 },
                 Err(TryRecvError::Empty) => break,
@@ -168,7 +170,10 @@ pub async fn tick(services: Services) -> Result<String, Error> {
     if lost {
         st.events = Some(services.events.subscribe());
     }
-    if !st.loaded || gap || lost {
+    if recalendar {
+        services.install_calendar().await?;
+    }
+    if !st.loaded || gap || lost || recalendar {
         let r = rebuild(&services, &mut st).await?;
         return Ok(format!(
             "rebuilt: {} open cases, {} opened, {} closed",
@@ -181,6 +186,7 @@ pub async fn tick(services: Services) -> Result<String, Error> {
     let tz = services.config.time_zone()?;
     let now = services.clock.now();
     let cal = calendar()?;
+    let cal = &*cal;
     let rank = today_rank(cal, now, tz);
     let today = local_date(now, tz);
     let mut judged = Vec::new();
@@ -251,6 +257,7 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
     let tz = services.config.time_zone()?;
     let now = services.clock.now();
     let cal = calendar()?;
+    let cal = &*cal;
     let (rules, rows, returns) = services
         .store
         .read_heavy(|conn| {

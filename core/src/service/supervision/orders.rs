@@ -132,6 +132,7 @@ fn check_perm(caller: &Caller, perm: Permission, row: &OrderRow, path: &str) -> 
 /// The start of the day after the N-th working day after today: when a reply is overdue.
 pub(crate) fn reply_due(now: Millis, tz: chrono_tz::Tz, days: u32) -> Result<Millis, Error> {
     let cal = calendar()?;
+    let cal = &*cal;
     let due = cal.add_working_days(local_date(now, tz), days);
     let after = due
         .checked_add_days(Days::new(1))
