@@ -53,6 +53,9 @@ pub enum Command {
     /// The working-day calendar: list the years in use, load next year's holidays.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Cases: load past cases from an old system (see docs/cases.md).
+    #[command(subcommand)]
+    Cases(CasesCommand),
     /// Runs a throw-away demonstration city: seeds it and serves it.
     Demo {
         /// Address to listen on.
@@ -201,6 +204,19 @@ pub enum CalendarCommand {
     Import {
         /// The year file.
         file: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CasesCommand {
+    /// Imports past cases (the body of `POST /api/v1/cases/import`, any number of cases),
+    /// as the named user: each case is checked against that user's scope.
+    Import {
+        /// The import file.
+        file: std::path::PathBuf,
+        /// Whose scope and name the import runs under.
+        #[arg(long, default_value = "admin")]
+        user: String,
     },
 }
 

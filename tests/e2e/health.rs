@@ -243,6 +243,7 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/calendar/years/{year}", "get"),
         ("/api/v1/calendar/years/{year}", "put"),
         ("/api/v1/calendar/deadline", "get"),
+        ("/api/v1/cases/import", "post"),
     ];
     for (path, method) in expected {
         assert!(

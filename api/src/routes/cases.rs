@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use yiwang_core::domain::case::CaseId;
 use yiwang_core::service::Services;
-use yiwang_core::service::cases::CaseCommand;
+use yiwang_core::service::cases::{CaseCommand, CaseImport, CaseImportResult};
 use yiwang_core::wire::Page;
 use yiwang_core::wire::cases::{
     Case, CaseHistoryEntry, CaseQuery, CountersignRequest, CourierRequest, Delegation, FeePayment,
@@ -17,6 +17,7 @@ use crate::extract::Authenticated;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_cases)
+        .service(import_cases)
         .service(submit_case)
         .service(get_case)
         .service(case_history)
@@ -41,6 +42,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delegate_case_work)
         .service(list_delegations)
         .service(revoke_delegation);
+}
+
+/// Loads past cases from an old system (historical back-fill, at most 1,000 a request): each
+/// is filed at its original time and its history replayed through the live checks, in one
+/// transaction per case; a refused case is reported with its reasons and the rest load, and a
+/// case imported before (same `source` and `legacy_no`) is skipped.
+#[utoipa::path(tag = "cases", request_body = CaseImport, responses(
+    (status = 200, body = CaseImportResult), (status = 403, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/cases/import")]
+pub async fn import_cases(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    body: web::Json<CaseImport>,
+) -> ApiResult<web::Json<CaseImportResult>> {
+    Ok(web::Json(
+        services.import_cases(&auth, body.into_inner()).await?,
+    ))
 }
 
 /// Cases within the caller's scope, filtered by status, item code, department or the

@@ -65,6 +65,7 @@ permissions! {
     ComplaintSubmit => "complaint.submit", "提交投诉";
     SupervisionDecide => "supervision.decide", "领导批示与审定";
     CalendarManage => "calendar.manage", "管理工作日历";
+    CaseImport => "case.import", "导入历史办件";
 }
 
 /// The kind of data scope a role is held with.

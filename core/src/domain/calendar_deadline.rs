@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{Calendar, day_number};
 
 /// Why a case's clock was stopped (特别程序); the law excludes these periods from the limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SuspensionReason {
     /// A hearing (听证).

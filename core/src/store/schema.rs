@@ -750,6 +750,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     performance_reviews,
     review_applications,
     review_scores,
+    case_imports,
 );
 
 diesel::table! {
@@ -863,3 +864,14 @@ diesel::table! {
         loaded_by -> Text,
     }
 }
+
+diesel::table! {
+    case_imports (source, legacy_no) {
+        source -> Text,
+        legacy_no -> Text,
+        case_id -> BigInt,
+        imported_at -> BigInt,
+    }
+}
+
+diesel::joinable!(case_imports -> cases (case_id));

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod calendar;
+pub mod cases;
 pub mod console;
 pub mod demo;
 pub mod demo_devices;
@@ -57,6 +58,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Token(cmd) => admin::token(config, cmd).await,
         Command::Audit(cmd) => admin::audit(config, cmd).await,
         Command::Calendar(cmd) => calendar::calendar(config, cmd).await,
+        Command::Cases(cmd) => cases::cases(config, cmd).await,
         Command::Demo {
             listen,
             headless,

@@ -183,6 +183,14 @@ pub(crate) struct SealedApplicant {
     pub blind: String,
 }
 
+/// Whether an application is filed now or replayed from an old system's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Filing {
+    Live,
+    /// A past case: it may name an item version retired since.
+    Historical,
+}
+
 /// Files one application inside the caller's transaction: checks the caller's scope and the
 /// item version, numbers the case and records it `submitted`.
 pub(crate) fn file_case(
@@ -190,8 +198,8 @@ pub(crate) fn file_case(
     caller: &Caller,
     new: &NewCase,
     applicant: &SealedApplicant,
-    now: Millis,
-    tz: chrono_tz::Tz,
+    (now, tz): (Millis, chrono_tz::Tz),
+    filing: Filing,
 ) -> Result<CaseRow, Error> {
     let (item, path, code): (ItemRow, String, String) = catalogue_items::table
         .inner_join(regions::table)
@@ -210,7 +218,11 @@ pub(crate) fn file_case(
             "taking in a case needs case.handle over the item's region or department",
         ));
     }
-    if item.status() != ItemStatus::Published {
+    let usable = match filing {
+        Filing::Live => item.status() == ItemStatus::Published,
+        Filing::Historical => matches!(item.status(), ItemStatus::Published | ItemStatus::Retired),
+    };
+    if !usable {
         return Err(Error::invalid(
             "item_id",
             format!(
@@ -328,7 +340,7 @@ impl Services {
         let tz = self.config.time_zone()?;
         self.store
             .write(move |conn| {
-                let row = file_case(conn, &caller, &new, &applicant, now, tz)?;
+                let row = file_case(conn, &caller, &new, &applicant, (now, tz), Filing::Live)?;
                 wire_case(&row, now, tz)
             })
             .await
@@ -356,245 +368,287 @@ impl Services {
         let tz = self.config.time_zone()?;
         self.store
             .write(move |conn| {
-                let located = case_in_scope(conn, &caller, Permission::CaseHandle, id)?;
-                let mut row = located.row.clone();
-                let mut d = row.details()?;
-                let before = row.status();
-                let from = position(&row, &d);
-                let action = command.action();
-                check_allowed(&from, action).map_err(|e| refused(e, &from))?;
-                let groups = groups(&d);
-                let mut open = open_steps(&row, &d);
-                let principals = steps::principals(conn, &caller, id.0, now)?;
-                let mut actor = Actor::of(&caller);
-                let mut step = row.step_index;
-                let mut event = None;
-                let mut opinion = opinion;
-                let to = match &command {
-                    CaseCommand::Approve { step: which, .. } => {
-                        let done = steps::approve(&principals, &caller, &mut open, *which, now)?;
-                        actor = done.actor;
-                        step = i64::from(done.index);
-                        if done.step_done && open.is_empty() {
-                            apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
-                        } else {
-                            event = Some(if done.step_done {
-                                "step_approved"
-                            } else {
-                                "step_signed"
-                            });
-                            from
-                        }
-                    }
-                    CaseCommand::Return { to_step, .. } => {
-                        actor = steps::stage_actor(&principals, &caller, &open)?;
-                        apply(from, action, &groups, *to_step).map_err(|e| refused(e, &from))?
-                    }
-                    CaseCommand::Deny { .. } => {
-                        actor = steps::stage_actor(&principals, &caller, &open)?;
-                        apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
-                    }
-                    CaseCommand::Countersign {
-                        step: at,
-                        mode,
-                        signers,
-                        ..
-                    } => {
-                        let mut named = Vec::with_capacity(signers.len());
-                        for (i, user) in signers.iter().enumerate() {
-                            let field = format!("signers[{i}]");
-                            named.push(steps::handler(conn, &located, *user, &field)?);
-                        }
-                        let names: Vec<&str> = named.iter().map(|p| p.name.as_str()).collect();
-                        let practice = match mode {
-                            SignMode::All => "会签",
-                            SignMode::Any => "或签",
-                        };
-                        let note = opinion.take().map(|n| format!("; {n}")).unwrap_or_default();
-                        opinion = Some(format!("{practice}: {}{note}", names.join("、")));
-                        let change = StepChange::Countersign(*mode, named);
-                        actor = steps::change(&principals, &caller, &mut open, *at, change)?;
-                        step = i64::from(*at);
-                        from
-                    }
-                    CaseCommand::AddSigner {
-                        step: at, user_id, ..
-                    }
-                    | CaseCommand::Transfer {
-                        step: at, user_id, ..
-                    } => {
-                        let person = steps::handler(conn, &located, *user_id, "user_id")?;
-                        opinion = Some(format!(
-                            "→ {}: {}",
-                            person.name,
-                            opinion.take().unwrap_or_default()
-                        ));
-                        let change = match command {
-                            CaseCommand::AddSigner { .. } => StepChange::AddSigner(person),
-                            _ => StepChange::Transfer(person),
-                        };
-                        actor = steps::change(&principals, &caller, &mut open, *at, change)?;
-                        step = i64::from(*at);
-                        from
-                    }
-                    CaseCommand::PayFee {
-                        amount_fen,
-                        payment_ref,
-                    } => {
-                        let fee = d.fee.as_mut().ok_or_else(|| {
-                            Error::Internal(format!("case {id}: a due fee is missing"))
-                        })?;
-                        if fee.amount_fen != *amount_fen {
-                            return Err(Error::invalid(
-                                "amount_fen",
-                                format!(
-                                    "the fee charged is {} fen ({} 元), not {amount_fen}",
-                                    fee.amount_fen,
-                                    yuan(fee.amount_fen)
-                                ),
-                            ));
-                        }
-                        fee.payment_ref = Some(payment_ref.trim().to_owned());
-                        fee.settled_at = Some(now);
-                        fee.state = FeeState::Paid;
-                        opinion = Some(format!("{} 元, {}", yuan(*amount_fen), payment_ref.trim()));
-                        apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
-                    }
-                    CaseCommand::WaiveFee { reason } => {
-                        if let Some(fee) = d.fee.as_mut() {
-                            fee.waive_reason = Some(reason.trim().to_owned());
-                            fee.settled_at = Some(now);
-                            fee.state = FeeState::Waived;
-                        }
-                        apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
-                    }
-                    CaseCommand::ReadyForPickup
-                    | CaseCommand::PickUp { .. }
-                    | CaseCommand::SendByCourier { .. } => {
-                        let courier = matches!(command, CaseCommand::SendByCourier { .. });
-                        let mode = if courier {
-                            DeliveryMode::Courier
-                        } else {
-                            DeliveryMode::Window
-                        };
-                        if !d.delivery_modes.is_empty() && !d.delivery_modes.contains(&mode) {
-                            return Err(Error::invalid(
-                                "mode",
-                                format!(
-                                    "the item delivers by {}",
-                                    serde_json::to_string(&d.delivery_modes).unwrap_or_default()
-                                ),
-                            ));
-                        }
-                        let v = d.delivery.get_or_insert_with(CaseDelivery::default);
-                        match &command {
-                            CaseCommand::ReadyForPickup => {
-                                v.mode = Some("window".into());
-                                v.ready_at = Some(now);
-                            }
-                            CaseCommand::PickUp { picked_up_by } => {
-                                v.picked_up_by = Some(picked_up_by.trim().to_owned());
-                                v.delivered_at = Some(now);
-                            }
-                            CaseCommand::SendByCourier {
-                                courier_company,
-                                waybill_no,
-                                ..
-                            } => {
-                                v.mode = Some("courier".into());
-                                v.courier_company = Some(courier_company.trim().to_owned());
-                                v.waybill_no = Some(waybill_no.trim().to_owned());
-                                if let Some((sealed, masked)) = &address {
-                                    v.address_sealed = Some(sealed.clone());
-                                    v.address_masked = Some(masked.clone());
-                                }
-                                v.delivered_at = Some(now);
-                            }
-                            _ => {}
-                        }
-                        apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
-                    }
-                    _ => apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?,
-                };
-                let today = local_date(now, tz);
-                match &command {
-                    CaseCommand::Accept => {
-                        row.accepted_at = Some(now);
-                        row.step_started_at = Some(now);
-                    }
-                    CaseCommand::RequestSupplement { missing } => {
-                        d.missing = missing.iter().map(|m| m.trim().to_owned()).collect();
-                        d.suspensions.push(Suspension {
-                            from: today,
-                            to: None,
-                            reason: SuspensionReason::Supplement,
-                        });
-                    }
-                    CaseCommand::Suspend { reason, .. } => d.suspensions.push(Suspension {
-                        from: today,
-                        to: None,
-                        reason: *reason,
-                    }),
-                    CaseCommand::ReceiveSupplement => d.missing.clear(),
-                    _ => {}
-                }
-                // Accepting, completing a stage or returning opens a stage: each of its steps
-                // starts its own clock now (a returned step's clock is re-armed).
-                let stage_opens = matches!(action, CaseAction::Accept | CaseAction::Return)
-                    || (action == CaseAction::Approve && to.step != from.step);
-                if to.status == CaseStatus::InReview && stage_opens {
-                    open = open_stage(&groups, to.step, now);
-                }
-                if !to.status.is_open() {
-                    open.clear();
-                }
-                if let Some(first) = open.iter().map(|s| s.started_at).min() {
-                    row.step_started_at = Some(first);
-                }
-                d.open_steps = open;
-                // Leaving a suspended state, or closing the case, ends the open suspension.
-                if matches!(
-                    before,
-                    CaseStatus::SupplementRequested | CaseStatus::Suspended
-                ) {
-                    for s in d.suspensions.iter_mut().filter(|s| s.to.is_none()) {
-                        s.to = Some(today);
-                    }
-                }
-                let closing = before.is_open() && !to.status.is_open();
-                if closing {
-                    d.concluded_at = Some(now);
-                }
-                row.status = to.status.as_str().to_owned();
-                row.step_index = i64::from(to.step);
-                row.details = details_json(&d)?;
-                diesel::update(cases::table.find(row.id))
-                    .set((
-                        cases::status.eq(&row.status),
-                        cases::step_index.eq(row.step_index),
-                        cases::accepted_at.eq(row.accepted_at),
-                        cases::step_started_at.eq(row.step_started_at),
-                        cases::details.eq(&row.details),
-                    ))
-                    .execute(conn)?;
-                let event = event.unwrap_or_else(|| event_name(action.as_str(), to.status));
-                record_change(
-                    conn,
+                let acting = Acting {
+                    opinion,
+                    address,
                     now,
-                    &actor,
-                    &row,
-                    before,
-                    action.as_str(),
-                    event,
-                    step,
-                    opinion.as_deref(),
-                )?;
-                if closing && matches!(to.status, CaseStatus::Approved | CaseStatus::Denied) {
-                    conclude_case(conn, now, &actor, &mut row)?;
-                }
-                case_hooks::changed(conn, &actor, &row, before, (now, tz))?;
+                    tz,
+                    label: None,
+                };
+                let row = act(conn, &caller, id, &command, acting)?;
                 wire_case(&row, now, tz)
             })
             .await
     }
+}
+
+/// What an action is given besides the command: the opinion its input left, the courier
+/// address sealed and masked, when it happens, and (for an imported history) the name of the
+/// person who acted in the old system.
+pub(crate) struct Acting {
+    pub opinion: Option<String>,
+    pub address: Option<(String, String)>,
+    pub now: Millis,
+    pub tz: chrono_tz::Tz,
+    pub label: Option<String>,
+}
+
+/// One action on a case inside the caller's transaction: the state machine, the caller's part
+/// on the open steps, the history row, audit entry and event, and the hooks.
+pub(crate) fn act(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: CaseId,
+    command: &CaseCommand,
+    acting: Acting,
+) -> Result<CaseRow, Error> {
+    let Acting {
+        opinion,
+        address,
+        now,
+        tz,
+        label,
+    } = acting;
+    let located = case_in_scope(conn, caller, Permission::CaseHandle, id)?;
+    let mut row = located.row.clone();
+    let mut d = row.details()?;
+    let before = row.status();
+    let from = position(&row, &d);
+    let action = command.action();
+    check_allowed(&from, action).map_err(|e| refused(e, &from))?;
+    let groups = groups(&d);
+    let mut open = open_steps(&row, &d);
+    let principals = steps::principals(conn, caller, id.0, now)?;
+    let mut actor = Actor::of(caller);
+    let mut step = row.step_index;
+    let mut event = None;
+    let mut opinion = opinion;
+    let to = match &command {
+        CaseCommand::Approve { step: which, .. } => {
+            let done = steps::approve(&principals, caller, &mut open, *which, now)?;
+            actor = done.actor;
+            step = i64::from(done.index);
+            if done.step_done && open.is_empty() {
+                apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
+            } else {
+                event = Some(if done.step_done {
+                    "step_approved"
+                } else {
+                    "step_signed"
+                });
+                from
+            }
+        }
+        CaseCommand::Return { to_step, .. } => {
+            actor = steps::stage_actor(&principals, caller, &open)?;
+            apply(from, action, &groups, *to_step).map_err(|e| refused(e, &from))?
+        }
+        CaseCommand::Deny { .. } => {
+            actor = steps::stage_actor(&principals, caller, &open)?;
+            apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
+        }
+        CaseCommand::Countersign {
+            step: at,
+            mode,
+            signers,
+            ..
+        } => {
+            let mut named = Vec::with_capacity(signers.len());
+            for (i, user) in signers.iter().enumerate() {
+                let field = format!("signers[{i}]");
+                named.push(steps::handler(conn, &located, *user, &field)?);
+            }
+            let names: Vec<&str> = named.iter().map(|p| p.name.as_str()).collect();
+            let practice = match mode {
+                SignMode::All => "会签",
+                SignMode::Any => "或签",
+            };
+            let note = opinion.take().map(|n| format!("; {n}")).unwrap_or_default();
+            opinion = Some(format!("{practice}: {}{note}", names.join("、")));
+            let change = StepChange::Countersign(*mode, named);
+            actor = steps::change(&principals, caller, &mut open, *at, change)?;
+            step = i64::from(*at);
+            from
+        }
+        CaseCommand::AddSigner {
+            step: at, user_id, ..
+        }
+        | CaseCommand::Transfer {
+            step: at, user_id, ..
+        } => {
+            let person = steps::handler(conn, &located, *user_id, "user_id")?;
+            opinion = Some(format!(
+                "→ {}: {}",
+                person.name,
+                opinion.take().unwrap_or_default()
+            ));
+            let change = match command {
+                CaseCommand::AddSigner { .. } => StepChange::AddSigner(person),
+                _ => StepChange::Transfer(person),
+            };
+            actor = steps::change(&principals, caller, &mut open, *at, change)?;
+            step = i64::from(*at);
+            from
+        }
+        CaseCommand::PayFee {
+            amount_fen,
+            payment_ref,
+        } => {
+            let fee = d
+                .fee
+                .as_mut()
+                .ok_or_else(|| Error::Internal(format!("case {id}: a due fee is missing")))?;
+            if fee.amount_fen != *amount_fen {
+                return Err(Error::invalid(
+                    "amount_fen",
+                    format!(
+                        "the fee charged is {} fen ({} 元), not {amount_fen}",
+                        fee.amount_fen,
+                        yuan(fee.amount_fen)
+                    ),
+                ));
+            }
+            fee.payment_ref = Some(payment_ref.trim().to_owned());
+            fee.settled_at = Some(now);
+            fee.state = FeeState::Paid;
+            opinion = Some(format!("{} 元, {}", yuan(*amount_fen), payment_ref.trim()));
+            apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
+        }
+        CaseCommand::WaiveFee { reason } => {
+            if let Some(fee) = d.fee.as_mut() {
+                fee.waive_reason = Some(reason.trim().to_owned());
+                fee.settled_at = Some(now);
+                fee.state = FeeState::Waived;
+            }
+            apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
+        }
+        CaseCommand::ReadyForPickup
+        | CaseCommand::PickUp { .. }
+        | CaseCommand::SendByCourier { .. } => {
+            let courier = matches!(command, CaseCommand::SendByCourier { .. });
+            let mode = if courier {
+                DeliveryMode::Courier
+            } else {
+                DeliveryMode::Window
+            };
+            if !d.delivery_modes.is_empty() && !d.delivery_modes.contains(&mode) {
+                return Err(Error::invalid(
+                    "mode",
+                    format!(
+                        "the item delivers by {}",
+                        serde_json::to_string(&d.delivery_modes).unwrap_or_default()
+                    ),
+                ));
+            }
+            let v = d.delivery.get_or_insert_with(CaseDelivery::default);
+            match &command {
+                CaseCommand::ReadyForPickup => {
+                    v.mode = Some("window".into());
+                    v.ready_at = Some(now);
+                }
+                CaseCommand::PickUp { picked_up_by } => {
+                    v.picked_up_by = Some(picked_up_by.trim().to_owned());
+                    v.delivered_at = Some(now);
+                }
+                CaseCommand::SendByCourier {
+                    courier_company,
+                    waybill_no,
+                    ..
+                } => {
+                    v.mode = Some("courier".into());
+                    v.courier_company = Some(courier_company.trim().to_owned());
+                    v.waybill_no = Some(waybill_no.trim().to_owned());
+                    if let Some((sealed, masked)) = &address {
+                        v.address_sealed = Some(sealed.clone());
+                        v.address_masked = Some(masked.clone());
+                    }
+                    v.delivered_at = Some(now);
+                }
+                _ => {}
+            }
+            apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
+        }
+        _ => apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?,
+    };
+    let today = local_date(now, tz);
+    match &command {
+        CaseCommand::Accept => {
+            row.accepted_at = Some(now);
+            row.step_started_at = Some(now);
+        }
+        CaseCommand::RequestSupplement { missing } => {
+            d.missing = missing.iter().map(|m| m.trim().to_owned()).collect();
+            d.suspensions.push(Suspension {
+                from: today,
+                to: None,
+                reason: SuspensionReason::Supplement,
+            });
+        }
+        CaseCommand::Suspend { reason, .. } => d.suspensions.push(Suspension {
+            from: today,
+            to: None,
+            reason: *reason,
+        }),
+        CaseCommand::ReceiveSupplement => d.missing.clear(),
+        _ => {}
+    }
+    // Accepting, completing a stage or returning opens a stage: each of its steps
+    // starts its own clock now (a returned step's clock is re-armed).
+    let stage_opens = matches!(action, CaseAction::Accept | CaseAction::Return)
+        || (action == CaseAction::Approve && to.step != from.step);
+    if to.status == CaseStatus::InReview && stage_opens {
+        open = open_stage(&groups, to.step, now);
+    }
+    if !to.status.is_open() {
+        open.clear();
+    }
+    if let Some(first) = open.iter().map(|s| s.started_at).min() {
+        row.step_started_at = Some(first);
+    }
+    d.open_steps = open;
+    // Leaving a suspended state, or closing the case, ends the open suspension.
+    if matches!(
+        before,
+        CaseStatus::SupplementRequested | CaseStatus::Suspended
+    ) {
+        for s in d.suspensions.iter_mut().filter(|s| s.to.is_none()) {
+            s.to = Some(today);
+        }
+    }
+    let closing = before.is_open() && !to.status.is_open();
+    if closing {
+        d.concluded_at = Some(now);
+    }
+    row.status = to.status.as_str().to_owned();
+    row.step_index = i64::from(to.step);
+    row.details = details_json(&d)?;
+    diesel::update(cases::table.find(row.id))
+        .set((
+            cases::status.eq(&row.status),
+            cases::step_index.eq(row.step_index),
+            cases::accepted_at.eq(row.accepted_at),
+            cases::step_started_at.eq(row.step_started_at),
+            cases::details.eq(&row.details),
+        ))
+        .execute(conn)?;
+    if let Some(label) = label {
+        actor.label = label;
+    }
+    let event = event.unwrap_or_else(|| event_name(action.as_str(), to.status));
+    record_change(
+        conn,
+        now,
+        &actor,
+        &row,
+        before,
+        action.as_str(),
+        event,
+        step,
+        opinion.as_deref(),
+    )?;
+    if closing && matches!(to.status, CaseStatus::Approved | CaseStatus::Denied) {
+        conclude_case(conn, now, &actor, &mut row)?;
+    }
+    case_hooks::changed(conn, &actor, &row, before, (now, tz))?;
+    Ok(row)
 }

@@ -13,8 +13,10 @@ const MAX_TEXT: usize = 2_000;
 /// Most materials named in one request.
 const MAX_MATERIALS: usize = 200;
 
-/// One action on a case, with what it needs.
-#[derive(Debug, Clone)]
+/// One action on a case, with what it needs. As JSON (a historical import's history) it is
+/// tagged by `action`: `{"action": "approve", "opinion": "同意"}`.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case")]
 pub enum CaseCommand {
     Accept,
     RejectAtIntake {

@@ -8,13 +8,18 @@
 mod commands;
 mod conclusion;
 mod delegations;
+mod import;
 mod input;
 mod queries;
 mod steps;
 
+pub use import::{
+    CaseImport, CaseImportResult, ImportOutcome, ImportedAction, ImportedCase, ImportedCaseResult,
+    MAX_BATCH,
+};
 pub use input::CaseCommand;
 
-pub(crate) use commands::{file_case, record_change};
+pub(crate) use commands::{Filing, file_case, record_change};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;

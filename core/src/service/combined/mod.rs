@@ -15,7 +15,7 @@ use crate::domain::combined::{CombinedStatus, DenialRule};
 use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
-use crate::service::cases::file_case;
+use crate::service::cases::{Filing, file_case};
 use crate::store::schema::{combined_case_parts, combined_cases};
 use crate::wire::cases::NewCase;
 use crate::wire::combined::{CombinedCase, NewCombinedCase};
@@ -113,23 +113,21 @@ impl Services {
             .write(move |conn| {
                 let mut rows = Vec::with_capacity(subs.len());
                 for (i, sub) in subs.iter().enumerate() {
-                    let row =
-                        file_case(conn, &caller, sub, &applicant, now, tz).map_err(
-                            |e| match e {
-                                Error::Validation(errors) => Error::Validation(
-                                    errors
-                                        .into_iter()
-                                        .map(|mut f| {
-                                            if f.field == "item_id" {
-                                                f.field = format!("items[{i}].item_id");
-                                            }
-                                            f
-                                        })
-                                        .collect(),
-                                ),
-                                other => other,
-                            },
-                        )?;
+                    let row = file_case(conn, &caller, sub, &applicant, (now, tz), Filing::Live)
+                        .map_err(|e| match e {
+                            Error::Validation(errors) => Error::Validation(
+                                errors
+                                    .into_iter()
+                                    .map(|mut f| {
+                                        if f.field == "item_id" {
+                                            f.field = format!("items[{i}].item_id");
+                                        }
+                                        f
+                                    })
+                                    .collect(),
+                            ),
+                            other => other,
+                        })?;
                     if rows
                         .first()
                         .is_some_and(|first: &crate::service::cases::CaseRow| {
