@@ -7,6 +7,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod combined_cases;
 pub mod complaints;
+pub mod connectors;
 pub mod devices;
 pub mod events;
 pub mod follow_up;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(combined_cases::configure)
                 .configure(complaints::configure)
                 .configure(follow_up::configure)
-                .configure(review::configure),
+                .configure(review::configure)
+                .configure(connectors::configure),
         );
 }

@@ -64,6 +64,9 @@ permissions! {
     DeviceConnect => "device.connect", "以设备身份接入";
     ComplaintSubmit => "complaint.submit", "提交投诉";
     SupervisionDecide => "supervision.decide", "领导批示与审定";
+    IntegrationRead => "integration.read", "查看接口对接状态";
+    IntegrationManage => "integration.manage", "管理接口对接(暂停、恢复、重发)";
+    IntegrationCallback => "integration.callback", "以对接系统身份回调";
 }
 
 /// The kind of data scope a role is held with.

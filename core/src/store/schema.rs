@@ -750,6 +750,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     performance_reviews,
     review_applications,
     review_scores,
+    connector_cursors,
+    outbox_deliveries,
+    inbound_messages,
 );
 
 diesel::table! {
@@ -853,3 +856,43 @@ diesel::joinable!(license_prints -> licenses (license_id));
 diesel::joinable!(combined_case_parts -> combined_cases (combined_id));
 diesel::joinable!(combined_case_parts -> cases (case_id));
 diesel::joinable!(case_windows -> cases (case_id));
+
+diesel::table! {
+    connector_cursors (connector) {
+        connector -> Text,
+        cursor -> BigInt,
+        paused -> Bool,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox_deliveries (id) {
+        id -> BigInt,
+        connector -> Text,
+        event_id -> BigInt,
+        event_at -> BigInt,
+        idempotency_key -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        last_error -> Nullable<Text>,
+        next_try_at -> BigInt,
+        receipt -> Nullable<Text>,
+        created_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    inbound_messages (id) {
+        id -> BigInt,
+        peer -> Text,
+        message_id -> Text,
+        body -> Text,
+        status -> Text,
+        answer -> Nullable<Text>,
+        received_at -> BigInt,
+    }
+}
+
+diesel::joinable!(outbox_deliveries -> events (event_id));

@@ -9,6 +9,7 @@ pub mod devices;
 pub mod loadgen;
 pub mod loadgen_devices;
 pub mod loadgen_queue;
+pub mod outbox;
 pub mod serve;
 
 use anyhow::Context;
@@ -63,5 +64,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Loadgen(cmd) => loadgen::loadgen(cmd).await,
         Command::Console(args) => console::console(args).await,
         Command::Devices(cmd) => devices::devices(cmd).await,
+        Command::Outbox(cmd) => outbox::outbox(config, cmd).await,
     }
 }
