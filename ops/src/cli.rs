@@ -284,6 +284,21 @@ pub enum LoadgenCommand {
         #[arg(long, default_value_t = 3000)]
         count: u32,
     },
+    /// One connector delivering to a healthy local peer (in process, fresh database): logs
+    /// `--events` with the connector paused, resumes it and times the drain (docs/integrations.md).
+    Outbox {
+        #[arg(long, default_value_t = 20_000)]
+        events: u32,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 32)]
+        in_flight: usize,
+        /// Deliveries per round.
+        #[arg(long, default_value_t = 256)]
+        batch: i64,
+        /// A PostgreSQL URL (a fresh database); SQLite in a temporary folder when absent.
+        #[arg(long = "pg")]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ pub mod demo_queue;
 pub mod devices;
 pub mod loadgen;
 pub mod loadgen_devices;
+pub mod loadgen_outbox;
 pub mod loadgen_queue;
 pub mod outbox;
 pub mod serve;
