@@ -31,7 +31,7 @@ enum Mode {
     Garbage,
     /// The province: a receipt id per report.
     Province,
-    /// Healthy, but each answer takes 20 ms (a run long enough to stop in the middle).
+    /// Healthy, but each answer takes 50 ms (a run long enough to stop in the middle).
     Slow,
 }
 
@@ -77,7 +77,7 @@ async fn hook(req: HttpRequest, body: web::Bytes, s: web::Data<PeerState>) -> Ht
     let answer = match mode {
         Mode::Healthy => HttpResponse::Ok().json(json!({"ok": true})),
         Mode::Slow => {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
             HttpResponse::Ok().json(json!({"ok": true}))
         }
         // Spread evenly: request n fails when its share crosses a whole percent.
@@ -284,7 +284,10 @@ async fn healthy_delivery_with_pause_and_resume(app: TestApp) {
         s = state(&app, "hook").await;
     }
     assert_eq!(s["backlog"], 5, "{s:#}");
-    assert!(s["lag_seconds"].as_f64().unwrap() > 0.0, "{s:#}");
+    // The lag is the age of the oldest waiting event.
+    app.clock.advance(3_000);
+    let s = state(&app, "hook").await;
+    assert!(s["lag_seconds"].as_f64().unwrap() >= 3.0, "{s:#}");
     assert_eq!(peer.hits().len(), before, "a paused connector sent");
     let metrics = app
         .client
@@ -628,4 +631,126 @@ async fn province_and_sms_replies(app: TestApp) {
 on_each_backend!(
     cases_reach_the_province_and_sms_replies_become_evaluations,
     province_and_sms_replies
+);
+
+/// One message the test's SMTP listener was offered: accepted or refused, with its data.
+#[derive(Debug, Clone)]
+struct Mail {
+    rcpt: Vec<String>,
+    data: String,
+    accepted: bool,
+}
+
+/// A real SMTP listener on a free port that refuses the first `refuse` messages after their
+/// DATA (451, try later) and accepts the rest.
+async fn smtp_listener(refuse: usize) -> (u16, Arc<Mutex<Vec<Mail>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mails: Arc<Mutex<Vec<Mail>>> = Arc::default();
+    let seen = mails.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let mails = seen.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 test ESMTP\r\n").await;
+                let mut rcpt = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let answer: &[u8] = if upper.starts_with("RCPT TO") {
+                        rcpt.push(line[8..].trim().to_owned());
+                        b"250 OK\r\n"
+                    } else if upper == "DATA" {
+                        let _ = write.write_all(b"354 end with .\r\n").await;
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        let mut all = mails.lock().unwrap();
+                        let accepted = all.len() >= refuse;
+                        all.push(Mail {
+                            rcpt: std::mem::take(&mut rcpt),
+                            data,
+                            accepted,
+                        });
+                        if accepted {
+                            b"250 queued\r\n"
+                        } else {
+                            b"451 try again later\r\n"
+                        }
+                    } else if upper == "QUIT" {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    if write.write_all(answer).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (port, mails)
+}
+
+fn message_id(data: &str) -> String {
+    data.lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn notices_through_the_outbox(app: TestApp) {
+    let (port, mails) = smtp_listener(1).await;
+    let db = app.stop().await;
+    let mut config = test_config(&db);
+    config.notify.smtp.enabled = true;
+    config.notify.smtp.port = port;
+    config.notify.smtp.from = "督察处 <office@example.gov.cn>".into();
+    config.notify.smtp.office = vec!["office@example.gov.cn".into()];
+    let app = TestApp::spawn_on(db, config, Vec::new()).await;
+    let c = crate::complaints::county(&app).await;
+    let issued = app
+        .post(
+            "/api/v1/supervision/orders",
+            &c.office,
+            json!({"case_id": c.case_id, "addressee": "李四", "content": "请说明受理进度",
+                   "reply_days": 1, "notify": ["lisi@example.gov.cn"]}),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{:#}", issued.body);
+    let order_no = issued.body["order_no"].as_str().unwrap().to_owned();
+    // The relay refuses the first try; the outbox tries again with the same Message-ID.
+    wait_until(&app, "the notice accepted", || {
+        mails.lock().unwrap().iter().any(|m| m.accepted)
+    })
+    .await;
+    let all = mails.lock().unwrap().clone();
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert!(!all[0].accepted);
+    let accepted = &all[1];
+    assert_eq!(
+        accepted.rcpt,
+        ["<lisi@example.gov.cn>", "<office@example.gov.cn>"]
+    );
+    assert!(accepted.data.contains(&order_no), "{}", accepted.data);
+    let id = message_id(&accepted.data);
+    assert!(id.contains("yiwang.email."), "{}", accepted.data);
+    assert_eq!(message_id(&all[0].data), id);
+    let connectors = app.get("/api/v1/connectors", &app.admin_token).await;
+    let email = connectors.body.as_array().unwrap()[0].clone();
+    assert_eq!(email["name"], "email");
+    assert_eq!(email["format"], "email");
+}
+
+on_each_backend!(
+    email_notices_go_through_the_outbox_and_survive_a_refusing_relay,
+    notices_through_the_outbox
 );

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::config::ConnectorConfig;
 use super::deliveries::{self, DeliveryRow, EventRow};
+use super::runner::connectors;
 use crate::domain::access::{Caller, Permission, Target, region_path};
 use crate::domain::integrations::{DeliveryStatus, wants};
 use crate::error::Error;
@@ -24,11 +25,8 @@ const DAY_MS: i64 = 86_400_000;
 
 impl Services {
     fn connector_config(&self, name: &str) -> Result<ConnectorConfig, Error> {
-        self.config
-            .integrations
-            .connectors
-            .get(name)
-            .cloned()
+        connectors(&self.config)
+            .remove(name)
             .ok_or_else(|| Error::not_found("connector", name))
     }
 
@@ -61,7 +59,7 @@ impl Services {
         self.check_platform(caller, Permission::IntegrationRead)
             .await?;
         let mut out = Vec::new();
-        for name in self.config.integrations.connectors.keys() {
+        for name in connectors(&self.config).keys() {
             out.push(self.connector_state(name).await?);
         }
         Ok(out)

@@ -25,6 +25,8 @@ pub enum Format {
     Webhook,
     /// The province's case-data shape (办件报送).
     ProvinceCases,
+    /// Notices by email over SMTP (`notify.smtp`); `endpoint` is not used.
+    Email,
 }
 
 impl Format {
@@ -32,6 +34,7 @@ impl Format {
         match self {
             Format::Webhook => "webhook",
             Format::ProvinceCases => "province_cases",
+            Format::Email => "email",
         }
     }
 
@@ -40,6 +43,7 @@ impl Format {
         match self {
             Format::Webhook => vec![String::new()],
             Format::ProvinceCases => vec!["case.".into()],
+            Format::Email => vec!["notice.".into()],
         }
     }
 }

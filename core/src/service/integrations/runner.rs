@@ -11,15 +11,20 @@ use serde_json::{Value, json};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::config::ConnectorConfig;
+use std::collections::BTreeMap;
+
+use super::config::{ConnectorConfig, Format};
 use super::deliveries::{self, DeliveryRow, Outcome};
 use super::formats;
+use crate::config::Config;
 use crate::domain::integrations::DeliveryStatus;
 use crate::error::Error;
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
 use crate::service::jobs::JobsView;
 
+/// The name of the connector that mails notices.
+pub const EMAIL: &str = "email";
 /// Events read from the log per intake transaction.
 const INTAKE_PAGE: i64 = 1_000;
 /// How long an idle connector waits before it looks again (sooner after a local commit).
@@ -49,16 +54,13 @@ pub fn start(services: Services, leader: JobsView) -> Outbox {
         .pool_max_idle_per_host(64)
         .build()
         .unwrap_or_default();
-    let tasks = services
-        .config
-        .integrations
-        .connectors
-        .iter()
+    let tasks = connectors(&services.config)
+        .into_iter()
         .map(|(name, cfg)| {
             let c = Connector {
-                name: name.clone(),
-                cfg: Arc::new(cfg.clone()),
+                name,
                 prefixes: cfg.events(),
+                cfg: Arc::new(cfg),
                 services: services.clone(),
                 client: client.clone(),
             };
@@ -66,6 +68,27 @@ pub fn start(services: Services, leader: JobsView) -> Outbox {
         })
         .collect();
     Outbox { stop, tasks }
+}
+
+/// The configured connectors, and the `email` connector implied by `notify.smtp.enabled` when
+/// the file does not configure one itself.
+pub fn connectors(config: &Config) -> BTreeMap<String, ConnectorConfig> {
+    let mut all = config.integrations.connectors.clone();
+    if config.notify.smtp.enabled {
+        all.entry(EMAIL.to_owned())
+            .or_insert_with(|| ConnectorConfig {
+                format: Format::Email,
+                endpoint: format!(
+                    "smtp://{}:{}",
+                    config.notify.smtp.host, config.notify.smtp.port
+                ),
+                timeout_ms: config.notify.smtp.timeout_ms,
+                max_in_flight: 4,
+                batch: 64,
+                ..ConnectorConfig::default()
+            });
+    }
+    all
 }
 
 struct Connector {
@@ -214,9 +237,18 @@ async fn send_all(
         match body {
             Ok(Some(body)) => {
                 let (client, cfg, permits) = (c.client.clone(), c.cfg.clone(), permits.clone());
+                let services = c.services.clone();
                 set.spawn(async move {
                     let _permit = permits.acquire_owned().await;
-                    let outcome = send(&client, &cfg, &row.idempotency_key, &body).await;
+                    let outcome = if cfg.format == Format::Email {
+                        let smtp = &services.config.notify.smtp;
+                        match formats::email::send(smtp, &row.idempotency_key, &body).await {
+                            Ok(()) => Outcome::Delivered(None),
+                            Err(e) => Outcome::Failed(e),
+                        }
+                    } else {
+                        send(&client, &cfg, &row.idempotency_key, &body).await
+                    };
                     (row, outcome)
                 });
             }

@@ -1,6 +1,7 @@
 //! The wire formats, one module each: what a delivery's body is, and which answer of the peer
 //! counts as an acknowledgement (anything else is retried and finally parked).
 
+pub mod email;
 pub mod province;
 pub mod webhook;
 
@@ -22,6 +23,7 @@ pub(crate) fn body(
     match cfg.format {
         Format::Webhook => Ok(Some(webhook::body(event, key))),
         Format::ProvinceCases => province::body(conn, cfg, event, key),
+        Format::Email => Ok(email::body(event)),
     }
 }
 
@@ -34,6 +36,8 @@ pub(crate) fn accept(format: Format, status: u16, body: &str) -> Result<Option<S
     match format {
         Format::Webhook => webhook::accept(body),
         Format::ProvinceCases => province::accept(body),
+        // Mail is acknowledged by the relay's 250, not by an HTTP answer.
+        Format::Email => Ok(None),
     }
 }
 
