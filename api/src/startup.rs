@@ -59,7 +59,7 @@ impl Application {
             .port();
         let runner = JobRunner::start(services.clone(), jobs);
         yiwang_core::service::devices::start(services.clone(), runner.view());
-        let outbox = yiwang_core::service::integrations::start(services.clone(), runner.view());
+        let outbox = yiwang_core::service::integrations::start(services.clone(), runner.view())?;
         let openapi = web::Data::new(OpenApiJson(openapi_json()));
         let data = web::Data::new(services.clone());
         let view = web::Data::new(runner.view());

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Secret;
 use crate::domain::integrations::Backoff;
+use crate::error::Error;
 
 /// Every connector, by name (the name is its cursor's and its deliveries' key: keep it stable).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -98,6 +99,42 @@ impl Default for ConnectorConfig {
 }
 
 impl ConnectorConfig {
+    /// Rejects what cannot work, naming the setting, so a typo stops the start instead of
+    /// parking every delivery.
+    pub fn check(&self, name: &str) -> Result<(), Error> {
+        let field = |f: &str| format!("integrations.connectors.{name}.{f}");
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(Error::invalid(
+                "integrations.connectors",
+                format!("{name:?}: names are letters, digits, _ and -"),
+            ));
+        }
+        if self.format != Format::Email {
+            let ok = reqwest::Url::parse(&self.endpoint)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+            if !ok {
+                return Err(Error::invalid(
+                    field("endpoint"),
+                    "an http:// or https:// URL",
+                ));
+            }
+        }
+        if self.max_attempts < 1 {
+            return Err(Error::invalid(field("max_attempts"), "at least 1"));
+        }
+        if self.backoff_base_ms < 0 || self.backoff_max_ms < self.backoff_base_ms {
+            return Err(Error::invalid(
+                field("backoff_max_ms"),
+                "base ≥ 0 and max ≥ base",
+            ));
+        }
+        Ok(())
+    }
+
     pub fn events(&self) -> Vec<String> {
         if self.events.is_empty() {
             self.format.default_events()
@@ -124,5 +161,35 @@ impl ConnectorConfig {
 
     pub fn in_flight(&self) -> usize {
         self.max_in_flight.clamp(1, 512)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(endpoint: &str) -> ConnectorConfig {
+        ConnectorConfig {
+            endpoint: endpoint.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_connector_needs_an_http_endpoint_and_a_plain_name() {
+        assert!(with("http://127.0.0.1:9/hook").check("province").is_ok());
+        assert!(with("").check("province").is_err());
+        assert!(with("ftp://x/y").check("province").is_err());
+        assert!(with("http://127.0.0.1:9/").check("a b").is_err());
+        let email = ConnectorConfig {
+            format: Format::Email,
+            ..Default::default()
+        };
+        assert!(email.check("email").is_ok());
+        let never = ConnectorConfig {
+            max_attempts: 0,
+            ..with("http://x/")
+        };
+        assert!(never.check("x").is_err());
     }
 }

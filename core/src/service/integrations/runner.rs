@@ -27,6 +27,8 @@ use crate::service::jobs::JobsView;
 pub const EMAIL: &str = "email";
 /// Events read from the log per intake transaction.
 const INTAKE_PAGE: i64 = 1_000;
+/// The most of a peer's answer that is read.
+const MAX_ANSWER: usize = 64 * 1024;
 /// How long an idle connector waits before it looks again (sooner after a local commit).
 const IDLE: Duration = Duration::from_millis(250);
 
@@ -47,8 +49,11 @@ impl Outbox {
     }
 }
 
-/// Starts one task per configured connector.
-pub fn start(services: Services, leader: JobsView) -> Outbox {
+/// Starts one task per configured connector; a connector configured wrongly stops the start.
+pub fn start(services: Services, leader: JobsView) -> Result<Outbox, Error> {
+    for (name, cfg) in connectors(&services.config) {
+        cfg.check(&name)?;
+    }
     let (stop, rx) = watch::channel(false);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
@@ -67,7 +72,7 @@ pub fn start(services: Services, leader: JobsView) -> Outbox {
             tokio::spawn(run(c, leader.clone(), rx.clone()))
         })
         .collect();
-    Outbox { stop, tasks }
+    Ok(Outbox { stop, tasks })
 }
 
 /// The configured connectors, and the `email` connector implied by `notify.smtp.enabled` when
@@ -280,7 +285,7 @@ async fn send(client: &reqwest::Client, cfg: &ConnectorConfig, key: &str, body: 
         Err(e) => return Outcome::Failed(describe(&e, cfg)),
     };
     let status = resp.status().as_u16();
-    match resp.text().await {
+    match read_answer(resp).await {
         Ok(text) => match formats::accept(cfg.format, status, &text) {
             Ok(receipt) => Outcome::Delivered(receipt),
             Err(e) => Outcome::Failed(e),
@@ -290,6 +295,20 @@ async fn send(client: &reqwest::Client, cfg: &ConnectorConfig, key: &str, body: 
             describe(&e, cfg)
         )),
     }
+}
+
+/// The answer's text, at most [`MAX_ANSWER`] bytes of it: a peer (or a proxy in front of it)
+/// answering megabytes must not cost the node its memory.
+async fn read_answer(mut resp: reqwest::Response) -> Result<String, reqwest::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = MAX_ANSWER.saturating_sub(bytes.len());
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() >= MAX_ANSWER {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn describe(e: &reqwest::Error, cfg: &ConnectorConfig) -> String {
