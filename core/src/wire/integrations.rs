@@ -10,7 +10,7 @@ use crate::domain::integrations::DeliveryStatus;
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConnectorState {
     pub name: String,
-    /// The wire format: `webhook`, `province_cases` or `sms`.
+    /// The wire format: `webhook`, `province_cases` or `email`.
     pub format: String,
     pub endpoint: String,
     /// Off in the configuration: nothing is taken in or sent.
