@@ -31,6 +31,7 @@ pub struct Application {
     server: Server,
     services: Services,
     jobs: JobRunner,
+    outbox: yiwang_core::service::integrations::Outbox,
 }
 
 impl Application {
@@ -58,6 +59,7 @@ impl Application {
             .port();
         let runner = JobRunner::start(services.clone(), jobs);
         yiwang_core::service::devices::start(services.clone(), runner.view());
+        let outbox = yiwang_core::service::integrations::start(services.clone(), runner.view())?;
         let openapi = web::Data::new(OpenApiJson(openapi_json()));
         let data = web::Data::new(services.clone());
         let view = web::Data::new(runner.view());
@@ -78,6 +80,7 @@ impl Application {
             server: server.run(),
             services,
             jobs: runner,
+            outbox,
         })
     }
 
@@ -97,6 +100,7 @@ impl Application {
     /// Serves until stopped (SIGINT/SIGTERM or the handle), then stops the jobs.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.outbox.shutdown().await;
         self.jobs.shutdown().await;
         self.services.devices.shutdown();
         result

@@ -31,6 +31,7 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub org: OrgConfig,
     pub notify: NotifyConfig,
+    pub integrations: crate::service::integrations::IntegrationsConfig,
 }
 
 /// Notices to people (supervision orders, escalations). Off by default.
@@ -107,6 +108,7 @@ impl Default for Config {
             secrets: SecretsConfig::default(),
             org: OrgConfig::default(),
             notify: NotifyConfig::default(),
+            integrations: Default::default(),
         }
     }
 }

@@ -76,6 +76,10 @@ pub enum Command {
     /// Hall devices in this terminal, and the hall simulator (see docs/devices.md).
     #[command(subcommand)]
     Devices(DevicesCommand),
+    /// The integrations' outbox: backlog and lag, parked deliveries, replay, pause, resume,
+    /// reconciliation (see docs/integrations.md).
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
 }
 
 /// `yiwang console`: a client of a running server's API.
@@ -309,5 +313,49 @@ pub enum LoadgenCommand {
         /// Commands to run in each mode.
         #[arg(long, default_value_t = 3000)]
         count: u32,
+    },
+    /// One connector delivering to a healthy local peer (in process, fresh database): logs
+    /// `--events` with the connector paused, resumes it and times the drain (docs/integrations.md).
+    Outbox {
+        #[arg(long, default_value_t = 20_000)]
+        events: u32,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 32)]
+        in_flight: usize,
+        /// Deliveries per round.
+        #[arg(long, default_value_t = 256)]
+        batch: i64,
+        /// A PostgreSQL URL (a fresh database); SQLite in a temporary folder when absent.
+        #[arg(long = "pg")]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Every connector: state, backlog, parked, delivered, lag, cursor.
+    Status,
+    /// A connector's parked deliveries with their last errors.
+    Parked { connector: String },
+    /// Puts parked deliveries back in the backlog: one (--event) or all.
+    Replay {
+        connector: String,
+        /// The event id of the one delivery to replay.
+        #[arg(long)]
+        event: Option<i64>,
+    },
+    /// Stops a connector's sending (events are still taken in).
+    Pause { connector: String },
+    /// Sends again after a pause.
+    Resume { connector: String },
+    /// What was sent against what the peer acknowledged (default: the last 24 hours).
+    Reconcile {
+        connector: String,
+        /// RFC 3339 start of the range.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339 end of the range (exclusive).
+        #[arg(long)]
+        to: Option<String>,
     },
 }

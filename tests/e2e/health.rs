@@ -244,6 +244,14 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/calendar/years/{year}", "put"),
         ("/api/v1/calendar/deadline", "get"),
         ("/api/v1/cases/import", "post"),
+        ("/api/v1/connectors", "get"),
+        ("/api/v1/connectors/{name}", "get"),
+        ("/api/v1/connectors/{name}/parked", "get"),
+        ("/api/v1/connectors/{name}/replay", "post"),
+        ("/api/v1/connectors/{name}/pause", "post"),
+        ("/api/v1/connectors/{name}/resume", "post"),
+        ("/api/v1/connectors/{name}/reconciliation", "get"),
+        ("/api/v1/connectors/{name}/inbound", "post"),
     ];
     for (path, method) in expected {
         assert!(

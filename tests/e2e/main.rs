@@ -20,6 +20,7 @@ mod devices_queue;
 mod evaluation_follow_up;
 mod events;
 mod health;
+mod integrations;
 mod jobs;
 mod licenses;
 mod performance_review;

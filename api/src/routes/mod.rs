@@ -8,6 +8,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod combined_cases;
 pub mod complaints;
+pub mod connectors;
 pub mod devices;
 pub mod events;
 pub mod follow_up;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(complaints::configure)
                 .configure(follow_up::configure)
                 .configure(review::configure)
-                .configure(calendar::configure),
+                .configure(calendar::configure)
+                .configure(connectors::configure),
         );
 }

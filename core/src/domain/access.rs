@@ -66,6 +66,9 @@ permissions! {
     SupervisionDecide => "supervision.decide", "领导批示与审定";
     CalendarManage => "calendar.manage", "管理工作日历";
     CaseImport => "case.import", "导入历史办件";
+    IntegrationRead => "integration.read", "查看接口对接状态";
+    IntegrationManage => "integration.manage", "管理接口对接(暂停、恢复、重发)";
+    IntegrationCallback => "integration.callback", "以对接系统身份回调";
 }
 
 /// The kind of data scope a role is held with.

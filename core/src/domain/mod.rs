@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod combined;
 pub mod identity;
 pub mod ids;
+pub mod integrations;
 pub mod license;
 pub mod org;
 pub mod queue;

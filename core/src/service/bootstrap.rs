@@ -30,6 +30,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 DeviceRead,
                 DeviceManage,
                 DeviceCommand,
+                IntegrationRead,
             ],
         ),
         (
@@ -94,6 +95,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 QueueTake,
                 EvaluationSubmit,
                 ComplaintSubmit,
+                IntegrationCallback,
             ],
         ),
         (

@@ -15,6 +15,7 @@ pub mod combined;
 pub mod devices;
 pub mod events;
 pub mod halls;
+pub mod integrations;
 pub mod jobs;
 pub mod licenses;
 pub mod maintenance;

@@ -751,6 +751,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_applications,
     review_scores,
     case_imports,
+    connector_cursors,
+    outbox_deliveries,
+    inbound_messages,
 );
 
 diesel::table! {
@@ -875,3 +878,43 @@ diesel::table! {
 }
 
 diesel::joinable!(case_imports -> cases (case_id));
+
+diesel::table! {
+    connector_cursors (connector) {
+        connector -> Text,
+        cursor -> BigInt,
+        paused -> Bool,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox_deliveries (id) {
+        id -> BigInt,
+        connector -> Text,
+        event_id -> BigInt,
+        event_at -> BigInt,
+        idempotency_key -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        last_error -> Nullable<Text>,
+        next_try_at -> BigInt,
+        receipt -> Nullable<Text>,
+        created_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    inbound_messages (id) {
+        id -> BigInt,
+        peer -> Text,
+        message_id -> Text,
+        body -> Text,
+        status -> Text,
+        answer -> Nullable<Text>,
+        received_at -> BigInt,
+    }
+}
+
+diesel::joinable!(outbox_deliveries -> events (event_id));

@@ -11,6 +11,7 @@ pub mod device_protocol;
 pub mod devices;
 pub mod events;
 pub mod follow_up;
+pub mod integrations;
 pub mod licenses;
 pub mod org;
 pub mod queue;

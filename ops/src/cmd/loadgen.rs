@@ -44,6 +44,20 @@ pub async fn loadgen(cmd: LoadgenCommand) -> anyhow::Result<()> {
             Ok(())
         }
         LoadgenCommand::Commits { count } => commits(count).await,
+        LoadgenCommand::Outbox {
+            events,
+            in_flight,
+            batch,
+            database_url,
+        } => {
+            super::loadgen_outbox::outbox(super::loadgen_outbox::OutboxSpec {
+                events,
+                in_flight,
+                batch,
+                database_url,
+            })
+            .await
+        }
         LoadgenCommand::Heartbeats {
             server,
             token,

@@ -10,7 +10,9 @@ pub mod demo_queue;
 pub mod devices;
 pub mod loadgen;
 pub mod loadgen_devices;
+pub mod loadgen_outbox;
 pub mod loadgen_queue;
+pub mod outbox;
 pub mod serve;
 
 use anyhow::Context;
@@ -67,5 +69,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Loadgen(cmd) => loadgen::loadgen(cmd).await,
         Command::Console(args) => console::console(args).await,
         Command::Devices(cmd) => devices::devices(cmd).await,
+        Command::Outbox(cmd) => outbox::outbox(config, cmd).await,
     }
 }

@@ -522,7 +522,7 @@ impl Services {
         if step == ComplaintStep::Publish {
             let notice = super::print::complaint_notice_text(&answered);
             let subject = format!("投诉处理结果公告 {}", answered.complaint_no);
-            super::notify::send(&self.config.notify.smtp, &[], &subject, notice).await;
+            super::notify::send(self, &[], &subject, notice).await;
         }
         Ok(answered)
     }

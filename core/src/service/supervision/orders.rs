@@ -228,7 +228,7 @@ pub async fn escalate_overdue(services: Services) -> Result<String, Error> {
             to = row.addressee,
             content = row.content,
         );
-        super::notify::send(&services.config.notify.smtp, &[], &subject, body).await;
+        super::notify::send(&services, &[], &subject, body).await;
     }
     Ok(format!("{} overdue orders escalated", n.len()))
 }
@@ -347,7 +347,7 @@ impl Services {
                 .format("%Y年%m月%d日"),
         );
         let subject = format!("督查督办通知单 {}", order.order_no);
-        super::notify::send(&self.config.notify.smtp, &notify, &subject, body).await;
+        super::notify::send(self, &notify, &subject, body).await;
         Ok(order)
     }
 

@@ -1,0 +1,74 @@
+//! The wire formats, one module each: what a delivery's body is, and which answer of the peer
+//! counts as an acknowledgement (anything else is retried and finally parked).
+
+pub mod email;
+pub mod province;
+pub mod webhook;
+
+use serde_json::Value;
+
+use super::config::{ConnectorConfig, Format};
+use super::deliveries::EventRow;
+use crate::error::Error;
+use crate::store::DbConn;
+
+/// The body of one delivery; `None` when the event turns out to owe the peer nothing (it is
+/// then marked delivered without a request).
+pub(crate) fn body(
+    conn: &mut DbConn,
+    cfg: &ConnectorConfig,
+    event: &EventRow,
+    key: &str,
+) -> Result<Option<Value>, Error> {
+    match cfg.format {
+        Format::Webhook => Ok(Some(webhook::body(event, key))),
+        Format::ProvinceCases => province::body(conn, cfg, event, key),
+        Format::Email => Ok(email::body(event)),
+    }
+}
+
+/// Whether the peer's answer acknowledges the delivery: `Ok` with its receipt id, when it gave
+/// one, or `Err` with what was wrong.
+pub(crate) fn accept(format: Format, status: u16, body: &str) -> Result<Option<String>, String> {
+    if !(200..300).contains(&status) {
+        return Err(format!("HTTP {status}: {}", excerpt(body)));
+    }
+    match format {
+        Format::Webhook => webhook::accept(body),
+        Format::ProvinceCases => province::accept(body),
+        // Mail is acknowledged by the relay's 250, not by an HTTP answer.
+        Format::Email => Ok(None),
+    }
+}
+
+/// The start of a peer's answer, for the error shown with a parked delivery.
+pub(crate) fn excerpt(body: &str) -> String {
+    let mut s: String = body.chars().take(200).collect();
+    if body.chars().nth(200).is_some() {
+        s.push('…');
+    }
+    s
+}
+
+/// The JSON of an event's payload column (stored by the writer, so valid; `null` if not).
+pub(crate) fn payload(event: &EventRow) -> Value {
+    serde_json::from_str(&event.payload).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_non_success_status_is_a_failure_whatever_the_body() {
+        let e = accept(Format::Webhook, 503, "busy").unwrap_err();
+        assert!(e.starts_with("HTTP 503"), "{e}");
+        assert!(accept(Format::ProvinceCases, 404, r#"{"receipt_id":"R1"}"#).is_err());
+    }
+
+    #[test]
+    fn long_answers_are_cut_in_errors() {
+        let long = "错".repeat(500);
+        assert_eq!(excerpt(&long).chars().count(), 201);
+    }
+}

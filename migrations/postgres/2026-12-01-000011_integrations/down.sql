@@ -1,0 +1,3 @@
+DROP TABLE inbound_messages;
+DROP TABLE outbox_deliveries;
+DROP TABLE connector_cursors;
