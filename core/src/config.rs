@@ -31,6 +31,8 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub org: OrgConfig,
     pub notify: NotifyConfig,
+    /// The intermediaries' credit score: weights (percent, adding up to 100) and deductions.
+    pub intermediary_credit: crate::domain::intermediary::CreditWeights,
 }
 
 /// Notices to people (supervision orders, escalations). Off by default.
@@ -107,6 +109,7 @@ impl Default for Config {
             secrets: SecretsConfig::default(),
             org: OrgConfig::default(),
             notify: NotifyConfig::default(),
+            intermediary_credit: Default::default(),
         }
     }
 }

@@ -7,10 +7,12 @@ pub mod cases;
 pub mod catalogue;
 pub mod combined_cases;
 pub mod complaints;
+pub mod data_sharing;
 pub mod devices;
 pub mod events;
 pub mod follow_up;
 pub mod health;
+pub mod intermediaries;
 pub mod licenses;
 pub mod modules;
 pub mod org;
@@ -46,6 +48,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(combined_cases::configure)
                 .configure(complaints::configure)
                 .configure(follow_up::configure)
-                .configure(review::configure),
+                .configure(review::configure)
+                .configure(intermediaries::configure)
+                .configure(data_sharing::configure),
         );
 }
