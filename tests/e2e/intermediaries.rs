@@ -5,9 +5,10 @@
 
 use serde_json::{Value, json};
 use yiwang_core::domain::intermediary::draw;
-use yiwang_tests::{TestApp, on_each_backend};
+use yiwang_core::service::supervision;
+use yiwang_tests::{Backend, TestApp, TestDb, backends, on_each_backend, test_config};
 
-use crate::complaints::{id_number, move_working_days};
+use crate::complaints::{id_number, move_working_days, wait_for_cards};
 
 const AGENCIES: &str = "/api/v1/intermediaries";
 const PROJECTS: &str = "/api/v1/intermediary-projects";
@@ -643,3 +644,64 @@ async fn scope(app: TestApp) {
     assert_eq!(ours.body["items"].as_array().unwrap().len(), 1);
 }
 on_each_backend!(agencies_and_projects_stay_in_their_scope, scope);
+
+async fn late_service(backend: Backend) {
+    let db = TestDb::new(backend);
+    let config = test_config(&db);
+    let app = TestApp::spawn_on(db, config, supervision::jobs()).await;
+    let m = market(&app).await;
+    let root = app.root_id().await;
+    let (_, _) = app
+        .user_with_role(
+            "office_a",
+            m.region,
+            None,
+            "supervisor",
+            ("region", Some(m.region)),
+        )
+        .await;
+    let good = register(
+        &app,
+        &m.bureau,
+        agency("91350100MA2XY00017", "甲勘察院", root, "2099-12-31"),
+    )
+    .await;
+    let id = post_project(&app, &m, "direct").await;
+    act(
+        &app,
+        &m.staff,
+        &format!("{PROJECTS}/{id}/select"),
+        json!({"intermediary_id": good}),
+    )
+    .await;
+    act(
+        &app,
+        &m.staff,
+        &format!("{PROJECTS}/{id}/contract"),
+        json!({"price_fen": 3_000_000, "service_days": 1}),
+    )
+    .await;
+    move_working_days(&app, 2);
+    let office = app.login("office_a", "office_a-password").await;
+    let cards = wait_for_cards(&app, &office, "intermediary_project", 1).await;
+    assert_eq!(cards[0]["subject_id"], id);
+    assert_eq!(cards[0]["step"], "deliver");
+    assert_eq!(cards[0]["severity"], "red");
+    let staff = app.login("staff_a", "staff_a-password").await;
+    let p = act(
+        &app,
+        &staff,
+        &format!("{PROJECTS}/{id}/deliver"),
+        json!({"material": "岩土工程勘察报告"}),
+    )
+    .await;
+    assert_eq!(p["late"], true);
+    wait_for_cards(&app, &office, "intermediary_project", 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_service_raises_a_red_card_that_closes_on_delivery() {
+    for backend in backends() {
+        late_service(backend).await;
+    }
+}

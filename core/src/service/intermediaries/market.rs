@@ -18,16 +18,43 @@ use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
 use crate::service::cases::{CaseRow, details_json, local_date, record_change};
 use crate::service::org::ScopeSql;
+use crate::service::supervision::workflow_cards::{OpenCards, close};
 use crate::store::DbConn;
 use crate::store::schema::{
     cases, catalogue_items, departments, intermediaries, intermediary_bids,
     intermediary_project_progress, intermediary_projects, regions,
 };
+use crate::wire::complaints::CardSubject;
 use crate::wire::intermediaries::{
     Bid, ContractTerms, Delivery, DrawRecord, NewBid, NewProject, Project, ProjectEvaluation,
     ProjectQuery, SelectAgency,
 };
 use crate::wire::{Page, PageQuery, page_of, time};
+
+/// The step of a late project's workflow card.
+pub(crate) const DELIVER: &str = "deliver";
+
+/// Contracted projects past their service time limit with no open workflow card (`carded`):
+/// (id, region, department, due); the supervision job raises their red cards.
+pub(crate) fn late_projects(
+    conn: &mut DbConn,
+    now: Millis,
+    carded: OpenCards,
+) -> Result<Vec<(i64, i64, Option<i64>, i64)>, Error> {
+    Ok(intermediary_projects::table
+        .filter(intermediary_projects::status.eq(ProjectStatus::Contracted.as_str()))
+        .filter(intermediary_projects::due_at.le(now))
+        .filter(intermediary_projects::id.ne_all(carded))
+        .order(intermediary_projects::id.asc())
+        .limit(500)
+        .select((
+            intermediary_projects::id,
+            intermediary_projects::region_id,
+            intermediary_projects::department_id,
+            intermediary_projects::due_at.assume_not_null(),
+        ))
+        .load(conn)?)
+}
 
 /// A stored project.
 #[derive(Queryable, Selectable, Clone, Debug)]
@@ -688,6 +715,14 @@ impl Services {
                     add_case_material(conn, now, &caller, case_id, &material, &row.project_no)?;
                 }
                 let late = row.due_at.is_some_and(|d| d <= now);
+                close(
+                    conn,
+                    now,
+                    &Actor::of(&caller),
+                    CardSubject::IntermediaryProject,
+                    id,
+                    DELIVER,
+                )?;
                 diesel::update(intermediary_projects::table.find(id))
                     .set(intermediary_projects::status.eq(ProjectStatus::Delivered.as_str()))
                     .execute(conn)?;

@@ -5,6 +5,8 @@
 mod credit;
 mod market;
 
+pub(crate) use market::{DELIVER, late_projects};
+
 use chrono::{Days, TimeZone};
 use diesel::prelude::*;
 use serde_json::json;
