@@ -34,13 +34,16 @@ use crate::wire::{Page, PageQuery, page_of, time};
 /// The step of a late project's workflow card.
 pub(crate) const DELIVER: &str = "deliver";
 
-/// Contracted projects past their service time limit with no open workflow card (`carded`):
-/// (id, region, department, due); the supervision job raises their red cards.
+/// A late project: id, region, department, end of its service time limit.
+pub(crate) type LateProject = (i64, i64, Option<i64>, Millis);
+
+/// Contracted projects past their service time limit with no open workflow card (`carded`);
+/// the supervision job raises their red cards.
 pub(crate) fn late_projects(
     conn: &mut DbConn,
     now: Millis,
     carded: OpenCards,
-) -> Result<Vec<(i64, i64, Option<i64>, i64)>, Error> {
+) -> Result<Vec<LateProject>, Error> {
     Ok(intermediary_projects::table
         .filter(intermediary_projects::status.eq(ProjectStatus::Contracted.as_str()))
         .filter(intermediary_projects::due_at.le(now))
