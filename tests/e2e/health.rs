@@ -242,6 +242,7 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/intermediaries", "post"),
         ("/api/v1/intermediaries", "get"),
         ("/api/v1/intermediaries/{id}", "get"),
+        ("/api/v1/intermediaries/{id}", "put"),
         ("/api/v1/intermediaries/{id}/history", "get"),
         ("/api/v1/intermediaries/{id}/credit-records", "post"),
         ("/api/v1/intermediaries/{id}/credit-records", "get"),

@@ -3,6 +3,7 @@
 //! contract and service time limit, the result delivered into the applicant's case, the
 //! evaluation and the credit score; bad input; scope between counties.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 use yiwang_core::domain::intermediary::draw;
 use yiwang_core::service::supervision;
@@ -264,6 +265,41 @@ async fn workflow(app: TestApp) {
     }
     let p = app.get(&format!("{PROJECTS}/{direct}"), &m.staff).await;
     assert_eq!(p.body["status"], "open");
+
+    // A renewed qualification makes the expired agency selectable again; a bad profile is
+    // refused and changes nothing.
+    let mut renewed = agency("91350100MA2XY0002A", "乙勘察院", root, "2030-12-31");
+    let profile = renewed.as_object_mut().unwrap();
+    profile.remove("credit_code");
+    profile.remove("region_id");
+    let profile = Value::Object(profile.clone());
+    let mut bad = profile.clone();
+    bad["qualifications"][0]["valid_from"] = json!("2031-01-01");
+    let update = format!("{AGENCIES}/{expired}");
+    app.call(Method::PUT, &update, Some(&m.bureau), Some(bad))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.call(Method::PUT, &update, Some(&m.staff), Some(profile.clone()))
+        .await
+        .assert_problem(403, "forbidden");
+    let u = app
+        .call(Method::PUT, &update, Some(&m.bureau), Some(profile))
+        .await;
+    assert_eq!(u.status, 200, "{:#}", u.body);
+    assert_eq!(u.body["qualifications"][0]["valid_to"], "2030-12-31");
+    let h = app
+        .get(&format!("{AGENCIES}/{expired}/history"), &m.staff)
+        .await;
+    assert_eq!(h.body[1]["action"], "update");
+    let renewed_project = post_project(&app, &m, "direct").await;
+    let p = act(
+        &app,
+        &m.staff,
+        &format!("{PROJECTS}/{renewed_project}/select"),
+        json!({"intermediary_id": expired}),
+    )
+    .await;
+    assert_eq!(p["intermediary_id"], expired);
     let p = act(
         &app,
         &m.staff,
@@ -364,7 +400,7 @@ async fn workflow(app: TestApp) {
         .iter()
         .map(|c| c.as_i64().unwrap())
         .collect();
-    assert_eq!(candidates, [good, other]);
+    assert_eq!(candidates, [good, expired, other]);
     let seed: u64 = d["seed"].as_str().unwrap().parse().unwrap();
     assert_eq!(
         draw(seed, &candidates),

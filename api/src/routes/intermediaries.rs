@@ -1,15 +1,15 @@
 //! Intermediaries (涉审中介, R-3.3): the registry of agencies with their history and credit,
 //! and the market's service projects from posting to evaluation.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use yiwang_core::domain::intermediary::AgencyAction;
 use yiwang_core::service::Services;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::intermediaries::{
     AgencyChange, AgencyHistoryEntry, ContractTerms, CreditRecord, Delivery, Intermediary,
-    IntermediaryQuery, NewBid, NewCreditRecord, NewIntermediary, NewProject, Project,
-    ProjectEvaluation, ProjectQuery, SelectAgency,
+    IntermediaryProfile, IntermediaryQuery, NewBid, NewCreditRecord, NewIntermediary, NewProject,
+    Project, ProjectEvaluation, ProjectQuery, SelectAgency,
 };
 
 use crate::error::{ApiResult, Problem};
@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(register_intermediary)
         .service(list_intermediaries)
         .service(get_intermediary)
+        .service(update_intermediary)
         .service(intermediary_history)
         .service(add_credit_record)
         .service(list_credit_records)
@@ -79,6 +80,26 @@ pub async fn get_intermediary(
 ) -> ApiResult<web::Json<Intermediary>> {
     Ok(web::Json(
         services.get_intermediary(&auth, path.into_inner()).await?,
+    ))
+}
+
+/// Replaces an agency's profile (a renewed qualification, items, fees, staff); credit code and
+/// region stay.
+#[utoipa::path(tag = "intermediaries", params(("id" = i64, Path)),
+    request_body = IntermediaryProfile, responses((status = 200, body = Intermediary),
+    (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/intermediaries/{id}")]
+pub async fn update_intermediary(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<IntermediaryProfile>,
+) -> ApiResult<web::Json<Intermediary>> {
+    Ok(web::Json(
+        services
+            .update_intermediary(&auth, path.into_inner(), body.into_inner())
+            .await?,
     ))
 }
 

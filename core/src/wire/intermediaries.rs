@@ -36,6 +36,35 @@ pub struct NewIntermediary {
     pub staff: Vec<AgencyStaff>,
 }
 
+/// An agency's profile replaced (a renewed qualification, a new item, staff changes); the
+/// credit code and the region stay.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntermediaryProfile {
+    pub name: String,
+    pub service_types: Vec<String>,
+    pub items: Vec<String>,
+    pub qualifications: Vec<Qualification>,
+    pub fee_min_fen: i64,
+    pub fee_max_fen: i64,
+    pub staff: Vec<AgencyStaff>,
+}
+
+impl NewIntermediary {
+    /// The profile part of an admission.
+    pub fn profile(&self) -> IntermediaryProfile {
+        IntermediaryProfile {
+            name: self.name.clone(),
+            service_types: self.service_types.clone(),
+            items: self.items.clone(),
+            qualifications: self.qualifications.clone(),
+            fee_min_fen: self.fee_min_fen,
+            fee_max_fen: self.fee_max_fen,
+            staff: self.staff.clone(),
+        }
+    }
+}
+
 /// An agency with its credit score.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Intermediary {
@@ -90,7 +119,7 @@ pub struct AgencyChange {
 /// One entry of an agency's history.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgencyHistoryEntry {
-    /// `register`, `admit`, `suspend` or `remove`.
+    /// `register`, `update`, `admit`, `suspend` or `remove`.
     pub action: String,
     pub status: AgencyStatus,
     pub reason: String,

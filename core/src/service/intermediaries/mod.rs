@@ -22,7 +22,8 @@ use crate::service::cases::{calendar, local_date};
 use crate::store::DbConn;
 use crate::store::schema::{intermediaries, intermediary_history, regions};
 use crate::wire::intermediaries::{
-    AgencyChange, AgencyHistoryEntry, AgencyStaff, Intermediary, IntermediaryQuery, NewIntermediary,
+    AgencyChange, AgencyHistoryEntry, AgencyStaff, Intermediary, IntermediaryProfile,
+    IntermediaryQuery, NewIntermediary,
 };
 use crate::wire::{Page, PageQuery, page_of, time};
 
@@ -155,6 +156,12 @@ fn validate(new: &NewIntermediary) -> Result<CreditCode, Error> {
             None
         }
     };
+    validate_profile(&mut v, &new.profile());
+    v.finish()?;
+    code.ok_or_else(|| Error::invalid("credit_code", "invalid"))
+}
+
+fn validate_profile(v: &mut Validator, new: &IntermediaryProfile) {
     v.text(&new.name, "name", 200);
     v.check(
         !new.service_types.is_empty() && new.service_types.len() <= MAX_LIST,
@@ -162,7 +169,7 @@ fn validate(new: &NewIntermediary) -> Result<CreditCode, Error> {
         "name 1 to 200 service types",
     );
     for (i, t) in new.service_types.iter().enumerate() {
-        code_like(&mut v, t, &format!("service_types[{i}]"));
+        code_like(v, t, &format!("service_types[{i}]"));
     }
     v.check(
         !new.items.is_empty() && new.items.len() <= MAX_LIST,
@@ -170,7 +177,7 @@ fn validate(new: &NewIntermediary) -> Result<CreditCode, Error> {
         "name 1 to 200 catalogue item codes",
     );
     for (i, t) in new.items.iter().enumerate() {
-        code_like(&mut v, t, &format!("items[{i}]"));
+        code_like(v, t, &format!("items[{i}]"));
     }
     v.check(
         !new.qualifications.is_empty() && new.qualifications.len() <= MAX_LIST,
@@ -203,8 +210,41 @@ fn validate(new: &NewIntermediary) -> Result<CreditCode, Error> {
         v.text(&s.name, &format!("staff[{i}].name"), 50);
         v.text(&s.title, &format!("staff[{i}].title"), 100);
     }
-    v.finish()?;
-    code.ok_or_else(|| Error::invalid("credit_code", "invalid"))
+}
+
+/// The profile's lists as stored: trimmed, JSON.
+struct StoredProfile {
+    service_types: String,
+    items: String,
+    qualifications: String,
+    staff: String,
+}
+
+fn stored(p: &IntermediaryProfile) -> Result<StoredProfile, Error> {
+    let quals: Vec<Qualification> = p
+        .qualifications
+        .iter()
+        .map(|q| Qualification {
+            service_type: q.service_type.trim().to_owned(),
+            name: q.name.trim().to_owned(),
+            certificate_no: q.certificate_no.trim().to_owned(),
+            ..q.clone()
+        })
+        .collect();
+    let staff: Vec<AgencyStaff> = p
+        .staff
+        .iter()
+        .map(|s| AgencyStaff {
+            name: s.name.trim().to_owned(),
+            title: s.title.trim().to_owned(),
+        })
+        .collect();
+    Ok(StoredProfile {
+        service_types: encode(&trimmed(&p.service_types))?,
+        items: encode(&trimmed(&p.items))?,
+        qualifications: encode(&quals)?,
+        staff: encode(&staff)?,
+    })
 }
 
 fn trimmed(list: &[String]) -> Vec<String> {
@@ -272,36 +312,19 @@ impl Services {
                         "an agency with this credit code is already registered (id {other})"
                     )));
                 }
-                let quals: Vec<Qualification> = new
-                    .qualifications
-                    .iter()
-                    .map(|q| Qualification {
-                        service_type: q.service_type.trim().to_owned(),
-                        name: q.name.trim().to_owned(),
-                        certificate_no: q.certificate_no.trim().to_owned(),
-                        ..q.clone()
-                    })
-                    .collect();
-                let staff: Vec<AgencyStaff> = new
-                    .staff
-                    .iter()
-                    .map(|s| AgencyStaff {
-                        name: s.name.trim().to_owned(),
-                        title: s.title.trim().to_owned(),
-                    })
-                    .collect();
+                let lists = stored(&new.profile())?;
                 let id: i64 = diesel::insert_into(intermediaries::table)
                     .values((
                         intermediaries::credit_code.eq(code.as_str()),
                         intermediaries::name.eq(new.name.trim()),
                         intermediaries::region_id.eq(new.region_id),
                         intermediaries::status.eq(AgencyStatus::Admitted.as_str()),
-                        intermediaries::service_types.eq(encode(&trimmed(&new.service_types))?),
-                        intermediaries::items.eq(encode(&trimmed(&new.items))?),
-                        intermediaries::qualifications.eq(encode(&quals)?),
+                        intermediaries::service_types.eq(&lists.service_types),
+                        intermediaries::items.eq(&lists.items),
+                        intermediaries::qualifications.eq(&lists.qualifications),
                         intermediaries::fee_min_fen.eq(new.fee_min_fen),
                         intermediaries::fee_max_fen.eq(new.fee_max_fen),
-                        intermediaries::staff.eq(encode(&staff)?),
+                        intermediaries::staff.eq(&lists.staff),
                         intermediaries::created_at.eq(now),
                         intermediaries::updated_at.eq(now),
                     ))
@@ -338,6 +361,69 @@ impl Services {
                     },
                 )?;
                 Ok(answer)
+            })
+            .await
+    }
+
+    /// Replaces an agency's profile (`intermediary.manage` over its region): a renewed
+    /// qualification, items, fees, staff. A removed agency stays as it was (409).
+    pub async fn update_intermediary(
+        &self,
+        caller: &Caller,
+        id: i64,
+        profile: IntermediaryProfile,
+    ) -> Result<Intermediary, Error> {
+        let mut v = Validator::new();
+        validate_profile(&mut v, &profile);
+        v.finish()?;
+        let lists = stored(&profile)?;
+        let weights = self.credit_weights()?;
+        let caller = caller.clone();
+        let now = self.clock.now();
+        self.store
+            .write(move |conn| {
+                let (row, path) = agency(conn, id)?;
+                check_manage(&caller, &path, id)?;
+                if row.status() == AgencyStatus::Removed {
+                    return Err(Error::conflict("a removed agency is not changed any more"));
+                }
+                let before = credit::answer(conn, &weights, &row, now)?;
+                diesel::update(intermediaries::table.find(id))
+                    .set((
+                        intermediaries::name.eq(profile.name.trim()),
+                        intermediaries::service_types.eq(&lists.service_types),
+                        intermediaries::items.eq(&lists.items),
+                        intermediaries::qualifications.eq(&lists.qualifications),
+                        intermediaries::fee_min_fen.eq(profile.fee_min_fen),
+                        intermediaries::fee_max_fen.eq(profile.fee_max_fen),
+                        intermediaries::staff.eq(&lists.staff),
+                        intermediaries::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                add_history(conn, now, &caller, id, "update", row.status(), "")?;
+                let (row, _) = agency(conn, id)?;
+                let after = credit::answer(conn, &weights, &row, now)?;
+                let json = |a: &Intermediary| {
+                    serde_json::to_value(a).map_err(|e| Error::Internal(e.to_string()))
+                };
+                audit::record(
+                    conn,
+                    now,
+                    &Actor::of(&caller),
+                    Change {
+                        region_id: Some(row.region_id),
+                        before: Some(json(&before)?),
+                        after: Some(json(&after)?),
+                        payload: json!({"credit_code": row.credit_code, "name": row.name}),
+                        ..Change::new(
+                            "intermediary.update",
+                            "intermediary.updated",
+                            "intermediary",
+                            id,
+                        )
+                    },
+                )?;
+                Ok(after)
             })
             .await
     }
