@@ -270,5 +270,54 @@ async fn flow(app: TestApp) {
         .assert_problem(409, "conflict");
     let l = app.get(&uses, &gaj).await;
     assert_eq!(l.body.as_array().unwrap().len(), 1);
+
+    // Asked again and approved, then revoked early by the provider: no more use.
+    let scj = app.login("scj_data", "scj_data-password").await;
+    let again = app
+        .post(
+            &ask,
+            &gaj,
+            json!({"department_id": d.gaj, "purpose": "续签"}),
+        )
+        .await;
+    assert_eq!(again.status, 201, "{:#}", again.body);
+    let renewed = again.body["id"].as_i64().unwrap();
+    let approval = json!({"agreement_no": "GX-2027-001", "valid_until": today_plus(&app, 30)});
+    let a = app
+        .post(&format!("{REQUESTS}/{renewed}/approve"), &scj, approval)
+        .await;
+    assert_eq!(a.status, 200, "{:#}", a.body);
+    let renewed_uses = format!("{REQUESTS}/{renewed}/uses");
+    let u = app
+        .post(
+            &renewed_uses,
+            &gaj,
+            json!({"purpose": "续签后", "records": 2}),
+        )
+        .await;
+    assert_eq!(u.status, 201, "{:#}", u.body);
+    let revoke = format!("{REQUESTS}/{renewed}/revoke");
+    app.post(&revoke, &gaj, json!({"note": "x"}))
+        .await
+        .assert_problem(403, "forbidden");
+    let r = app
+        .post(&revoke, &scj, json!({"note": "发现超范围使用"}))
+        .await;
+    assert_eq!(r.status, 200, "{:#}", r.body);
+    assert_eq!(r.body["status"], "revoked");
+    assert_eq!(r.body["in_force"], false);
+    assert_eq!(r.body["agreement_no"], "GX-2027-001");
+    app.post(&revoke, &scj, json!({"note": "again"}))
+        .await
+        .assert_problem(409, "conflict");
+    app.post(
+        &renewed_uses,
+        &gaj,
+        json!({"purpose": "撤销后", "records": 1}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    let s = app.get(&format!("{SETS}/{set}"), &gaj).await;
+    assert_eq!(s.body["users"].as_array().unwrap().len(), 0);
 }
 on_each_backend!(data_is_used_only_under_an_approved_agreement_in_force, flow);

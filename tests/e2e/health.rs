@@ -263,6 +263,7 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/data-share-requests/{id}", "get"),
         ("/api/v1/data-share-requests/{id}/approve", "post"),
         ("/api/v1/data-share-requests/{id}/refuse", "post"),
+        ("/api/v1/data-share-requests/{id}/revoke", "post"),
         ("/api/v1/data-share-requests/{id}/uses", "post"),
         ("/api/v1/data-share-requests/{id}/uses", "get"),
     ];

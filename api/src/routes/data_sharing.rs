@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_data_request)
         .service(approve_data_request)
         .service(refuse_data_request)
+        .service(revoke_data_request)
         .service(record_data_use)
         .service(list_data_uses);
 }
@@ -153,6 +154,25 @@ pub async fn refuse_data_request(
     Ok(web::Json(
         services
             .refuse_data_request(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// The provider ends an approved agreement early, saying why (`{"note": …}`).
+#[utoipa::path(tag = "data-sharing", params(("id" = i64, Path)), request_body = ShareRefusal,
+    responses((status = 200, body = ShareRequest), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/data-share-requests/{id}/revoke")]
+pub async fn revoke_data_request(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<ShareRefusal>,
+) -> ApiResult<web::Json<ShareRequest>> {
+    Ok(web::Json(
+        services
+            .revoke_data_request(&auth, path.into_inner(), body.into_inner())
             .await?,
     ))
 }

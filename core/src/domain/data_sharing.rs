@@ -42,8 +42,12 @@ pub enum ShareStatus {
     /// Approved: a sharing agreement until its end date.
     Approved,
     Refused,
+    /// Approved, then ended early by the provider.
+    Revoked,
 }
-names!(ShareStatus { Pending => "pending", Approved => "approved", Refused => "refused" });
+names!(ShareStatus {
+    Pending => "pending", Approved => "approved", Refused => "refused", Revoked => "revoked",
+});
 
 /// Why a use of shared data is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +56,8 @@ pub enum UseRefused {
     NotApproved,
     #[error("the sharing agreement has expired")]
     Expired,
+    #[error("the sharing agreement has been revoked by the providing department")]
+    Revoked,
 }
 
 /// Whether data may be used under a request at `now` (Unix ms): approved, and `now` before the
@@ -61,8 +67,10 @@ pub fn check_use(
     valid_until: Option<i64>,
     now: i64,
 ) -> Result<(), UseRefused> {
-    if status != ShareStatus::Approved {
-        return Err(UseRefused::NotApproved);
+    match status {
+        ShareStatus::Approved => {}
+        ShareStatus::Revoked => return Err(UseRefused::Revoked),
+        ShareStatus::Pending | ShareStatus::Refused => return Err(UseRefused::NotApproved),
     }
     match valid_until {
         Some(end) if now < end => Ok(()),
@@ -88,6 +96,10 @@ mod tests {
         assert_eq!(
             check_use(ShareStatus::Refused, None, 1),
             Err(UseRefused::NotApproved)
+        );
+        assert_eq!(
+            check_use(ShareStatus::Revoked, Some(100), 1),
+            Err(UseRefused::Revoked)
         );
     }
 

@@ -489,6 +489,7 @@ impl Services {
         self.decide(
             caller,
             id,
+            ShareStatus::Pending,
             ShareStatus::Approved,
             Some(approval.agreement_no.trim().to_owned()),
             Some(until),
@@ -510,6 +511,7 @@ impl Services {
         self.decide(
             caller,
             id,
+            ShareStatus::Pending,
             ShareStatus::Refused,
             None,
             None,
@@ -518,10 +520,37 @@ impl Services {
         .await
     }
 
+    /// The providing department ends an approved agreement early, saying why; later uses are
+    /// refused.
+    pub async fn revoke_data_request(
+        &self,
+        caller: &Caller,
+        id: i64,
+        reason: ShareRefusal,
+    ) -> Result<ShareRequest, Error> {
+        Validator::new()
+            .text(&reason.note, "note", 1_000)
+            .finish()?;
+        self.decide(
+            caller,
+            id,
+            ShareStatus::Approved,
+            ShareStatus::Revoked,
+            None,
+            None,
+            reason.note.trim().to_owned(),
+        )
+        .await
+    }
+
+    /// Moves a request from `from` to `outcome` (the provider only); a revocation keeps the
+    /// agreement's number and end.
+    #[expect(clippy::too_many_arguments, reason = "one decision, its parts named")]
     async fn decide(
         &self,
         caller: &Caller,
         id: i64,
+        from: ShareStatus,
         outcome: ShareStatus,
         agreement_no: Option<String>,
         valid_until: Option<Millis>,
@@ -537,12 +566,18 @@ impl Services {
                         "the providing department's data.manage decides",
                     ));
                 }
-                if row.status() != ShareStatus::Pending {
+                if row.status() != from {
                     return Err(Error::conflict(format!(
-                        "request {id} is already {}",
+                        "this needs a {} request; request {id} is {}",
+                        from.as_str(),
                         row.status
                     )));
                 }
+                let (agreement_no, valid_until) = if outcome == ShareStatus::Revoked {
+                    (row.agreement_no.clone(), row.valid_until)
+                } else {
+                    (agreement_no, valid_until)
+                };
                 diesel::update(data_share_requests::table.find(id))
                     .set((
                         data_share_requests::status.eq(outcome.as_str()),
@@ -555,6 +590,7 @@ impl Services {
                     .execute(conn)?;
                 let (action, event) = match outcome {
                     ShareStatus::Approved => ("data_share.approve", "data_share.approved"),
+                    ShareStatus::Revoked => ("data_share.revoke", "data_share.revoked"),
                     _ => ("data_share.refuse", "data_share.refused"),
                 };
                 audit::record(
