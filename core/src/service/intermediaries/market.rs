@@ -268,8 +268,11 @@ fn candidates(
     project: &ProjectRow,
     today: chrono::NaiveDate,
 ) -> Result<Vec<i64>, Error> {
+    // The JSON lists narrow the rows in SQL; `qualified` decides on each.
     let rows: Vec<AgencyRow> = intermediaries::table
         .filter(intermediaries::status.eq(AgencyStatus::Admitted.as_str()))
+        .filter(intermediaries::service_types.like(super::quoted(&project.service_type)))
+        .filter(intermediaries::items.like(super::quoted(&project.item_code)))
         .order(intermediaries::id.asc())
         .select(AgencyRow::as_select())
         .load(conn)?;

@@ -586,6 +586,7 @@ impl Services {
     }
 }
 
+/// A `LIKE` pattern matching `value` as one element of a stored JSON list of codes.
 fn quoted(value: &str) -> String {
     let escaped: String = value
         .trim()
