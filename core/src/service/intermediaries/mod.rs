@@ -1,11 +1,14 @@
 //! Intermediary agencies (涉审中介, R-3.3): the registry kept by the approval bureau (admission,
 //! suspension, reinstatement, removal, each with its history), credit records and the credit
-//! score; the market's projects are in [`market`].
+//! score; the market's projects are in `projects.rs` (rows and shared checks), `market.rs`
+//! (posting, bids, selection) and `contract.rs` (contract, delivery, evaluation).
 
+mod contract;
 mod credit;
 mod market;
+mod projects;
 
-pub(crate) use market::{DELIVER, late_projects};
+pub(crate) use projects::{DELIVER, late_projects};
 
 use chrono::{Days, TimeZone};
 use diesel::prelude::*;
