@@ -32,6 +32,8 @@ pub struct Config {
     pub org: OrgConfig,
     pub notify: NotifyConfig,
     pub integrations: crate::service::integrations::IntegrationsConfig,
+    /// The intermediaries' credit score: weights (percent, adding up to 100) and deductions.
+    pub intermediary_credit: crate::domain::intermediary::CreditWeights,
 }
 
 /// Notices to people (supervision orders, escalations). Off by default.
@@ -109,6 +111,7 @@ impl Default for Config {
             org: OrgConfig::default(),
             notify: NotifyConfig::default(),
             integrations: Default::default(),
+            intermediary_credit: Default::default(),
         }
     }
 }

@@ -9,10 +9,12 @@ pub mod catalogue;
 pub mod combined_cases;
 pub mod complaints;
 pub mod connectors;
+pub mod data_sharing;
 pub mod devices;
 pub mod events;
 pub mod follow_up;
 pub mod health;
+pub mod intermediaries;
 pub mod licenses;
 pub mod modules;
 pub mod org;
@@ -50,6 +52,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(follow_up::configure)
                 .configure(review::configure)
                 .configure(calendar::configure)
-                .configure(connectors::configure),
+                .configure(connectors::configure)
+                .configure(intermediaries::configure)
+                .configure(data_sharing::configure),
         );
 }

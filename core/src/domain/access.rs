@@ -69,6 +69,12 @@ permissions! {
     IntegrationRead => "integration.read", "查看接口对接状态";
     IntegrationManage => "integration.manage", "管理接口对接(暂停、恢复、重发)";
     IntegrationCallback => "integration.callback", "以对接系统身份回调";
+    IntermediaryRead => "intermediary.read", "查看中介机构与中介服务项目";
+    IntermediaryManage => "intermediary.manage", "管理中介机构库";
+    IntermediaryMarket => "intermediary.market", "发布与办理中介服务项目";
+    DataRead => "data.read", "查看信息资源共享目录";
+    DataManage => "data.manage", "管理共享数据与审批使用申请";
+    DataUse => "data.use", "申请与使用共享数据";
 }
 
 /// The kind of data scope a role is held with.

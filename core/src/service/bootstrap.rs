@@ -48,6 +48,8 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 SupervisionRule,
                 QueueRead,
                 DeviceRead,
+                IntermediaryRead,
+                DataRead,
             ],
         ),
         (
@@ -65,6 +67,8 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 QueueServe,
                 DeviceRead,
                 DeviceCommand,
+                IntermediaryRead,
+                IntermediaryMarket,
             ],
         ),
         (
@@ -119,6 +123,23 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 SupervisionRead,
                 SupervisionDecide,
             ],
+        ),
+        (
+            "intermediary_admin",
+            "中介服务管理",
+            vec![
+                OrgRead,
+                EventRead,
+                CatalogueRead,
+                IntermediaryRead,
+                IntermediaryManage,
+                IntermediaryMarket,
+            ],
+        ),
+        (
+            "data_admin",
+            "部门数据共享管理员",
+            vec![OrgRead, EventRead, DataRead, DataManage, DataUse],
         ),
     ]
 }

@@ -754,6 +754,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     connector_cursors,
     outbox_deliveries,
     inbound_messages,
+    intermediaries,
+    intermediary_history,
+    intermediary_credit_records,
+    intermediary_projects,
+    intermediary_project_progress,
+    intermediary_bids,
+    data_sets,
+    data_share_requests,
+    data_share_uses,
 );
 
 diesel::table! {
@@ -918,3 +927,147 @@ diesel::table! {
 }
 
 diesel::joinable!(outbox_deliveries -> events (event_id));
+
+diesel::table! {
+    intermediaries (id) {
+        id -> BigInt,
+        credit_code -> Text,
+        name -> Text,
+        region_id -> BigInt,
+        status -> Text,
+        service_types -> Text,
+        items -> Text,
+        qualifications -> Text,
+        fee_min_fen -> BigInt,
+        fee_max_fen -> BigInt,
+        staff -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    intermediary_history (id) {
+        id -> BigInt,
+        intermediary_id -> BigInt,
+        action -> Text,
+        status -> Text,
+        reason -> Text,
+        actor -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    intermediary_credit_records (id) {
+        id -> BigInt,
+        intermediary_id -> BigInt,
+        kind -> Text,
+        score -> Nullable<BigInt>,
+        note -> Text,
+        actor -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    intermediary_projects (id) {
+        id -> BigInt,
+        project_no -> Text,
+        region_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        case_id -> Nullable<BigInt>,
+        title -> Text,
+        service_type -> Text,
+        item_code -> Text,
+        budget_fen -> BigInt,
+        bid_deadline -> BigInt,
+        selection -> Text,
+        status -> Text,
+        intermediary_id -> Nullable<BigInt>,
+        due_at -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    intermediary_project_progress (project_id) {
+        project_id -> BigInt,
+        price_fen -> Nullable<BigInt>,
+        draw_seed -> Nullable<Text>,
+        draw_candidates -> Nullable<Text>,
+        selected_at -> BigInt,
+        service_days -> Nullable<BigInt>,
+        contracted_at -> Nullable<BigInt>,
+        delivered_at -> Nullable<BigInt>,
+        result_material -> Nullable<Text>,
+        late -> Bool,
+        evaluation_score -> Nullable<BigInt>,
+        evaluation_comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    intermediary_bids (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        intermediary_id -> BigInt,
+        price_fen -> BigInt,
+        note -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    data_sets (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        description -> Text,
+        fields -> Text,
+        update_frequency -> Text,
+        form -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    data_share_requests (id) {
+        id -> BigInt,
+        data_set_id -> BigInt,
+        provider_department_id -> BigInt,
+        provider_region_id -> BigInt,
+        department_id -> BigInt,
+        region_id -> BigInt,
+        purpose -> Text,
+        fields -> Text,
+        status -> Text,
+        agreement_no -> Nullable<Text>,
+        valid_until -> Nullable<BigInt>,
+        decision_note -> Nullable<Text>,
+        requested_by -> Text,
+        requested_at -> BigInt,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    data_share_uses (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        purpose -> Text,
+        records -> BigInt,
+        used_by -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::joinable!(intermediaries -> regions (region_id));
+diesel::joinable!(intermediary_projects -> regions (region_id));
+diesel::joinable!(data_sets -> regions (region_id));
+diesel::joinable!(intermediary_project_progress -> intermediary_projects (project_id));
+diesel::joinable!(data_share_uses -> data_share_requests (request_id));

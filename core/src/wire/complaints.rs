@@ -111,6 +111,8 @@ pub struct ComplaintQuery {
 pub enum CardSubject {
     Complaint,
     Evaluation,
+    /// An intermediary's service past its time limit (step `deliver`).
+    IntermediaryProject,
 }
 
 impl CardSubject {
@@ -118,6 +120,7 @@ impl CardSubject {
         match self {
             CardSubject::Complaint => "complaint",
             CardSubject::Evaluation => "evaluation",
+            CardSubject::IntermediaryProject => "intermediary_project",
         }
     }
 
@@ -125,6 +128,7 @@ impl CardSubject {
         Some(match s {
             "complaint" => CardSubject::Complaint,
             "evaluation" => CardSubject::Evaluation,
+            "intermediary_project" => CardSubject::IntermediaryProject,
             _ => return None,
         })
     }

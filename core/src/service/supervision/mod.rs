@@ -18,7 +18,7 @@ mod orders;
 pub(crate) mod print;
 mod review;
 mod rules;
-mod workflow_cards;
+pub(crate) mod workflow_cards;
 
 pub use engine::{Engine, jobs, tick};
 pub use orders::escalate_overdue;

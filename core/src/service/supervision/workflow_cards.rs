@@ -1,5 +1,5 @@
-//! Workflow cards: a red card when a step of a complaint or a bad review's rectification passes
-//! its time limit, raised by the leader's `workflow-deadlines` job (like the time-limit rules
+//! Workflow cards: a red card when a step of a complaint, a bad review's rectification or an
+//! intermediary's service passes its time limit, raised by the leader's `workflow-deadlines` job (like the time-limit rules
 //! raise cards on cases) and closed when the step is done. Kept beside the anomaly store, whose
 //! cards belong to cases: a complaint or a rating need not have one.
 
@@ -176,7 +176,7 @@ type Pending = (i64, String, i64, Option<i64>, i64);
 /// A rating's id, follow-up, region and department.
 type FollowUpRow = (i64, Option<String>, i64, Option<i64>);
 
-type OpenCards = diesel::dsl::Select<
+pub(crate) type OpenCards = diesel::dsl::Select<
     diesel::dsl::Filter<
         diesel::dsl::Filter<
             workflow_cards::table,
@@ -231,7 +231,7 @@ fn open_follow_ups(conn: &mut DbConn) -> Result<Vec<FollowUpRow>, Error> {
 /// rectification past its time limit.
 pub async fn raise_overdue(services: Services) -> Result<String, Error> {
     let now = services.clock.now();
-    let (steps, reviews) = services
+    let (steps, reviews, projects) = services
         .store
         .read(move |conn| {
             let steps = late_complaints(conn, now)?;
@@ -243,10 +243,15 @@ pub async fn raise_overdue(services: Services) -> Result<String, Error> {
                     (due <= now).then_some((id, region, department, due))
                 })
                 .collect();
-            Ok((steps, reviews))
+            let projects = crate::service::intermediaries::late_projects(
+                conn,
+                now,
+                open_cards(CardSubject::IntermediaryProject),
+            )?;
+            Ok((steps, reviews, projects))
         })
         .await?;
-    if steps.is_empty() && reviews.is_empty() {
+    if steps.is_empty() && reviews.is_empty() && projects.is_empty() {
         return Ok("no late steps".into());
     }
     let opened = services
@@ -272,6 +277,17 @@ pub async fn raise_overdue(services: Services) -> Result<String, Error> {
                     subject: CardSubject::Evaluation,
                     subject_id: *id,
                     step: RECTIFY,
+                    region_id: *region_id,
+                    department_id: *department_id,
+                    due_at: *due_at,
+                };
+                n += usize::from(open(conn, now, &late)?);
+            }
+            for (id, region_id, department_id, due_at) in &projects {
+                let late = Late {
+                    subject: CardSubject::IntermediaryProject,
+                    subject_id: *id,
+                    step: crate::service::intermediaries::DELIVER,
                     region_id: *region_id,
                     department_id: *department_id,
                     due_at: *due_at,

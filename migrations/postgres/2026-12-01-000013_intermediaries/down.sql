@@ -1,0 +1,9 @@
+DROP TABLE data_share_uses;
+DROP TABLE data_share_requests;
+DROP TABLE data_sets;
+DROP TABLE intermediary_bids;
+DROP TABLE intermediary_project_progress;
+DROP TABLE intermediary_projects;
+DROP TABLE intermediary_credit_records;
+DROP TABLE intermediary_history;
+DROP TABLE intermediaries;
