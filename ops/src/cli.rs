@@ -70,6 +70,9 @@ pub enum Command {
     /// Hall devices in this terminal, and the hall simulator (see docs/devices.md).
     #[command(subcommand)]
     Devices(DevicesCommand),
+    /// The leader cockpit's rollups (see docs/cockpit.md).
+    #[command(subcommand)]
+    Cockpit(CockpitCommand),
 }
 
 /// `yiwang console`: a client of a running server's API.
@@ -280,4 +283,11 @@ pub enum LoadgenCommand {
         #[arg(long, default_value_t = 3000)]
         count: u32,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CockpitCommand {
+    /// Recomputes the rollups from the source tables and moves the fold's cursor to the event
+    /// log's head, in one transaction.
+    Rebuild,
 }

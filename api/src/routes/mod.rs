@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod cockpit;
 pub mod combined_cases;
 pub mod complaints;
 pub mod devices;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(combined_cases::configure)
                 .configure(complaints::configure)
                 .configure(follow_up::configure)
-                .configure(review::configure),
+                .configure(review::configure)
+                .configure(cockpit::configure),
         );
 }

@@ -64,6 +64,7 @@ permissions! {
     DeviceConnect => "device.connect", "以设备身份接入";
     ComplaintSubmit => "complaint.submit", "提交投诉";
     SupervisionDecide => "supervision.decide", "领导批示与审定";
+    CockpitRead => "cockpit.read", "查看领导驾驶舱";
 }
 
 /// The kind of data scope a role is held with.

@@ -116,6 +116,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 CaseRead,
                 SupervisionRead,
                 SupervisionDecide,
+                CockpitRead,
             ],
         ),
     ]

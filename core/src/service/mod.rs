@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod case_hooks;
 pub mod cases;
 pub mod catalogue;
+pub mod cockpit;
 pub mod combined;
 pub mod devices;
 pub mod events;

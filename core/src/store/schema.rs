@@ -750,6 +750,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     performance_reviews,
     review_applications,
     review_scores,
+    cockpit_daily,
+    cockpit_daily_halls,
+    cockpit_daily_items,
+    cockpit_cursor,
 );
 
 diesel::table! {
@@ -853,3 +857,51 @@ diesel::joinable!(license_prints -> licenses (license_id));
 diesel::joinable!(combined_case_parts -> combined_cases (combined_id));
 diesel::joinable!(combined_case_parts -> cases (case_id));
 diesel::joinable!(case_windows -> cases (case_id));
+
+diesel::table! {
+    cockpit_daily (day, region_id, department_id) {
+        day -> BigInt,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        received -> BigInt,
+        online -> BigInt,
+        concluded -> BigInt,
+        on_time -> BigInt,
+        handling_days -> BigInt,
+        courier -> BigInt,
+        ratings -> BigInt,
+        rating_sum -> BigInt,
+        yellow -> BigInt,
+        red -> BigInt,
+        complaints -> BigInt,
+    }
+}
+
+diesel::table! {
+    cockpit_daily_halls (day, region_id) {
+        day -> BigInt,
+        region_id -> BigInt,
+        visits -> BigInt,
+        waits -> BigInt,
+        wait_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    cockpit_daily_items (day, region_id, department_id, item_code) {
+        day -> BigInt,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        item_code -> Text,
+        received -> BigInt,
+        concluded -> BigInt,
+    }
+}
+
+diesel::table! {
+    cockpit_cursor (id) {
+        id -> BigInt,
+        last_event -> BigInt,
+        updated_at -> BigInt,
+    }
+}

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod cockpit;
 pub mod combined;
 pub mod complaints;
 pub mod device_display;

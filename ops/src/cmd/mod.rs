@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod cockpit;
 pub mod console;
 pub mod demo;
 pub mod demo_devices;
@@ -63,5 +64,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Loadgen(cmd) => loadgen::loadgen(cmd).await,
         Command::Console(args) => console::console(args).await,
         Command::Devices(cmd) => devices::devices(cmd).await,
+        Command::Cockpit(cmd) => cockpit::cockpit(config, cmd).await,
     }
 }
