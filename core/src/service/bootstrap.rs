@@ -47,6 +47,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 SupervisionRule,
                 QueueRead,
                 DeviceRead,
+                CockpitRead,
             ],
         ),
         (

@@ -8,6 +8,7 @@ pub mod demo_devices;
 pub mod demo_queue;
 pub mod devices;
 pub mod loadgen;
+pub mod loadgen_cockpit;
 pub mod loadgen_devices;
 pub mod loadgen_queue;
 pub mod serve;

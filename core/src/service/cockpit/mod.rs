@@ -11,6 +11,7 @@ mod export;
 mod fold;
 mod query;
 mod rebuild;
+mod seed;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -28,6 +29,8 @@ use crate::store::DbConn;
 use crate::store::schema::{cockpit_daily, cockpit_daily_halls, cockpit_daily_items};
 
 pub use export::ExportFile;
+pub use rebuild::{Rebuilt, RollupDump};
+pub use seed::{SeedSpec, Seeded};
 
 /// A rollup row's key: local day (`yyyymmdd`), region, department (0: none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
