@@ -239,6 +239,12 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/case-delegations", "post"),
         ("/api/v1/case-delegations", "get"),
         ("/api/v1/case-delegations/{id}/revoke", "post"),
+        ("/api/v1/cockpit/summary", "get"),
+        ("/api/v1/cockpit/regions", "get"),
+        ("/api/v1/cockpit/departments", "get"),
+        ("/api/v1/cockpit/trend", "get"),
+        ("/api/v1/cockpit/items", "get"),
+        ("/api/v1/cockpit/export", "get"),
     ];
     for (path, method) in expected {
         assert!(
