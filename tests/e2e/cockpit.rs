@@ -1,13 +1,14 @@
 //! The leader cockpit: cases filed, concluded and sent by courier, ratings, a
 //! complaint and hall tickets show in the figures once the rollup job has folded their events;
 //! a county leader sees only their county; CSV and XLSX exports; a rebuild from the source
-//! tables gives the same rollups as the fold.
+//! tables gives the same rollups as the fold, yellow and red cards included.
 
 use chrono::{FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 use yiwang_core::domain::identity::id_check_char;
 use yiwang_core::service::audit::Actor;
-use yiwang_tests::{TestApp, on_each_backend};
+use yiwang_core::service::supervision;
+use yiwang_tests::{TestApp, TestDb, backends, on_each_backend, test_config};
 
 const MINUTE: i64 = 60_000;
 
@@ -517,3 +518,55 @@ async fn exports(app: TestApp) {
     .assert_problem(400, "malformed_request");
 }
 on_each_backend!(exports_carry_chinese_headers_as_csv_and_xlsx, exports);
+
+/// The cards of the supervision engine count on the day they open, in the case's place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yellow_and_red_cards_count_and_rebuild_alike() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let config = test_config(&db);
+        let app = TestApp::spawn_on(db, config, supervision::jobs()).await;
+        let c = city(&app).await;
+        let waiting = file(&app, &c, "window").await;
+        let reviewed = file(&app, &c, "window").await;
+        act(&app, &c.staff, reviewed, "accept", json!({})).await;
+        for (code, severity, condition) in [
+            ("waiting", "yellow", "status == 'submitted'"),
+            ("in-review", "red", "status == 'in_review'"),
+        ] {
+            let r = app
+                .post(
+                    "/api/v1/supervision/rules",
+                    &app.admin_token,
+                    json!({"code": code, "name": code, "kind": "process",
+                           "severity": severity, "condition": condition}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{:#}", r.body);
+        }
+        // The engine re-judges every case on the rule events; wait for both cards.
+        let mut open = 0;
+        for _ in 0..100 {
+            let a = app
+                .get("/api/v1/supervision/anomalies?limit=100", &app.admin_token)
+                .await;
+            open = a.body["items"].as_array().map_or(0, Vec::len);
+            if open >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(open, 2, "cards on {waiting} and {reviewed}");
+        app.services.fold_cockpit().await.unwrap();
+        let s = get_ok(&app, &c.leader_a, &format!("summary?{}", period(&app))).await;
+        assert_eq!(s["figures"]["yellow"], 1);
+        assert_eq!(s["figures"]["red"], 1);
+        let folded = app.services.cockpit_dump().await.unwrap();
+        app.services.rebuild_cockpit(Actor::system()).await.unwrap();
+        assert_eq!(
+            folded.daily,
+            app.services.cockpit_dump().await.unwrap().daily
+        );
+        app.stop().await;
+    }
+}
