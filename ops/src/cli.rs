@@ -80,6 +80,9 @@ pub enum Command {
     /// reconciliation (see docs/integrations.md).
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// The leader cockpit's rollups (see docs/cockpit.md).
+    #[command(subcommand)]
+    Cockpit(CockpitCommand),
 }
 
 /// `yiwang console`: a client of a running server's API.
@@ -307,6 +310,26 @@ pub enum LoadgenCommand {
         #[arg(long, default_value_t = 64)]
         connections: usize,
     },
+    /// The cockpit's year query, in process on a fresh SQLite database (or `--postgres`)
+    /// whose rollups hold a city's year of counts (10,000,000 cases by default); prints the
+    /// latency of each query kind over `--runs` runs.
+    Cockpit {
+        #[arg(long, default_value_t = 10_000_000)]
+        cases: u64,
+        #[arg(long, default_value_t = 12)]
+        regions: u32,
+        #[arg(long, default_value_t = 40)]
+        departments: u32,
+        #[arg(long, default_value_t = 5)]
+        items: u32,
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        #[arg(long, default_value_t = 50)]
+        runs: u32,
+        /// A PostgreSQL database to fill instead of a temporary SQLite file (without rollups).
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// The durable-write baselines, in process on a fresh SQLite database: the user-update
     /// command committed one by one at synchronous=FULL, and the same through the writer.
     Commits {
@@ -358,4 +381,11 @@ pub enum OutboxCommand {
         #[arg(long)]
         to: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CockpitCommand {
+    /// Recomputes the rollups from the source tables and moves the fold's cursor to the event
+    /// log's head, in one transaction.
+    Rebuild,
 }

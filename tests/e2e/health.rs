@@ -279,6 +279,12 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/data-share-requests/{id}/revoke", "post"),
         ("/api/v1/data-share-requests/{id}/uses", "post"),
         ("/api/v1/data-share-requests/{id}/uses", "get"),
+        ("/api/v1/cockpit/summary", "get"),
+        ("/api/v1/cockpit/regions", "get"),
+        ("/api/v1/cockpit/departments", "get"),
+        ("/api/v1/cockpit/trend", "get"),
+        ("/api/v1/cockpit/items", "get"),
+        ("/api/v1/cockpit/export", "get"),
     ];
     for (path, method) in expected {
         assert!(

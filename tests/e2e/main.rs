@@ -11,6 +11,7 @@ mod case_steps;
 mod cases;
 mod catalogue;
 mod cli;
+mod cockpit;
 mod combined_cases;
 mod complaints;
 mod console_records;

@@ -16,6 +16,7 @@ use yiwang_core::wire::supervision::{Anomaly, AnomalyDetail};
 
 use crate::metrics_text::Scrape;
 use crate::state::cases::{CaseSearch, OpenCase};
+use crate::state::cockpit::CockpitData;
 use crate::state::names::OrgNames;
 use crate::state::queues::Waiting;
 
@@ -99,6 +100,9 @@ pub enum Action {
     DevicesFailed(String),
     DeviceChanged(Box<Device>),
     DeviceOpened(Box<DeviceDetail>),
+    /// The Cockpit view's figures.
+    Cockpit(Box<CockpitData>),
+    CockpitFailed(String),
     /// What an action did (or why the server refused it), for the status bar.
     Outcome {
         ok: bool,
@@ -155,5 +159,10 @@ pub enum Effect {
     SendDisplay {
         device: DeviceId,
         text: String,
+    },
+    /// Read the cockpit's figures per region and department and the daily trend of a period.
+    FetchCockpit {
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
     },
 }

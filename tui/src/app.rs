@@ -11,6 +11,7 @@ use crate::i18n::{Lang, Msg};
 use crate::keys::{self, Command};
 use crate::state::alerts::Alerts;
 use crate::state::cases::Cases;
+use crate::state::cockpit::CockpitState;
 use crate::state::confirm::{Confirm, Intent};
 use crate::state::devices::Devices;
 use crate::state::feed::Feed;
@@ -84,6 +85,7 @@ pub struct App {
     pub cases: Cases,
     pub devices: Devices,
     pub names: OrgNames,
+    pub cockpit: CockpitState,
     /// The action waiting for confirmation, and the input to return to after it.
     pub confirm: Option<(Confirm, Input)>,
     /// What the last action did (or why not), shown in the status bar until the next key.
@@ -115,6 +117,7 @@ impl App {
             cases: Cases::default(),
             devices: Devices::default(),
             names: OrgNames::default(),
+            cockpit: CockpitState::default(),
             confirm: None,
             notice: None,
             counts_wanted: false,
@@ -182,9 +185,18 @@ impl App {
             }
             Action::Tick(now) => {
                 self.now = now;
+                let mut effects = Vec::new();
                 if std::mem::take(&mut self.counts_wanted) {
-                    return vec![Effect::FetchCounts];
+                    effects.push(Effect::FetchCounts);
                 }
+                // The cockpit is read while its view is open, not followed event by event.
+                if self.tab == Tab::Cockpit
+                    && self.holds(tabs::COCKPIT_READ)
+                    && let Some((from, to)) = self.cockpit.due(now)
+                {
+                    effects.push(Effect::FetchCockpit { from, to });
+                }
+                return effects;
             }
             Action::Quit => self.quit = true,
             Action::LoggedIn(me) => {
@@ -345,6 +357,8 @@ impl App {
             }
             Action::CasesFound { cases, more } => self.cases.set_results(cases, more),
             Action::CasesFailed(e) => self.cases.failed(e),
+            Action::Cockpit(d) => self.cockpit.set(d),
+            Action::CockpitFailed(e) => self.cockpit.failed(e),
             Action::CaseChanged(c) => self.cases.refresh(*c),
             Action::CaseOpened(c) => {
                 if self.tab == Tab::Cases && self.input == Input::Detail {

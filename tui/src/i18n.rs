@@ -58,9 +58,6 @@ messages! {
     RetryIn => "秒后重连", "s to retry";
     Stale => "数据已过期", "stale";
     LoginFailed => "登录失败", "login failed";
-    NotOffered => "服务器暂未提供此视图。", "The server does not offer this view yet.";
-    NotOfferedHint => "相关接口上线后此处将显示数据；不显示虚构数据。",
-        "It will show data once the server has the endpoints; no made-up figures are shown.";
     NoViews => "当前角色没有可用视图。", "Your role grants no view.";
     Server => "服务器", "Server";
     Database => "数据库", "Database";
@@ -213,7 +210,21 @@ messages! {
     Retired => "已报废", "retired";
     Done => "已完成", "done";
     Refused => "被拒绝", "refused";
-    CockpitPending => "驾驶舱接口尚未提供，暂不可用。", "The cockpit is not available: the server has no cockpit endpoints yet.";
+    CockpitLoading => "正在读取驾驶舱数据…", "loading the cockpit's figures…";
+    CockpitUnreadable => "无法读取驾驶舱数据", "cannot read the cockpit's figures";
+    CockpitStale => "(刷新失败，显示上次数据)", "(refresh failed: last figures shown)";
+    CockpitPeriod => "近30天", "Last 30 days";
+    CockpitReceived => "受理", "received";
+    CockpitConcluded => "办结", "concluded";
+    CockpitOnTime => "按时办结率", "on time";
+    CockpitOnline => "网办率", "online";
+    CockpitSatisfaction => "满意度", "satisfaction";
+    CockpitVisits => "取号", "visits";
+    CockpitByRegion => "各地区受理件数", "Cases received by region";
+    CockpitByDepartment => "各部门受理件数", "Cases received by department";
+    CockpitDailyReceived => "每日受理", "Received a day";
+    CockpitDailyConcluded => "每日办结", "Concluded a day";
+    CockpitDailyVisits => "每日取号", "Hall visits a day";
 }
 
 #[cfg(test)]

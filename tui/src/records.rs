@@ -1,4 +1,4 @@
-//! The requests of the Alerts, Cases and Devices views: reading cards, cases and devices, and
+//! The requests of the Alerts, Cases, Devices and Cockpit views: reading cards, cases and devices, and
 //! the actions confirmed in act mode. Each runs as its own task and answers with actions; a
 //! refusal comes back as an [`Action::Outcome`] carrying the server's problem detail.
 
@@ -12,6 +12,7 @@ use yiwang_core::wire::supervision::{Anomaly, AnomalyDetail, BulkResult};
 
 use crate::action::{Action, Effect};
 use crate::state::cases::{OpenCase, SEARCH_LIMIT};
+use crate::state::cockpit::CockpitData;
 use crate::state::names::OrgNames;
 use crate::worker::{Ctx, get_json};
 
@@ -194,6 +195,20 @@ pub(crate) async fn run(ctx: Ctx, effect: Effect) {
                     }
                 }
                 Err(e) => failed(e),
+            }
+        }
+        Effect::FetchCockpit { from, to } => {
+            let q = format!("from={from}&to={to}");
+            let read = async {
+                Ok::<_, String>(CockpitData {
+                    regions: get(&ctx, &format!("/api/v1/cockpit/regions?{q}")).await?,
+                    departments: get(&ctx, &format!("/api/v1/cockpit/departments?{q}")).await?,
+                    trend: get(&ctx, &format!("/api/v1/cockpit/trend?{q}&granularity=day")).await?,
+                })
+            };
+            match read.await {
+                Ok(d) => Action::Cockpit(Box::new(d)),
+                Err(e) => Action::CockpitFailed(e),
             }
         }
         Effect::FetchCounts

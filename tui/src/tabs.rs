@@ -44,7 +44,7 @@ impl Tab {
         }
     }
 
-    /// The Overview, Health and Cockpit views each built-in role is granted (the others follow
+    /// The Overview and Health views each built-in role is granted (the others follow
     /// permissions). Roles not listed (custom ones, integrations) get the Overview when they may
     /// read events.
     fn for_role(role: &str) -> &'static [Tab] {
@@ -52,7 +52,7 @@ impl Tab {
         match role {
             "admin" => &Tab::ALL,
             "operator" => &[Overview, Health],
-            "supervisor" => &[Overview, Cockpit],
+            "supervisor" => &[Overview],
             "auditor" => &[Overview, Health],
             _ => &[],
         }
@@ -73,6 +73,8 @@ pub const CASE_READ: &str = "case.read";
 pub const DEVICE_READ: &str = "device.read";
 /// Offers sending commands to devices (in act mode).
 pub const DEVICE_COMMAND: &str = "device.command";
+/// Opens the Cockpit view.
+pub const COCKPIT_READ: &str = "cockpit.read";
 
 impl Tab {
     /// The permission that opens a view whatever the role, for the views of records.
@@ -82,13 +84,14 @@ impl Tab {
             Tab::Alerts => Some(SUPERVISION_READ),
             Tab::Cases => Some(CASE_READ),
             Tab::Devices => Some(DEVICE_READ),
-            Tab::Overview | Tab::Health | Tab::Cockpit => None,
+            Tab::Cockpit => Some(COCKPIT_READ),
+            Tab::Overview | Tab::Health => None,
         }
     }
 }
 
 /// The views a caller is granted, in tab order. The views of records (Queues, Alerts, Cases,
-/// Devices) follow the read permission the server reports in `/auth/me` (so custom roles get
+/// Devices) and the Cockpit follow the read permission the server reports in `/auth/me` (so custom roles get
 /// them too, and nobody sees a view whose data the server would refuse); the others follow the
 /// role table.
 pub fn visible(me: &Me) -> Vec<Tab> {

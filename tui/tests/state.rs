@@ -259,9 +259,10 @@ fn queues_follow_the_queue_read_permission_not_the_role_name() {
             Tab::Queues,
             Tab::Alerts,
             Tab::Cases,
-            Tab::Devices
+            Tab::Devices,
+            Tab::Cockpit
         ],
-        "a custom role holding every permission sees every view of records"
+        "a custom role holding every permission sees every view of records, and the cockpit"
     );
 }
 
@@ -459,4 +460,46 @@ fn a_hall_list_that_cannot_be_read_is_said_not_shown_as_loading_forever() {
     assert!(screen.contains("403"), "{screen}");
     a.update(fixture::halls(false));
     assert!(!draw(&a).contains("cannot list"));
+}
+
+#[test]
+fn the_cockpit_is_read_while_its_view_is_open_at_most_every_thirty_seconds() {
+    let mut a = app(Lang::En, (80, 24));
+    let other = a.update(Action::Tick(t0()));
+    assert!(
+        !other
+            .iter()
+            .any(|e| matches!(e, Effect::FetchCockpit { .. })),
+        "not on another view"
+    );
+    a.update(key('7'));
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    assert_eq!(
+        a.update(Action::Tick(t0())),
+        vec![Effect::FetchCockpit { from, to }]
+    );
+    assert!(
+        a.update(Action::Tick(t0() + chrono::Duration::seconds(29)))
+            .is_empty()
+    );
+    a.update(Action::Cockpit(Box::new(fixture::cockpit())));
+    a.update(Action::CockpitFailed("503".into()));
+    assert!(
+        a.cockpit.data.is_some(),
+        "a failed refresh keeps the last figures"
+    );
+    assert!(draw(&a).contains("refresh failed"));
+    assert_eq!(
+        a.update(Action::Tick(t0() + chrono::Duration::seconds(30))),
+        vec![Effect::FetchCockpit { from, to }]
+    );
+
+    // Without cockpit.read (window staff) there is no Cockpit view to read for.
+    let mut s = App::new(Lang::En, "s".into(), t0());
+    s.update(Action::LoggedIn(Box::new(me("window_staff"))));
+    assert!(!s.tabs().contains(&Tab::Cockpit));
+    let mut l = App::new(Lang::En, "s".into(), t0());
+    l.update(Action::LoggedIn(Box::new(me("leader"))));
+    assert!(l.tabs().contains(&Tab::Cockpit));
 }

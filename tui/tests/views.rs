@@ -64,9 +64,17 @@ fn health() {
 }
 
 #[test]
-fn the_cockpit_says_it_is_not_available_yet() {
+fn cockpit_before_its_figures_are_read() {
+    snap("cockpit_loading", |a| {
+        a.update(key('7'));
+    });
+}
+
+#[test]
+fn cockpit_bars_per_region_and_department_and_daily_sparklines() {
     snap("cockpit", |a| {
         a.update(key('7'));
+        a.update(Action::Cockpit(Box::new(fixture::cockpit())));
     });
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calendar;
 pub mod cases;
 pub mod catalogue;
+pub mod cockpit;
 pub mod combined_cases;
 pub mod complaints;
 pub mod connectors;
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(calendar::configure)
                 .configure(connectors::configure)
                 .configure(intermediaries::configure)
-                .configure(data_sharing::configure),
+                .configure(data_sharing::configure)
+                .configure(cockpit::configure),
         );
 }

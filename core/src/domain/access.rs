@@ -75,6 +75,7 @@ permissions! {
     DataRead => "data.read", "查看信息资源共享目录";
     DataManage => "data.manage", "管理共享数据与审批使用申请";
     DataUse => "data.use", "申请与使用共享数据";
+    CockpitRead => "cockpit.read", "查看领导驾驶舱";
 }
 
 /// The kind of data scope a role is held with.

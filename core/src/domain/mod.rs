@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod case;
 pub mod case_step;
 pub mod catalogue;
+pub mod cockpit;
 pub mod combined;
 pub mod data_sharing;
 pub mod identity;

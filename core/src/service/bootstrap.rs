@@ -50,6 +50,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 DeviceRead,
                 IntermediaryRead,
                 DataRead,
+                CockpitRead,
             ],
         ),
         (
@@ -122,6 +123,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
                 CaseRead,
                 SupervisionRead,
                 SupervisionDecide,
+                CockpitRead,
             ],
         ),
         (

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod case_hooks;
 pub mod cases;
 pub mod catalogue;
+pub mod cockpit;
 pub mod combined;
 pub mod data_sharing;
 pub mod devices;

@@ -763,6 +763,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     data_sets,
     data_share_requests,
     data_share_uses,
+    cockpit_daily,
+    cockpit_daily_halls,
+    cockpit_daily_items,
+    cockpit_cursor,
 );
 
 diesel::table! {
@@ -1071,3 +1075,51 @@ diesel::joinable!(intermediary_projects -> regions (region_id));
 diesel::joinable!(data_sets -> regions (region_id));
 diesel::joinable!(intermediary_project_progress -> intermediary_projects (project_id));
 diesel::joinable!(data_share_uses -> data_share_requests (request_id));
+
+diesel::table! {
+    cockpit_daily (day, region_id, department_id) {
+        day -> BigInt,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        received -> BigInt,
+        online -> BigInt,
+        concluded -> BigInt,
+        on_time -> BigInt,
+        handling_days -> BigInt,
+        courier -> BigInt,
+        ratings -> BigInt,
+        rating_sum -> BigInt,
+        yellow -> BigInt,
+        red -> BigInt,
+        complaints -> BigInt,
+    }
+}
+
+diesel::table! {
+    cockpit_daily_halls (day, region_id) {
+        day -> BigInt,
+        region_id -> BigInt,
+        visits -> BigInt,
+        waits -> BigInt,
+        wait_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    cockpit_daily_items (day, region_id, department_id, item_code) {
+        day -> BigInt,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        item_code -> Text,
+        received -> BigInt,
+        concluded -> BigInt,
+    }
+}
+
+diesel::table! {
+    cockpit_cursor (id) {
+        id -> BigInt,
+        last_event -> BigInt,
+        updated_at -> BigInt,
+    }
+}

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod calendar;
 pub mod cases;
 pub mod catalogue;
+pub mod cockpit;
 pub mod combined;
 pub mod complaints;
 pub mod data_sharing;

@@ -58,6 +58,26 @@ pub async fn loadgen(cmd: LoadgenCommand) -> anyhow::Result<()> {
             })
             .await
         }
+        LoadgenCommand::Cockpit {
+            cases,
+            regions,
+            departments,
+            items,
+            days,
+            runs,
+            postgres,
+        } => {
+            let spec = crate::cmd::loadgen_cockpit::Spec {
+                cases,
+                regions,
+                departments,
+                items,
+                days,
+                runs,
+                postgres,
+            };
+            crate::cmd::loadgen_cockpit::run(spec).await
+        }
         LoadgenCommand::Heartbeats {
             server,
             token,

@@ -3,12 +3,14 @@
 pub mod admin;
 pub mod calendar;
 pub mod cases;
+pub mod cockpit;
 pub mod console;
 pub mod demo;
 pub mod demo_devices;
 pub mod demo_queue;
 pub mod devices;
 pub mod loadgen;
+pub mod loadgen_cockpit;
 pub mod loadgen_devices;
 pub mod loadgen_outbox;
 pub mod loadgen_queue;
@@ -70,5 +72,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Console(args) => console::console(args).await,
         Command::Devices(cmd) => devices::devices(cmd).await,
         Command::Outbox(cmd) => outbox::outbox(config, cmd).await,
+        Command::Cockpit(cmd) => cockpit::cockpit(config, cmd).await,
     }
 }

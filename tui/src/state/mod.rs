@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod cases;
+pub mod cockpit;
 pub mod confirm;
 pub mod devices;
 pub mod feed;

@@ -3,13 +3,13 @@
 
 pub mod alerts;
 pub mod cases;
+pub mod cockpit;
 pub mod confirm;
 pub mod detail;
 pub mod devices;
 pub mod health;
 pub mod help;
 pub mod overview;
-pub mod placeholder;
 pub mod queues;
 pub mod status;
 
@@ -51,7 +51,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             Tab::Alerts => alerts::render(app, frame, body),
             Tab::Cases => cases::render(app, frame, body),
             Tab::Devices => devices::render(app, frame, body),
-            Tab::Cockpit => placeholder::render(app, Tab::Cockpit, frame, body),
+            Tab::Cockpit => cockpit::render(app, frame, body),
         }
     }
     status::render(app, frame, status_area);

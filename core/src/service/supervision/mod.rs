@@ -6,7 +6,7 @@
 //! `store.write` with its audit entry and event.
 
 mod anomalies;
-mod clocks;
+pub(crate) mod clocks;
 mod comparison;
 mod complaints;
 mod dryrun;
