@@ -92,6 +92,12 @@ messages! {
     WriterCommits => "写入提交", "Writer commits";
     WalFrames => "未检查点 WAL 帧", "WAL frames unchecked";
     Jobs => "后台任务", "Jobs";
+    Connectors => "接口对接", "Connectors";
+    OnlineOffline => "在线/离线", "online/offline";
+    ToSend => "待发", "backlog";
+    Parked => "搁置", "parked";
+    Lag => "延迟", "lag";
+    Paused => "已暂停", "paused";
     Runs => "运行", "runs";
     Failures => "失败", "failures";
     NoData => "暂无数据", "no data yet";

@@ -23,6 +23,26 @@ pub struct JobFigures {
     pub failing: bool,
 }
 
+/// A lag longer than this (seconds) is red: a peer that far behind is a problem to look at.
+pub const LAG_LIMIT_S: f64 = 300.0;
+
+/// One integration connector's delivery figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectorFigures {
+    pub name: String,
+    pub backlog: f64,
+    pub parked: f64,
+    pub lag_s: f64,
+    pub paused: bool,
+}
+
+impl ConnectorFigures {
+    /// Parked deliveries need someone to replay them; a long lag means the peer is down.
+    pub fn in_trouble(&self) -> bool {
+        self.parked > 0.0 || self.lag_s > LAG_LIMIT_S
+    }
+}
+
 /// Everything the Health view shows from metrics.
 #[derive(Debug, Clone, Default)]
 pub struct HealthState {
@@ -38,6 +58,7 @@ pub struct HealthState {
     pub event_log_head: Option<f64>,
     pub leader: Option<bool>,
     pub jobs: Vec<JobFigures>,
+    pub connectors: Vec<ConnectorFigures>,
     pub scraped_at: Option<DateTime<Utc>>,
 }
 
@@ -75,6 +96,7 @@ impl HealthState {
         self.event_log_head = scrape.sum("yiwang_event_log_head");
         self.leader = scrape.sum("yiwang_node_leader").map(|v| v > 0.0);
         self.jobs = jobs(&scrape, &self.jobs);
+        self.connectors = connectors(&scrape);
         self.scraped_at = Some(at);
         self.last = Some((at, scrape));
     }
@@ -102,6 +124,30 @@ impl HealthState {
     pub fn pool_exhausted(&self) -> bool {
         matches!((self.pool_connections, self.pool_idle), (Some(c), Some(i)) if c > 0.0 && i <= 0.0)
     }
+}
+
+fn connectors(scrape: &Scrape) -> Vec<ConnectorFigures> {
+    let of = |metric: &str, name: &str| {
+        scrape
+            .all(metric)
+            .find(|s| s.label("connector") == Some(name))
+            .map_or(0.0, |s| s.value)
+    };
+    let mut out: Vec<ConnectorFigures> = scrape
+        .all("yiwang_connector_backlog")
+        .filter_map(|s| {
+            let name = s.label("connector")?.to_owned();
+            Some(ConnectorFigures {
+                backlog: s.value,
+                parked: of("yiwang_connector_parked", &name),
+                lag_s: of("yiwang_connector_lag_seconds", &name),
+                paused: of("yiwang_connector_paused", &name) > 0.0,
+                name,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 fn jobs(scrape: &Scrape, before: &[JobFigures]) -> Vec<JobFigures> {
@@ -165,5 +211,34 @@ mod tests {
         assert!(!h.jobs[0].failing);
         h.observe(at(2), scrape(2, 2));
         assert!(h.jobs[0].failing);
+    }
+
+    #[test]
+    fn connectors_with_parked_deliveries_or_a_long_lag_are_in_trouble() {
+        let mut h = HealthState::default();
+        h.observe(
+            at(0),
+            parse(
+                "yiwang_connector_backlog{connector=\"sms\"} 0\n\
+                 yiwang_connector_parked{connector=\"sms\"} 0\n\
+                 yiwang_connector_lag_seconds{connector=\"sms\"} 400\n\
+                 yiwang_connector_backlog{connector=\"province\"} 7\n\
+                 yiwang_connector_parked{connector=\"province\"} 0\n\
+                 yiwang_connector_lag_seconds{connector=\"province\"} 2\n\
+                 yiwang_connector_paused{connector=\"province\"} 1\n\
+                 yiwang_connector_backlog{connector=\"email\"} 0\n\
+                 yiwang_connector_parked{connector=\"email\"} 1\n",
+            ),
+        );
+        let names: Vec<&str> = h.connectors.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["email", "province", "sms"]);
+        let trouble: Vec<bool> = h
+            .connectors
+            .iter()
+            .map(ConnectorFigures::in_trouble)
+            .collect();
+        assert_eq!(trouble, vec![true, false, true]);
+        assert_eq!(h.connectors[1].backlog, 7.0);
+        assert!(h.connectors[1].paused && !h.connectors[0].paused);
     }
 }

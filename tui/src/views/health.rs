@@ -141,6 +141,31 @@ fn render_metrics(app: &App, frame: &mut Frame, area: Rect) {
             ),
         ]));
     }
+    if !h.connectors.is_empty() {
+        lines.push(Line::from(format!("{}:", t(Msg::Connectors))));
+    }
+    for c in &h.connectors {
+        let state = if c.paused {
+            format!("  {}", t(Msg::Paused))
+        } else {
+            String::new()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {} ", c.name)),
+            Span::styled(
+                format!(
+                    "{} {:.0}  {} {:.0}  {} {:.0}s{state}",
+                    t(Msg::ToSend),
+                    c.backlog,
+                    t(Msg::Parked),
+                    c.parked,
+                    t(Msg::Lag),
+                    c.lag_s
+                ),
+                ok_style(!c.in_trouble()),
+            ),
+        ]));
+    }
     frame.render_widget(
         Paragraph::new(lines).block(block(app, Msg::TabHealth)),
         area,

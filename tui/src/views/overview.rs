@@ -201,8 +201,37 @@ fn render_counts(app: &App, frame: &mut Frame, area: Rect) {
             }
             _ => kv(t(Msg::Waiting), "—".into(), later),
         },
-        kv(t(Msg::Devices), "—".into(), later),
-        kv(t(Msg::Backlog), "—".into(), later),
+        if app.devices.loaded {
+            let online = app.devices.all().iter().filter(|d| d.online).count();
+            let offline = app.devices.len() - online;
+            kv(
+                t(Msg::Devices),
+                format!("{online}/{offline} ({})", t(Msg::OnlineOffline)),
+                if offline > 0 {
+                    Style::new().bold().red()
+                } else {
+                    Style::new().bold()
+                },
+            )
+        } else {
+            kv(t(Msg::Devices), "—".into(), later)
+        },
+        if app.health.connectors.is_empty() {
+            kv(t(Msg::Backlog), "—".into(), later)
+        } else {
+            let backlog: f64 = app.health.connectors.iter().map(|c| c.backlog).sum();
+            let parked: f64 = app.health.connectors.iter().map(|c| c.parked).sum();
+            let trouble = app.health.connectors.iter().any(|c| c.in_trouble());
+            kv(
+                t(Msg::Backlog),
+                format!("{backlog:.0} ({} {parked:.0})", t(Msg::Parked)),
+                if trouble {
+                    Style::new().bold().red()
+                } else {
+                    Style::new().bold()
+                },
+            )
+        },
     ];
     let b = block(app, Msg::TabOverview).title_bottom(Line::from(t(Msg::LaterNote)).dim());
     frame.render_widget(Paragraph::new(lines).block(b), area);
