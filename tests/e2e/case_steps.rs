@@ -892,3 +892,102 @@ on_each_backend!(
     another_county_cannot_touch_steps_fees_or_delivery,
     a_user_of_another_county_can_neither_direct_steps_nor_settle_fees_nor_deliver
 );
+
+/// A step nobody was named on is done by the holders of its workflow role, once the platform
+/// defines that role; a role it does not define binds nobody; naming a handler lets that
+/// person act whatever their roles.
+async fn a_free_step_is_done_by_the_holders_of_its_role(app: TestApp) {
+    let c = county(&app).await;
+    let workflow = json!([
+        {"name": "审查", "role": "fire_reviewer", "limit_days": 2},
+        {"name": "决定", "role": "undefined_approver", "limit_days": 2}
+    ]);
+    let item = item(
+        &app,
+        &c,
+        "11350100MB0009-001",
+        workflow,
+        json!({"kind": "none"}),
+    )
+    .await;
+    let role = app
+        .post(
+            "/api/v1/roles",
+            &app.admin_token,
+            json!({"name": "fire_reviewer", "title": "消防审查员",
+                   "permissions": ["case.read", "case.handle", "org.read"]}),
+        )
+        .await;
+    assert_eq!(role.status, 201, "{:#}", role.body);
+    let (_, reviewer) = app
+        .user_with_role(
+            "fire_xu",
+            c.region,
+            None,
+            "fire_reviewer",
+            ("region", Some(c.region)),
+        )
+        .await;
+
+    let id = submit(&app, &c.a, item, None).await;
+    act(&app, &c.a, id, "accept", json!({})).await;
+    let approve = json!({"opinion": "同意"});
+    let path = format!("{CASES}/{id}/steps/current/approve");
+    let refused = app.post(&path, &c.a, approve.clone()).await;
+    refused.assert_problem(403, "forbidden");
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("fire_reviewer"),
+        "{:#}",
+        refused.body
+    );
+    let ret = app
+        .post(
+            &format!("{CASES}/{id}/steps/current/return"),
+            &c.a,
+            json!({"to_step": 0, "reason": "退回"}),
+        )
+        .await;
+    assert_eq!(
+        ret.status, 403,
+        "a return needs the stage's role too: {:#}",
+        ret.body
+    );
+    let case = app.get(&format!("{CASES}/{id}"), &c.a).await;
+    assert_eq!(case.body["status"], "in_review");
+    assert_eq!(open_indexes(&case.body), vec![0], "nothing moved");
+
+    // The role's holder approves; the next step's role is not defined here: any handler may.
+    let after = act(
+        &app,
+        &reviewer,
+        id,
+        "steps/current/approve",
+        approve.clone(),
+    )
+    .await;
+    assert_eq!(open_indexes(&after), vec![1]);
+    let done = act(&app, &c.a, id, "steps/current/approve", approve.clone()).await;
+    assert_eq!(done["status"], "approved");
+
+    // A handler named by the role's holder acts without the role.
+    let id = submit(&app, &c.a, item, None).await;
+    act(&app, &c.a, id, "accept", json!({})).await;
+    let (x_id, x_tok) = &c.x;
+    act(
+        &app,
+        &reviewer,
+        id,
+        "steps/0/transfer",
+        json!({"user_id": x_id, "reason": "请徐同志办理"}),
+    )
+    .await;
+    let moved = act(&app, x_tok, id, "steps/current/approve", approve).await;
+    assert_eq!(open_indexes(&moved), vec![1]);
+}
+on_each_backend!(
+    a_free_step_is_done_by_the_holders_of_its_role_on_each_backend,
+    a_free_step_is_done_by_the_holders_of_its_role
+);

@@ -419,13 +419,15 @@ pub(crate) fn act(
     let groups = groups(&d);
     let mut open = open_steps(&row, &d);
     let principals = steps::principals(conn, caller, id.0, now)?;
+    let roles = steps::step_roles(conn, &d.workflow)?;
+    let deciders = (principals.as_slice(), &roles);
     let mut actor = Actor::of(caller);
     let mut step = row.step_index;
     let mut event = None;
     let mut opinion = opinion;
     let to = match &command {
         CaseCommand::Approve { step: which, .. } => {
-            let done = steps::approve(&principals, caller, &mut open, *which, now)?;
+            let done = steps::approve(deciders, caller, &mut open, *which, now)?;
             actor = done.actor;
             step = i64::from(done.index);
             if done.step_done && open.is_empty() {
@@ -440,11 +442,11 @@ pub(crate) fn act(
             }
         }
         CaseCommand::Return { to_step, .. } => {
-            actor = steps::stage_actor(&principals, caller, &open)?;
+            actor = steps::stage_actor(deciders, caller, &open)?;
             apply(from, action, &groups, *to_step).map_err(|e| refused(e, &from))?
         }
         CaseCommand::Deny { .. } => {
-            actor = steps::stage_actor(&principals, caller, &open)?;
+            actor = steps::stage_actor(deciders, caller, &open)?;
             apply(from, action, &groups, 0).map_err(|e| refused(e, &from))?
         }
         CaseCommand::Countersign {
@@ -466,7 +468,7 @@ pub(crate) fn act(
             let note = opinion.take().map(|n| format!("; {n}")).unwrap_or_default();
             opinion = Some(format!("{practice}: {}{note}", names.join("、")));
             let change = StepChange::Countersign(*mode, named);
-            actor = steps::change(&principals, caller, &mut open, *at, change)?;
+            actor = steps::change(deciders, caller, &mut open, *at, change)?;
             step = i64::from(*at);
             from
         }
@@ -486,7 +488,7 @@ pub(crate) fn act(
                 CaseCommand::AddSigner { .. } => StepChange::AddSigner(person),
                 _ => StepChange::Transfer(person),
             };
-            actor = steps::change(&principals, caller, &mut open, *at, change)?;
+            actor = steps::change(deciders, caller, &mut open, *at, change)?;
             step = i64::from(*at);
             from
         }

@@ -9,17 +9,46 @@ use super::Located;
 use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission};
 use crate::domain::case_step::{OpenStep, Person, SignMode, StepError};
+use crate::domain::catalogue::WorkflowStep;
 use crate::error::Error;
 use crate::service::audit::Actor;
 use crate::service::auth::load_caller;
 use crate::service::users::UserRow;
 use crate::store::DbConn;
-use crate::store::schema::{case_delegations, users};
+use crate::store::schema::{case_delegations, roles, user_roles, users};
 
-/// Someone the caller may act as, and the one step a step delegation is limited to.
+/// Someone the caller may act as, the one step a step delegation is limited to, and the roles
+/// they hold (a step nobody was named on is for the holders of its workflow role).
 pub(super) struct Principal {
     pub person: Person,
     pub step: Option<u32>,
+    pub roles: Vec<String>,
+}
+
+/// For each workflow step, the role that does it when the platform defines a role of that
+/// name; a role the organisation has not set up binds nobody (anyone who may handle the case).
+pub(super) type StepRoles = Vec<Option<String>>;
+
+/// The workflow's roles that exist as platform roles, by step index.
+pub(super) fn step_roles(conn: &mut DbConn, workflow: &[WorkflowStep]) -> Result<StepRoles, Error> {
+    let names: Vec<&str> = workflow.iter().map(|s| s.role.as_str()).collect();
+    let defined: Vec<String> = roles::table
+        .filter(roles::name.eq_any(&names))
+        .select(roles::name)
+        .load(conn)?;
+    Ok(workflow
+        .iter()
+        .map(|s| defined.contains(&s.role).then(|| s.role.clone()))
+        .collect())
+}
+
+/// The role an open step asks of whoever acts on it: only while nobody is named on it.
+fn wanted<'a>(roles: &'a StepRoles, step: &OpenStep) -> Option<&'a str> {
+    let free = step.handler.is_none() && step.signers.is_empty();
+    if !free {
+        return None;
+    }
+    roles.get(step.index as usize).and_then(|r| r.as_deref())
 }
 
 impl Principal {
@@ -45,6 +74,7 @@ pub(super) fn principals(
             name: caller.username.clone(),
         },
         step: None,
+        roles: caller.grants.iter().map(|g| g.role.clone()).collect(),
     }];
     let rows: Vec<DelegationRow> = case_delegations::table
         .filter(case_delegations::delegate_id.eq(caller.user_id.0))
@@ -69,28 +99,48 @@ pub(super) fn principals(
             .find(delegator)
             .select(users::username)
             .get_result(conn)?;
+        let roles: Vec<String> = user_roles::table
+            .inner_join(roles::table)
+            .filter(user_roles::user_id.eq(delegator))
+            .select(roles::name)
+            .load(conn)?;
         all.push(Principal {
             person: Person {
                 user_id: delegator,
                 name,
             },
             step: step.and_then(|s| u32::try_from(s).ok()),
+            roles,
         });
     }
     Ok(all)
 }
 
-/// The first principal for whom `may` holds on `step`.
+/// The first principal for whom `may` holds on `step` and who holds the role it asks for.
 fn acting_as<'a>(
     principals: &'a [Principal],
     step: &OpenStep,
+    roles: &StepRoles,
     may: impl Fn(&OpenStep, i64) -> bool,
 ) -> Option<&'a Person> {
+    let want = wanted(roles, step);
     principals
         .iter()
         .filter(|p| p.covers(step.index))
+        .filter(|p| want.is_none_or(|r| p.roles.iter().any(|h| h == r)))
         .map(|p| &p.person)
         .find(|p| may(step, p.user_id))
+}
+
+/// Why nobody the caller may act as may act on `step`.
+fn not_allowed(step: &OpenStep, roles: &StepRoles) -> Error {
+    match wanted(roles, step) {
+        Some(role) => Error::forbidden(format!(
+            "step {} is done by the role {role}, which neither you nor anyone you act for holds",
+            step.index
+        )),
+        None => refused(not_yours(step)),
+    }
 }
 
 /// The actor recorded: the caller, "acting for" the principal when that is someone else.
@@ -141,16 +191,16 @@ pub(super) struct Approval {
 
 /// Approves an open step as the caller or someone they act for; a completed step closes.
 pub(super) fn approve(
-    principals: &[Principal],
+    (principals, roles): (&[Principal], &StepRoles),
     caller: &Caller,
     open: &mut Vec<OpenStep>,
     step: Option<u32>,
     now: Millis,
 ) -> Result<Approval, Error> {
     let i = pick(open, step, "step")?;
-    let who = acting_as(principals, &open[i], OpenStep::may_approve)
+    let who = acting_as(principals, &open[i], roles, OpenStep::may_approve)
         .cloned()
-        .ok_or_else(|| refused(not_yours(&open[i])))?;
+        .ok_or_else(|| not_allowed(&open[i], roles))?;
     let step_done = open[i].approve(who.user_id, now).map_err(refused)?;
     let index = open[i].index;
     if step_done {
@@ -173,7 +223,7 @@ fn not_yours(step: &OpenStep) -> StepError {
 /// The actor of a return or a denial: someone the stage waits for or who directs one of its
 /// steps (anyone who may handle the case while its steps are nobody's).
 pub(super) fn stage_actor(
-    principals: &[Principal],
+    (principals, roles): (&[Principal], &StepRoles),
     caller: &Caller,
     open: &[OpenStep],
 ) -> Result<Actor, Error> {
@@ -181,7 +231,11 @@ pub(super) fn stage_actor(
         return Ok(Actor::of(caller));
     }
     open.iter()
-        .find_map(|s| acting_as(principals, s, |s, u| s.may_approve(u) || s.may_direct(u)))
+        .find_map(|s| {
+            acting_as(principals, s, roles, |s, u| {
+                s.may_approve(u) || s.may_direct(u)
+            })
+        })
         .map(|who| actor_for(caller, who))
         .ok_or_else(|| {
             let names: Vec<String> = open
@@ -232,7 +286,7 @@ pub(super) enum StepChange {
 
 /// Applies a step-level change; the actor recorded.
 pub(super) fn change(
-    principals: &[Principal],
+    (principals, roles): (&[Principal], &StepRoles),
     caller: &Caller,
     open: &mut [OpenStep],
     step: u32,
@@ -241,17 +295,22 @@ pub(super) fn change(
     let i = pick(open, Some(step), "step")?;
     let s = &mut open[i];
     // A pending signer may transfer their own signature; otherwise the step's director acts.
-    let who = match &change {
-        StepChange::Transfer(_) => acting_as(principals, s, |s, u| {
+    let found = match &change {
+        StepChange::Transfer(_) => acting_as(principals, s, roles, |s, u| {
             s.may_direct(u) || s.signers.iter().any(|g| g.user_id == u)
         }),
-        _ => acting_as(principals, s, OpenStep::may_direct),
+        _ => acting_as(principals, s, roles, OpenStep::may_direct),
     }
-    .cloned()
-    .unwrap_or_else(|| Person {
-        user_id: caller.user_id.0,
-        name: caller.username.clone(),
-    });
+    .cloned();
+    let who = match found {
+        Some(who) => who,
+        None if wanted(roles, s).is_some() => return Err(not_allowed(s, roles)),
+        // The step's own rules refuse the caller below, naming who it waits for.
+        None => Person {
+            user_id: caller.user_id.0,
+            name: caller.username.clone(),
+        },
+    };
     match change {
         StepChange::Countersign(mode, signers) => s.countersign(who.user_id, mode, signers),
         StepChange::AddSigner(p) => s.add_signer(who.user_id, p),
