@@ -98,6 +98,32 @@ pub(crate) fn region_path_of(conn: &mut DbConn, id: i64) -> Result<String, Error
         .ok_or_else(|| Error::not_found("region", id))
 }
 
+/// A place a request names by region (and maybe department): the region's tree path; 422 on
+/// `region_id` or `department_id` when either does not exist.
+pub(crate) fn named_place(
+    conn: &mut DbConn,
+    region: i64,
+    department: Option<i64>,
+) -> Result<String, Error> {
+    let path: String = regions::table
+        .find(region)
+        .select(regions::path)
+        .get_result(conn)
+        .optional()?
+        .ok_or_else(|| Error::invalid("region_id", "no such region"))?;
+    if let Some(d) = department {
+        let known: Option<i64> = departments::table
+            .find(d)
+            .select(departments::id)
+            .get_result(conn)
+            .optional()?;
+        if known.is_none() {
+            return Err(Error::invalid("department_id", "no such department"));
+        }
+    }
+    Ok(path)
+}
+
 fn region_target(path: &str) -> Target<'_> {
     Target {
         region_path: Some(path),

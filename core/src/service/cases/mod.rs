@@ -198,6 +198,18 @@ pub(crate) fn details_json(d: &Details) -> Result<String, Error> {
 
 pub(crate) use crate::service::calendar::calendar;
 
+/// Where a case named in a request belongs: region, department and the region's path; 422 on
+/// `case_id` when there is no such case.
+pub(crate) fn case_place(conn: &mut DbConn, case: i64) -> Result<(i64, i64, String), Error> {
+    cases::table
+        .inner_join(regions::table)
+        .filter(cases::id.eq(case))
+        .select((cases::region_id, cases::department_id, regions::path))
+        .get_result(conn)
+        .optional()?
+        .ok_or_else(|| Error::invalid("case_id", "no such case"))
+}
+
 /// The local date of a time in the platform's zone.
 pub(crate) fn local_date(at: Millis, tz: chrono_tz::Tz) -> NaiveDate {
     time(at).with_timezone(&tz).date_naive()

@@ -6,6 +6,7 @@
 mod requests;
 mod uses;
 
+use crate::service::org::region_path_of;
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -69,13 +70,6 @@ pub(super) fn decode<T: serde::de::DeserializeOwned>(
     serde_json::from_str(text).map_err(|e| Error::Internal(format!("{what} {id}: {e}")))
 }
 
-pub(super) fn region_path(conn: &mut DbConn, region: i64) -> Result<String, Error> {
-    Ok(regions::table
-        .find(region)
-        .select(regions::path)
-        .get_result(conn)?)
-}
-
 /// A department's region and its path; `field` names the input when it does not exist.
 pub(super) fn department(conn: &mut DbConn, id: i64, field: &str) -> Result<(i64, String), Error> {
     departments::table
@@ -134,8 +128,8 @@ pub(super) fn request_for(
         .get_result(conn)
         .optional()?
         .ok_or_else(|| Error::not_found("data share request", id))?;
-    let provider_path = region_path(conn, row.provider_region_id)?;
-    let requester_path = region_path(conn, row.region_id)?;
+    let provider_path = region_path_of(conn, row.provider_region_id)?;
+    let requester_path = region_path_of(conn, row.region_id)?;
     let provider = caller.may(
         Permission::DataManage,
         &target(&provider_path, row.provider_department_id),

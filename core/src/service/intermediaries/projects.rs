@@ -1,5 +1,7 @@
 //! The market's projects as stored and answered, and the checks every step shares.
 
+use crate::service::cases::case_place;
+use crate::service::org::named_place;
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -15,8 +17,8 @@ use crate::service::audit::{self, Actor, Change};
 use crate::service::supervision::workflow_cards::OpenCards;
 use crate::store::DbConn;
 use crate::store::schema::{
-    cases, departments, intermediaries, intermediary_bids, intermediary_project_progress,
-    intermediary_projects, regions,
+    intermediaries, intermediary_bids, intermediary_project_progress, intermediary_projects,
+    regions,
 };
 use crate::wire::intermediaries::{Bid, DrawRecord, NewProject, Project};
 use crate::wire::time;
@@ -321,34 +323,13 @@ pub(super) fn place(
     new: &NewProject,
 ) -> Result<(i64, Option<i64>, String), Error> {
     if let Some(case) = new.case_id {
-        let (region, department, path): (i64, i64, String) = cases::table
-            .inner_join(regions::table)
-            .filter(cases::id.eq(case))
-            .select((cases::region_id, cases::department_id, regions::path))
-            .get_result(conn)
-            .optional()?
-            .ok_or_else(|| Error::invalid("case_id", "no such case"))?;
+        let (region, department, path) = case_place(conn, case)?;
         return Ok((region, Some(department), path));
     }
     let region = new
         .region_id
         .ok_or_else(|| Error::invalid("region_id", "name the case or the region"))?;
-    let path: String = regions::table
-        .find(region)
-        .select(regions::path)
-        .get_result(conn)
-        .optional()?
-        .ok_or_else(|| Error::invalid("region_id", "no such region"))?;
-    if let Some(d) = new.department_id {
-        let known: Option<i64> = departments::table
-            .find(d)
-            .select(departments::id)
-            .get_result(conn)
-            .optional()?;
-        if known.is_none() {
-            return Err(Error::invalid("department_id", "no such department"));
-        }
-    }
+    let path = named_place(conn, region, new.department_id)?;
     Ok((region, new.department_id, path))
 }
 

@@ -4,6 +4,8 @@
 //! notice, each step by its actor within its working days (a late step gets a workflow card).
 //! The complainant's phone and ID number are sealed at rest and answered masked.
 
+use crate::service::cases::case_place;
+use crate::service::org::named_place;
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -23,9 +25,7 @@ use crate::service::audit::{self, Actor, Change};
 use crate::service::cases::local_date;
 use crate::service::org::ScopeSql;
 use crate::store::DbConn;
-use crate::store::schema::{
-    cases, complaint_steps, complaints, departments, halls, regions, users, windows,
-};
+use crate::store::schema::{complaint_steps, complaints, halls, regions, users, windows};
 use crate::wire::complaints::{
     CardSubject, Complaint, ComplaintQuery, ComplaintStepInput, ComplaintStepRecord,
     MaskedComplainant, NewComplaint,
@@ -198,13 +198,7 @@ struct Place {
 
 fn place(conn: &mut DbConn, new: &NewComplaint) -> Result<Place, Error> {
     if let Some(case) = new.case_id {
-        let (region_id, department_id, path): (i64, i64, String) = cases::table
-            .inner_join(regions::table)
-            .filter(cases::id.eq(case))
-            .select((cases::region_id, cases::department_id, regions::path))
-            .get_result(conn)
-            .optional()?
-            .ok_or_else(|| Error::invalid("case_id", "no such case"))?;
+        let (region_id, department_id, path) = case_place(conn, case)?;
         return Ok(Place {
             region_id,
             department_id: Some(department_id),
@@ -228,22 +222,7 @@ fn place(conn: &mut DbConn, new: &NewComplaint) -> Result<Place, Error> {
     let region = new
         .region_id
         .ok_or_else(|| Error::invalid("region_id", "name the case, the window or the region"))?;
-    let path: String = regions::table
-        .find(region)
-        .select(regions::path)
-        .get_result(conn)
-        .optional()?
-        .ok_or_else(|| Error::invalid("region_id", "no such region"))?;
-    if let Some(d) = new.department_id {
-        let known: Option<i64> = departments::table
-            .find(d)
-            .select(departments::id)
-            .get_result(conn)
-            .optional()?;
-        if known.is_none() {
-            return Err(Error::invalid("department_id", "no such department"));
-        }
-    }
+    let path = named_place(conn, region, new.department_id)?;
     Ok(Place {
         region_id: region,
         department_id: new.department_id,
