@@ -455,6 +455,20 @@ pub(super) fn items(
     })
 }
 
+/// One cockpit read: off the request threads (a year's rollups are many rows).
+async fn read<T: Send + 'static>(
+    services: &Services,
+    caller: &Caller,
+    q: CockpitQuery,
+    f: fn(&mut DbConn, &Caller, &CockpitQuery) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let caller = caller.clone();
+    services
+        .store
+        .read_heavy(move |conn| f(conn, &caller, &q))
+        .await
+}
+
 impl Services {
     /// The period's figures over a region subtree (`cockpit.read`).
     pub async fn cockpit_summary(
@@ -462,10 +476,7 @@ impl Services {
         caller: &Caller,
         q: CockpitQuery,
     ) -> Result<CockpitSummary, Error> {
-        let caller = caller.clone();
-        self.store
-            .read_heavy(move |conn| summary(conn, &caller, &q))
-            .await
+        read(self, caller, q, summary).await
     }
 
     /// The region's children side by side.
@@ -474,10 +485,7 @@ impl Services {
         caller: &Caller,
         q: CockpitQuery,
     ) -> Result<CockpitComparison, Error> {
-        let caller = caller.clone();
-        self.store
-            .read_heavy(move |conn| regions_of(conn, &caller, &q))
-            .await
+        read(self, caller, q, regions_of).await
     }
 
     /// The departments side by side.
@@ -486,10 +494,7 @@ impl Services {
         caller: &Caller,
         q: CockpitQuery,
     ) -> Result<CockpitComparison, Error> {
-        let caller = caller.clone();
-        self.store
-            .read_heavy(move |conn| departments_of(conn, &caller, &q))
-            .await
+        read(self, caller, q, departments_of).await
     }
 
     /// The figures by day, week or month.
@@ -498,10 +503,7 @@ impl Services {
         caller: &Caller,
         q: CockpitQuery,
     ) -> Result<CockpitTrend, Error> {
-        let caller = caller.clone();
-        self.store
-            .read_heavy(move |conn| trend(conn, &caller, &q))
-            .await
+        read(self, caller, q, trend).await
     }
 
     /// The top items by cases received.
@@ -510,9 +512,6 @@ impl Services {
         caller: &Caller,
         q: CockpitQuery,
     ) -> Result<CockpitItems, Error> {
-        let caller = caller.clone();
-        self.store
-            .read_heavy(move |conn| items(conn, &caller, &q))
-            .await
+        read(self, caller, q, items).await
     }
 }
