@@ -257,9 +257,8 @@ impl Services {
             .store
             .write(move |conn| {
                 let stored = stored_years(conn)?;
-                let before = merged(&stored)?
-                    .get(&file.year)
-                    .map(|(f, s)| summary(f, *s));
+                let mut years = merged(&stored)?;
+                let before = years.get(&file.year).map(|(f, s)| summary(f, *s));
                 let days = serde_json::to_string(&file.days)
                     .map_err(|e| Error::Internal(format!("calendar days: {e}")))?;
                 let fresh = Stored {
@@ -267,7 +266,6 @@ impl Services {
                     loaded_at: now,
                     loaded_by: actor.label.clone(),
                 };
-                let mut years = merged(&stored)?;
                 years.insert(fresh.file.year, (fresh.file.clone(), Some(&fresh)));
                 build(&years).map_err(refused)?;
                 let year = i64::from(fresh.file.year);

@@ -101,7 +101,8 @@ fn names_platform_users(command: &CaseCommand) -> bool {
 }
 
 /// The checks that need no storage: texts, times in order, actions that can be replayed.
-fn check_shape(case: &ImportedCase, now: Millis) -> Result<(), Error> {
+/// Answers each action's opinion as its input left it (what the history keeps).
+fn check_shape(case: &ImportedCase, now: Millis) -> Result<Vec<Option<String>>, Error> {
     let mut v = Validator::new();
     v.text(&case.legacy_no, "legacy_no", 64);
     let submitted = case.submitted_at.timestamp_millis();
@@ -111,6 +112,7 @@ fn check_shape(case: &ImportedCase, now: Millis) -> Result<(), Error> {
         "between 2000-01-01 and now",
     );
     let mut last = submitted;
+    let mut opinions = Vec::with_capacity(case.history.len());
     for (i, a) in case.history.iter().enumerate() {
         let at = a.at.timestamp_millis();
         v.text(&a.actor, &format!("history[{i}].actor"), 64);
@@ -125,13 +127,18 @@ fn check_shape(case: &ImportedCase, now: Millis) -> Result<(), Error> {
             &format!("history[{i}].action"),
             "countersign, add_signer and transfer name platform users; import the approvals instead",
         );
-        if let Err(Error::Validation(errors)) = a.command.validate() {
-            for e in errors {
-                v.push(&format!("history[{i}].{}", e.field), e.reason);
+        match a.command.validate() {
+            Ok(opinion) => opinions.push(opinion),
+            Err(Error::Validation(errors)) => {
+                for e in errors {
+                    v.push(&format!("history[{i}].{}", e.field), e.reason);
+                }
             }
+            Err(e) => return Err(e),
         }
     }
-    v.finish()
+    v.finish()?;
+    Ok(opinions)
 }
 
 fn refused(legacy_no: String, e: &Error) -> ImportedCaseResult {
@@ -202,15 +209,16 @@ impl Services {
     ) -> ImportedCaseResult {
         let legacy_no = case.legacy_no.trim().to_owned();
         let now = self.clock.now();
-        let prepared = check_shape(&case, now)
-            .and_then(|()| self.config.time_zone())
-            .and_then(|tz| Ok((tz, self.sealed_applicant(&case.application)?)));
-        let (tz, applicant) = match prepared {
+        let prepared = check_shape(&case, now).and_then(|opinions| {
+            let tz = self.config.time_zone()?;
+            Ok((opinions, tz, self.sealed_applicant(&case.application)?))
+        });
+        let (opinions, tz, applicant) = match prepared {
             Ok(p) => p,
             Err(e) => return refused(legacy_no, &e),
         };
         let mut steps = Vec::with_capacity(case.history.len());
-        for a in case.history {
+        for (a, opinion) in case.history.into_iter().zip(opinions) {
             let address = match &a.command {
                 CaseCommand::SendByCourier { address, .. } => {
                     match self.vault.seal(address.trim()) {
@@ -220,7 +228,7 @@ impl Services {
                 }
                 _ => None,
             };
-            steps.push((a, address));
+            steps.push((a, opinion, address));
         }
         let caller = caller.clone();
         let (source, key) = (source.to_owned(), legacy_no.clone());
@@ -246,10 +254,9 @@ impl Services {
                     (submitted, tz),
                     Filing::Historical,
                 )?;
-                for (i, (a, address)) in steps.into_iter().enumerate() {
+                for (i, (a, opinion, address)) in steps.into_iter().enumerate() {
                     let acting = Acting {
-                        // Checked by `check_shape`; the opinion is what the history keeps.
-                        opinion: a.command.validate()?,
+                        opinion,
                         address,
                         now: a.at.timestamp_millis(),
                         tz,
