@@ -13,7 +13,7 @@ use super::input::{CaseCommand, mask_address};
 use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission};
 use crate::domain::case::{CaseAction, CaseId};
-use crate::error::{Error, FieldError, Validator};
+use crate::error::{Error, ErrorKind, FieldError, Validator};
 use crate::service::Services;
 use crate::store::schema::{case_imports, cases};
 use crate::wire::cases::NewCase;
@@ -146,13 +146,21 @@ fn refused(legacy_no: String, e: &Error) -> ImportedCaseResult {
         Error::Validation(errors) => errors.clone(),
         _ => Vec::new(),
     };
+    // A fault of the server says so without its cause, like any answer (the log has it).
+    let problem = match e.kind() {
+        ErrorKind::Internal | ErrorKind::Unavailable => {
+            tracing::error!(error = %e, legacy_no, "importing a past case failed");
+            "the server could not store this case; import it again later".to_owned()
+        }
+        _ => e.to_string(),
+    };
     ImportedCaseResult {
         legacy_no,
         outcome: ImportOutcome::Refused,
         case_id: None,
         case_no: None,
         status: None,
-        problem: Some(e.to_string()),
+        problem: Some(problem),
         errors,
     }
 }
