@@ -286,6 +286,25 @@ pub enum LoadgenCommand {
         #[arg(long, default_value_t = 10)]
         duration: u64,
     },
+    /// Case targets, step 1 (against a running server): N departments, a published item and
+    /// one submitted case each; prints their ids.
+    CaseSetup {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// An admin's bearer token.
+        #[arg(long, env = "YIWANG_LOADGEN_TOKEN", hide_env_values = true)]
+        token: String,
+        #[arg(long, default_value_t = 20)]
+        departments: u32,
+    },
+    /// Case targets, step 2 (the server stopped): copies the stored cases in the `--data`
+    /// folder's SQLite file until it holds `--cases`, `--open-share` of them open.
+    CloneCases {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: u64,
+        #[arg(long, default_value_t = 0.1)]
+        open_share: f64,
+    },
     /// Device heartbeats: registers N devices in a hall and sends
     /// each one's heartbeat every `--interval` seconds on a fixed schedule, measuring latency
     /// from the scheduled time; reports the writer's commits during the run.

@@ -509,3 +509,58 @@ on_each_backend!(
     a_return_rearms_the_earlier_step_and_suspension_stops_the_clock,
     a_return_rearms_the_earlier_step_and_a_suspension_stops_the_clock
 );
+
+async fn the_case_list_shows_only_open_or_only_closed_cases_on_request(app: TestApp) {
+    let h = hall(&app).await;
+    let ids: Vec<i64> = {
+        let mut v = Vec::new();
+        for n in [
+            "11010519491231002",
+            "44030419900101123",
+            "11010519491231002",
+        ] {
+            v.push(
+                submit(&app, &h, &id_number(n)).await["id"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        }
+        v
+    };
+    act(
+        &app,
+        &h.tok_a,
+        ids[1],
+        "reject",
+        json!({"reason": "不属于本部门职权范围"}),
+    )
+    .await;
+    let listed = |query: &'static str| {
+        let app = &app;
+        let tok = h.tok_a.clone();
+        async move {
+            let page = app.get(&format!("{CASES}?{query}"), &tok).await;
+            assert_eq!(page.status, 200, "{:#}", page.body);
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("open=true").await, [ids[0], ids[2]]);
+    assert_eq!(listed("open=false").await, [ids[1]]);
+    assert_eq!(listed("").await, ids);
+    // Paged: the cursor carries on past the first open case.
+    assert_eq!(listed("open=true&limit=1").await, [ids[0]]);
+    let after = format!("open=true&after={}", ids[0]);
+    let page = app.get(&format!("{CASES}?{after}"), &h.tok_a).await;
+    assert_eq!(page.body["items"][0]["id"].as_i64(), Some(ids[2]));
+    let bad = app.get(&format!("{CASES}?open=maybe"), &h.tok_a).await;
+    bad.assert_problem(400, "malformed_request");
+}
+on_each_backend!(
+    the_case_list_filters_open_cases,
+    the_case_list_shows_only_open_or_only_closed_cases_on_request
+);

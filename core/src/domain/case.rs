@@ -81,6 +81,14 @@ impl CaseStatus {
         })
     }
 
+    /// The open statuses, as stored (see [`CaseStatus::is_open`]).
+    pub const OPEN: [&'static str; 4] = [
+        "submitted",
+        "supplement_requested",
+        "in_review",
+        "suspended",
+    ];
+
     /// Whether the case is still open (not concluded, rejected or terminated).
     pub fn is_open(self) -> bool {
         matches!(

@@ -292,3 +292,20 @@ fn an_open_suspension_leaves_the_deadline_unknown_and_stops_elapsed_time() {
     );
     assert_eq!(c.elapsed_working_days, 1);
 }
+
+#[test]
+fn the_stored_open_statuses_are_exactly_the_open_ones() {
+    let all = [
+        S::Submitted,
+        S::SupplementRequested,
+        S::InReview,
+        S::Suspended,
+        S::Approved,
+        S::Denied,
+        S::RejectedAtIntake,
+        S::Terminated,
+    ];
+    for s in all {
+        assert_eq!(S::OPEN.contains(&s.as_str()), s.is_open(), "{s:?}");
+    }
+}

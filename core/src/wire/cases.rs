@@ -212,6 +212,9 @@ pub struct Case {
 #[serde(deny_unknown_fields)]
 pub struct CaseQuery {
     pub status: Option<CaseStatus>,
+    /// Only the open cases (`true`: submitted, waiting for a supplement, in review or
+    /// suspended) or only the closed ones (`false`).
+    pub open: Option<bool>,
     pub item_code: Option<String>,
     pub department_id: Option<i64>,
     /// Every case of this applicant (ID number or credit code; one-number handling).

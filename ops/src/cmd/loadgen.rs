@@ -18,8 +18,16 @@ use yiwang_core::wire::org::{NewUser, NewUserRole, UserChanges};
 
 use crate::cli::LoadgenCommand;
 
-pub async fn loadgen(cmd: LoadgenCommand) -> anyhow::Result<()> {
+pub async fn loadgen(config: Config, cmd: LoadgenCommand) -> anyhow::Result<()> {
     match cmd {
+        LoadgenCommand::CaseSetup {
+            server,
+            token,
+            departments,
+        } => super::loadgen_cases::setup(&server, &token, departments).await,
+        LoadgenCommand::CloneCases { cases, open_share } => {
+            super::loadgen_cases::clone(&config, cases, open_share)
+        }
         LoadgenCommand::Hello { listen, workers } => hello(&listen, workers).await,
         LoadgenCommand::Run {
             url,

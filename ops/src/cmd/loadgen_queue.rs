@@ -35,7 +35,12 @@ struct Setup {
     windows: Vec<(i64, String)>,
 }
 
-async fn send(client: &Client, url: &str, token: &str, body: Value) -> anyhow::Result<Value> {
+pub(crate) async fn send(
+    client: &Client,
+    url: &str,
+    token: &str,
+    body: Value,
+) -> anyhow::Result<Value> {
     let res = client
         .post(url)
         .bearer_auth(token)
@@ -51,7 +56,7 @@ async fn send(client: &Client, url: &str, token: &str, body: Value) -> anyhow::R
     Ok(v)
 }
 
-fn id(v: &Value) -> anyhow::Result<i64> {
+pub(crate) fn id(v: &Value) -> anyhow::Result<i64> {
     v["id"].as_i64().context("the answer has no id")
 }
 

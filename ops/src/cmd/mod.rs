@@ -10,6 +10,7 @@ pub mod demo_devices;
 pub mod demo_queue;
 pub mod devices;
 pub mod loadgen;
+pub mod loadgen_cases;
 pub mod loadgen_cockpit;
 pub mod loadgen_devices;
 pub mod loadgen_outbox;
@@ -68,7 +69,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             headless,
             lang,
         } => demo::demo(config, &listen, headless, &lang).await,
-        Command::Loadgen(cmd) => loadgen::loadgen(cmd).await,
+        Command::Loadgen(cmd) => loadgen::loadgen(config, cmd).await,
         Command::Console(args) => console::console(args).await,
         Command::Devices(cmd) => devices::devices(cmd).await,
         Command::Outbox(cmd) => outbox::outbox(config, cmd).await,

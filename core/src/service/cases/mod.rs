@@ -11,6 +11,7 @@ mod delegations;
 mod import;
 mod input;
 mod queries;
+pub mod seed;
 mod steps;
 
 pub use import::{

@@ -22,6 +22,17 @@ fn searched_number(input: &str) -> Result<String, Error> {
         .map_err(|e| Error::invalid("id_number", e.to_string()))
 }
 
+/// The open cases, written as the partial indexes on open cases are (SQLite uses such an index
+/// only when the query repeats its condition, and a bound parameter would not).
+fn open_cases() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    let list = CaseStatus::OPEN
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    diesel::dsl::sql(&format!("cases.status IN ({list})"))
+}
+
 impl Services {
     /// One case with its legal, promised and current-step clocks.
     pub async fn get_case(&self, caller: &Caller, id: CaseId) -> Result<Case, Error> {
@@ -73,6 +84,11 @@ impl Services {
                 }
                 if let Some(s) = query.status {
                     q = q.filter(cases::status.eq(s.as_str()));
+                }
+                match query.open {
+                    Some(true) => q = q.filter(open_cases()),
+                    Some(false) => q = q.filter(diesel::dsl::not(open_cases())),
+                    None => {}
                 }
                 if let Some(code) = &query.item_code {
                     q = q.filter(cases::item_code.eq(code.trim().to_owned()));

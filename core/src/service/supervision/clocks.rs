@@ -25,14 +25,6 @@ const FAR: NaiveDate = match NaiveDate::from_ymd_opt(2199, 12, 31) {
     None => NaiveDate::MAX,
 };
 
-/// The open statuses, as stored.
-pub(crate) const OPEN: [&str; 4] = [
-    "submitted",
-    "supplement_requested",
-    "in_review",
-    "suspended",
-];
-
 /// Today's rank in the platform's zone.
 pub(crate) fn today_rank(cal: &Calendar, now: Millis, tz: chrono_tz::Tz) -> i32 {
     rank_of(cal, local_date(now, tz))

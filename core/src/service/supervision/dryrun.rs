@@ -3,9 +3,10 @@
 
 use diesel::prelude::*;
 
-use super::clocks::{OPEN, clocks_of, facts_json, returns_of, today_rank};
+use super::clocks::{clocks_of, facts_json, returns_of, today_rank};
 use super::rules::{condition_error, reach_of};
 use crate::domain::access::{Caller, Permission};
+use crate::domain::case::CaseStatus;
 use crate::domain::supervision::{holds, parse};
 use crate::error::Error;
 use crate::service::Services;
@@ -49,7 +50,7 @@ impl Services {
                         .select(CaseRow::as_select())
                         .into_boxed();
                     if !draft.include_closed {
-                        q = q.filter(cases::status.eq_any(OPEN));
+                        q = q.filter(cases::status.eq_any(CaseStatus::OPEN));
                     }
                     if !scope.global {
                         q = q.filter(

@@ -17,9 +17,10 @@ use serde_json::{Value as Json, json};
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::{Mutex, broadcast};
 
-use super::clocks::{OPEN, clocks_of, facts_json, returns_of, rows_of, today_rank};
+use super::clocks::{clocks_of, facts_json, returns_of, rows_of, today_rank};
 use super::rules::load_compiled;
 use crate::clock::Millis;
+use crate::domain::case::CaseStatus;
 use crate::domain::supervision::facts::NO_RANK;
 use crate::domain::supervision::projection::Projection;
 use crate::domain::supervision::{CaseClocks, CompiledRule, Hit, Severity, judge};
@@ -263,7 +264,7 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
         .read_heavy(|conn| {
             let rules = load_compiled(conn)?;
             let rows: Vec<CaseRow> = cases::table
-                .filter(cases::status.eq_any(OPEN))
+                .filter(cases::status.eq_any(CaseStatus::OPEN))
                 .order(cases::id.asc())
                 .select(CaseRow::as_select())
                 .load(conn)?;

@@ -1,0 +1,2 @@
+DROP INDEX cases_open_region;
+DROP INDEX cases_open_department;
