@@ -347,7 +347,7 @@ impl App {
             Action::AnomaliesFailed(e) => self.alerts.error = Some(e),
             Action::AnomaliesChanged(list) => {
                 for a in list {
-                    self.alerts.upsert(a);
+                    self.alerts.upsert_wire(a);
                 }
             }
             Action::AnomalyOpened(d) => {
@@ -449,7 +449,7 @@ impl App {
                 action.is_none_or(|a| {
                     self.alerts
                         .get(*id)
-                        .is_some_and(|c| c.allowed_actions.contains(&a))
+                        .is_some_and(|c| c.allows(a))
                 })
             })
             .collect();

@@ -25,7 +25,7 @@ fn typed(a: &mut App, text: &str) {
 
 fn alerts(n: i64) -> App {
     let mut a = app(Lang::En, (120, 40));
-    a.update(Action::Anomalies(fixture::anomalies(n)));
+    a.update(Action::Anomalies(fixture::cards(n)));
     a.update(key('3'));
     assert_eq!(a.tab, Tab::Alerts);
     a
@@ -297,7 +297,7 @@ fn a_role_without_supervision_manage_is_offered_no_action() {
     let mut a = App::new(Lang::En, "s".into(), t0());
     a.update(Action::Resize(120, 40));
     a.update(Action::LoggedIn(Box::new(me("auditor"))));
-    a.update(Action::Anomalies(fixture::anomalies(5)));
+    a.update(Action::Anomalies(fixture::cards(5)));
     a.update(key('3'));
     assert_eq!(a.tab, Tab::Alerts);
     a.update(key('a'));
@@ -356,7 +356,7 @@ fn a_hundred_thousand_cards_scroll_and_draw_only_the_rows_on_screen() {
     let mut a = App::new(Lang::En, "s".into(), t0());
     a.update(Action::Resize(200, 50));
     a.update(Action::LoggedIn(Box::new(me("admin"))));
-    a.update(Action::Anomalies(fixture::anomalies(100_000)));
+    a.update(Action::Anomalies(fixture::cards(100_000)));
     a.update(key('3'));
     let started = std::time::Instant::now();
     a.update(key('G'));

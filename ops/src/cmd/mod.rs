@@ -16,6 +16,7 @@ pub mod loadgen_outbox;
 pub mod loadgen_queue;
 pub mod outbox;
 pub mod serve;
+pub mod loadgen_console;
 
 use anyhow::Context;
 use yiwang_core::config::Config;
