@@ -1,6 +1,8 @@
 //! The console's one loop: terminal events, a one-second tick and the worker's answers, in one
-//! `tokio::select!`. It redraws only after something changed, at most every 50 ms (20 frames/s),
-//! and otherwise sleeps.
+//! `tokio::select!`. It redraws only after something changed and otherwise sleeps. A key is
+//! answered by a frame at once; what the server changes is drawn at most every 50 ms (20
+//! frames/s), so a stream of events cannot keep a key waiting for the frame gap (see the
+//! `console_keys` bench).
 
 use std::time::Duration;
 
@@ -66,12 +68,15 @@ where
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let mut dirty = true;
+    // The user is waiting: draw without waiting for the frame gap.
+    let mut urgent = false;
     let mut last_frame = Instant::now() - FRAME;
     loop {
-        if dirty && last_frame.elapsed() >= FRAME {
+        if dirty && (urgent || last_frame.elapsed() >= FRAME) {
             terminal.draw(|f| crate::views::render(app, f))?;
             last_frame = Instant::now();
             dirty = false;
+            urgent = false;
         }
         let action = tokio::select! {
             ev = keys.next() => match ev {
@@ -87,6 +92,7 @@ where
             _ = tokio::time::sleep_until(last_frame + FRAME), if dirty => continue,
         };
         tracing::trace!(?action, "action");
+        urgent |= matches!(action, Action::Key(_) | Action::Resize(..));
         for effect in app.update(action) {
             let _ = effects.send(effect);
         }

@@ -456,3 +456,45 @@ fn device_events_read_the_device_again_and_commands_need_act_mode() {
     s.update(key('S'));
     assert_eq!(s.input, Input::Normal);
 }
+
+#[test]
+fn a_status_event_moves_a_card_into_and_out_of_a_filter_by_status_in_place() {
+    let mut a = alerts(8);
+    typed(&mut a, "/acknowledged");
+    a.update(code(KeyCode::Enter));
+    let before = shown_ids(&a);
+    assert_eq!(before, vec![8, 4], "cards 4 and 8 start acknowledged");
+    let order: Vec<i64> = {
+        let mut b = alerts(8);
+        b.update(key('g'));
+        shown_ids(&b)
+    };
+
+    // Card 5 acknowledged elsewhere: it joins the filtered list in its place, the order whole.
+    a.update(Action::Events(vec![anomaly_event(
+        100,
+        "anomaly.acknowledged",
+        5,
+        "acknowledged",
+    )]));
+    let shown = shown_ids(&a);
+    assert_eq!(shown.len(), 3);
+    assert!(shown.contains(&5));
+    let positions: Vec<usize> = shown
+        .iter()
+        .map(|id| order.iter().position(|x| x == id).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{shown:?}");
+    assert_eq!(a.alerts.total(), 8);
+
+    // Ordered: it no longer passes the filter, and stays live.
+    a.update(Action::Events(vec![anomaly_event(
+        101,
+        "anomaly.ordered",
+        5,
+        "ordered",
+    )]));
+    assert_eq!(shown_ids(&a), before);
+    assert_eq!(a.alerts.get(5).unwrap().status, AnomalyStatus::Ordered);
+    assert_eq!(a.alerts.total(), 8);
+}

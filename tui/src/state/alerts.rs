@@ -145,6 +145,9 @@ impl Alerts {
 
     /// Takes a card as it now is: added, moved, or removed when finished.
     pub fn upsert(&mut self, card: Card) {
+        if self.replace_in_place(&card) {
+            return;
+        }
         let held = self.row(self.selected).map(|a| a.id);
         self.remove(card.id);
         if !card.status.is_final() {
@@ -160,6 +163,36 @@ impl Alerts {
             self.cards.insert(card.id, card);
         }
         self.reselect(held);
+    }
+
+    /// A live card that stays live and keeps its place (a new status, say: the most common
+    /// change) is replaced where it is, without shifting the order; whether it passes the
+    /// filter may change. Returns false when the card must move.
+    fn replace_in_place(&mut self, card: &Card) -> bool {
+        let k = key(card);
+        let Some(old) = self.cards.get_mut(&card.id) else {
+            return false;
+        };
+        if card.status.is_final() || key(old) != k {
+            return false;
+        }
+        *old = card.clone();
+        if self.matching.is_none() {
+            return true;
+        }
+        let held = self.row(self.selected).map(|a| a.id);
+        let passes = matches(&self.terms, card);
+        if let Some(m) = &mut self.matching {
+            match (m.binary_search(&k), passes) {
+                (Err(at), true) => m.insert(at, k),
+                (Ok(at), false) => {
+                    m.remove(at);
+                }
+                _ => {}
+            }
+        }
+        self.reselect(held);
+        true
     }
 
     fn remove(&mut self, id: i64) {
