@@ -445,13 +445,7 @@ impl App {
             .alerts
             .targets()
             .into_iter()
-            .filter(|id| {
-                action.is_none_or(|a| {
-                    self.alerts
-                        .get(*id)
-                        .is_some_and(|c| c.allows(a))
-                })
-            })
+            .filter(|id| action.is_none_or(|a| self.alerts.get(*id).is_some_and(|c| c.allows(a))))
             .collect();
         if ids.is_empty() {
             return;

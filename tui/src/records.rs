@@ -254,15 +254,19 @@ async fn live_cards(ctx: &Ctx) -> Result<Vec<Card>, String> {
         let query = [("status", status.to_owned()), ("limit", "500".to_owned())];
         let mut after = 0;
         loop {
-            let page: Page<Anomaly> = page(ctx, "/api/v1/supervision/anomalies", &query, after).await?;
-            all.extend(page.items.into_iter().map(|a| Card::from_wire(a, &mut codes)));
+            let page: Page<Anomaly> =
+                page(ctx, "/api/v1/supervision/anomalies", &query, after).await?;
+            all.extend(
+                page.items
+                    .into_iter()
+                    .map(|a| Card::from_wire(a, &mut codes)),
+            );
             match page.next_after {
                 Some(a) => after = a,
                 None => break,
             }
         }
     }
-    all.shrink_to_fit();
     Ok(all)
 }
 

@@ -11,12 +11,12 @@ pub mod demo_queue;
 pub mod devices;
 pub mod loadgen;
 pub mod loadgen_cockpit;
+pub mod loadgen_console;
 pub mod loadgen_devices;
 pub mod loadgen_outbox;
 pub mod loadgen_queue;
 pub mod outbox;
 pub mod serve;
-pub mod loadgen_console;
 
 use anyhow::Context;
 use yiwang_core::config::Config;

@@ -205,7 +205,11 @@ pub fn render_detail(app: &App, frame: &mut Frame, body: Rect) {
             app.names.department_with_id(card.department_id),
         )),
     ];
-    let detail = app.alerts.detail.as_ref().filter(|d| d.anomaly.id == card.id);
+    let detail = app
+        .alerts
+        .detail
+        .as_ref()
+        .filter(|d| d.anomaly.id == card.id);
     if let Some(d) = detail {
         lines.push(Line::from(format!(
             "{}: {}",
