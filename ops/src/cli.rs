@@ -371,6 +371,14 @@ pub enum LoadgenCommand {
         #[arg(long = "pg")]
         database_url: Option<String>,
     },
+    /// The console's resident memory with `--cards` live cards: `yiwang console` in a tmux
+    /// window against a stand-in API on loopback, against the same with none (docs/console.md).
+    Console {
+        #[arg(long, default_value_t = 100_000)]
+        cards: u32,
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

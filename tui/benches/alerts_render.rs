@@ -20,6 +20,7 @@ use ratatui::backend::TestBackend;
 use yiwang_console::action::Action;
 use yiwang_console::app::App;
 use yiwang_console::i18n::Lang;
+use yiwang_console::state::card::{Card, RuleCodes};
 use yiwang_core::domain::access::Permission;
 use yiwang_core::domain::ids::UserId;
 use yiwang_core::domain::supervision::cards::{AnomalyStatus, allowed};
@@ -31,7 +32,9 @@ fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(1_772_415_000, 0).unwrap_or_default()
 }
 
-fn cards(n: i64) -> Vec<Anomaly> {
+/// Cards as the worker keeps them: each compacted as it is read.
+fn cards(n: i64) -> Vec<Card> {
+    let mut codes = RuleCodes::default();
     let kinds = [
         (RuleKind::TimeLimit, "case-time-red"),
         (RuleKind::Process, "process-terminated"),
@@ -46,7 +49,7 @@ fn cards(n: i64) -> Vec<Anomaly> {
             } else {
                 AnomalyStatus::Open
             };
-            Anomaly {
+            let a = Anomaly {
                 id: i,
                 rule_id: 1,
                 rule_code: code.into(),
@@ -70,7 +73,8 @@ fn cards(n: i64) -> Vec<Anomaly> {
                 silenced_until: None,
                 inhibited: false,
                 allowed_actions: allowed(status).to_vec(),
-            }
+            };
+            Card::from_wire(a, &mut codes)
         })
         .collect()
 }

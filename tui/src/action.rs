@@ -15,6 +15,7 @@ use yiwang_core::wire::queue::QueueState;
 use yiwang_core::wire::supervision::{Anomaly, AnomalyDetail};
 
 use crate::metrics_text::Scrape;
+use crate::state::card::Card;
 use crate::state::cases::{CaseSearch, OpenCase};
 use crate::state::cockpit::CockpitData;
 use crate::state::names::OrgNames;
@@ -78,8 +79,8 @@ pub enum Action {
     },
     /// The names of the regions and departments the caller may read.
     Names(Box<OrgNames>),
-    /// Every live card in the caller's supervision scope.
-    Anomalies(Vec<Anomaly>),
+    /// Every live card in the caller's supervision scope (compacted page by page as read).
+    Anomalies(Vec<Card>),
     /// The card list could not be read.
     AnomaliesFailed(String),
     /// Cards as the server has them now (after an event or an action).

@@ -347,7 +347,7 @@ impl App {
             Action::AnomaliesFailed(e) => self.alerts.error = Some(e),
             Action::AnomaliesChanged(list) => {
                 for a in list {
-                    self.alerts.upsert(a);
+                    self.alerts.upsert_wire(a);
                 }
             }
             Action::AnomalyOpened(d) => {
@@ -445,13 +445,7 @@ impl App {
             .alerts
             .targets()
             .into_iter()
-            .filter(|id| {
-                action.is_none_or(|a| {
-                    self.alerts
-                        .get(*id)
-                        .is_some_and(|c| c.allowed_actions.contains(&a))
-                })
-            })
+            .filter(|id| action.is_none_or(|a| self.alerts.get(*id).is_some_and(|c| c.allows(a))))
             .collect();
         if ids.is_empty() {
             return;

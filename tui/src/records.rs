@@ -11,6 +11,7 @@ use yiwang_core::wire::org::{Department, Region};
 use yiwang_core::wire::supervision::{Anomaly, AnomalyDetail, BulkResult};
 
 use crate::action::{Action, Effect};
+use crate::state::card::{Card, RuleCodes};
 use crate::state::cases::{OpenCase, SEARCH_LIMIT};
 use crate::state::cockpit::CockpitData;
 use crate::state::names::OrgNames;
@@ -244,14 +245,27 @@ async fn reread_cards(ctx: &Ctx, ids: &[i64]) {
     let _ = ctx.tx.send(Action::AnomaliesChanged(changed)).await;
 }
 
-/// Every live card: each live status, every page.
-async fn live_cards(ctx: &Ctx) -> Result<Vec<Anomaly>, String> {
+/// Every live card: each live status, every page. Each page is compacted as it arrives, so the
+/// API's larger form is never held for more than a page (the resident memory keeps its peak).
+async fn live_cards(ctx: &Ctx) -> Result<Vec<Card>, String> {
     let mut all = Vec::new();
+    let mut codes = RuleCodes::default();
     for status in LIVE {
         let query = [("status", status.to_owned()), ("limit", "500".to_owned())];
-        let (cards, _) =
-            pages::<Anomaly>(ctx, "/api/v1/supervision/anomalies", &query, usize::MAX).await?;
-        all.extend(cards);
+        let mut after = 0;
+        loop {
+            let page: Page<Anomaly> =
+                page(ctx, "/api/v1/supervision/anomalies", &query, after).await?;
+            all.extend(
+                page.items
+                    .into_iter()
+                    .map(|a| Card::from_wire(a, &mut codes)),
+            );
+            match page.next_after {
+                Some(a) => after = a,
+                None => break,
+            }
+        }
     }
     Ok(all)
 }
@@ -266,18 +280,7 @@ async fn pages<T: DeserializeOwned>(
     let mut items = Vec::new();
     let mut after = 0;
     loop {
-        let mut q: Vec<(&str, String)> = query.to_vec();
-        q.push(("after", after.to_string()));
-        let token = ctx.token.read().await.clone();
-        let res = ctx
-            .http
-            .get(format!("{}{path}", ctx.base))
-            .query(&q)
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let page: Page<T> = answer(res).await?;
+        let page: Page<T> = page(ctx, path, query, after).await?;
         items.extend(page.items);
         match page.next_after {
             Some(a) if items.len() < most => after = a,
@@ -285,6 +288,27 @@ async fn pages<T: DeserializeOwned>(
             None => return Ok((items, false)),
         }
     }
+}
+
+/// One page of a paged list, after id `after`.
+async fn page<T: DeserializeOwned>(
+    ctx: &Ctx,
+    path: &str,
+    query: &[(&str, String)],
+    after: i64,
+) -> Result<Page<T>, String> {
+    let mut q: Vec<(&str, String)> = query.to_vec();
+    q.push(("after", after.to_string()));
+    let token = ctx.token.read().await.clone();
+    let res = ctx
+        .http
+        .get(format!("{}{path}", ctx.base))
+        .query(&q)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    answer(res).await
 }
 
 async fn get<T: DeserializeOwned>(ctx: &Ctx, path: &str) -> Result<T, String> {

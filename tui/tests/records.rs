@@ -25,7 +25,7 @@ fn typed(a: &mut App, text: &str) {
 
 fn alerts(n: i64) -> App {
     let mut a = app(Lang::En, (120, 40));
-    a.update(Action::Anomalies(fixture::anomalies(n)));
+    a.update(Action::Anomalies(fixture::cards(n)));
     a.update(key('3'));
     assert_eq!(a.tab, Tab::Alerts);
     a
@@ -297,7 +297,7 @@ fn a_role_without_supervision_manage_is_offered_no_action() {
     let mut a = App::new(Lang::En, "s".into(), t0());
     a.update(Action::Resize(120, 40));
     a.update(Action::LoggedIn(Box::new(me("auditor"))));
-    a.update(Action::Anomalies(fixture::anomalies(5)));
+    a.update(Action::Anomalies(fixture::cards(5)));
     a.update(key('3'));
     assert_eq!(a.tab, Tab::Alerts);
     a.update(key('a'));
@@ -356,7 +356,7 @@ fn a_hundred_thousand_cards_scroll_and_draw_only_the_rows_on_screen() {
     let mut a = App::new(Lang::En, "s".into(), t0());
     a.update(Action::Resize(200, 50));
     a.update(Action::LoggedIn(Box::new(me("admin"))));
-    a.update(Action::Anomalies(fixture::anomalies(100_000)));
+    a.update(Action::Anomalies(fixture::cards(100_000)));
     a.update(key('3'));
     let started = std::time::Instant::now();
     a.update(key('G'));
@@ -455,4 +455,46 @@ fn device_events_read_the_device_again_and_commands_need_act_mode() {
     s.update(key('a'));
     s.update(key('S'));
     assert_eq!(s.input, Input::Normal);
+}
+
+#[test]
+fn a_status_event_moves_a_card_into_and_out_of_a_filter_by_status_in_place() {
+    let mut a = alerts(8);
+    typed(&mut a, "/acknowledged");
+    a.update(code(KeyCode::Enter));
+    let before = shown_ids(&a);
+    assert_eq!(before, vec![8, 4], "cards 4 and 8 start acknowledged");
+    let order: Vec<i64> = {
+        let mut b = alerts(8);
+        b.update(key('g'));
+        shown_ids(&b)
+    };
+
+    // Card 5 acknowledged elsewhere: it joins the filtered list in its place, the order whole.
+    a.update(Action::Events(vec![anomaly_event(
+        100,
+        "anomaly.acknowledged",
+        5,
+        "acknowledged",
+    )]));
+    let shown = shown_ids(&a);
+    assert_eq!(shown.len(), 3);
+    assert!(shown.contains(&5));
+    let positions: Vec<usize> = shown
+        .iter()
+        .map(|id| order.iter().position(|x| x == id).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{shown:?}");
+    assert_eq!(a.alerts.total(), 8);
+
+    // Ordered: it no longer passes the filter, and stays live.
+    a.update(Action::Events(vec![anomaly_event(
+        101,
+        "anomaly.ordered",
+        5,
+        "ordered",
+    )]));
+    assert_eq!(shown_ids(&a), before);
+    assert_eq!(a.alerts.get(5).unwrap().status, AnomalyStatus::Ordered);
+    assert_eq!(a.alerts.total(), 8);
 }

@@ -81,7 +81,7 @@ fn cockpit_bars_per_region_and_department_and_daily_sparklines() {
 #[test]
 fn alerts_red_first_then_oldest() {
     snap("alerts", |a| {
-        a.update(Action::Anomalies(fixture::anomalies(40)));
+        a.update(Action::Anomalies(fixture::cards(40)));
         a.update(key('3'));
         a.update(key('j'));
     });
@@ -97,7 +97,7 @@ fn alerts_before_the_cards_are_read() {
 #[test]
 fn an_alert_opened_shows_its_notes_and_the_case_replay() {
     snap("alerts_detail", |a| {
-        a.update(Action::Anomalies(fixture::anomalies(40)));
+        a.update(Action::Anomalies(fixture::cards(40)));
         a.update(key('3'));
         a.update(code(KeyCode::Enter));
         let id = a.alerts.row(a.alerts.selected).unwrap().id;
@@ -108,7 +108,7 @@ fn an_alert_opened_shows_its_notes_and_the_case_replay() {
 #[test]
 fn a_bulk_acknowledge_asks_for_confirmation_in_act_mode() {
     snap("alerts_prompt", |a| {
-        a.update(Action::Anomalies(fixture::anomalies(40)));
+        a.update(Action::Anomalies(fixture::cards(40)));
         a.update(key('3'));
         a.update(key('a'));
         a.update(key(' '));

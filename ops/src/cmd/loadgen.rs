@@ -126,6 +126,10 @@ pub async fn loadgen(config: Config, cmd: LoadgenCommand) -> anyhow::Result<()> 
             })
             .await
         }
+        LoadgenCommand::Console { cards, runs } => {
+            let spec = super::loadgen_console::ConsoleSpec { cards, runs };
+            super::loadgen_console::console(spec).await
+        }
     }
 }
 

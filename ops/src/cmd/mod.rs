@@ -12,6 +12,7 @@ pub mod devices;
 pub mod loadgen;
 pub mod loadgen_cases;
 pub mod loadgen_cockpit;
+pub mod loadgen_console;
 pub mod loadgen_devices;
 pub mod loadgen_outbox;
 pub mod loadgen_queue;

@@ -4,7 +4,8 @@
 //!
 //! Cards are kept by id; the display order is a sorted list of small keys, so a card that
 //! changes moves by one binary search and one shift, and a screen of rows is a handful of
-//! look-ups whatever the number of cards (the view builds only the rows it shows).
+//! look-ups whatever the number of cards (the view builds only the rows it shows). A card is
+//! kept compact ([`Card`]); the facts are read with the opened card's detail.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -15,6 +16,7 @@ use yiwang_core::wire::supervision::{Anomaly, AnomalyDetail};
 
 use crate::i18n::Lang;
 use crate::kinds;
+use crate::state::card::{Card, RuleCodes};
 use crate::state::names::OrgNames;
 
 /// Where a card sits in the order: red first, then the oldest, then by id.
@@ -25,10 +27,10 @@ struct Key {
     id: i64,
 }
 
-fn key(a: &Anomaly) -> Key {
+fn key(a: &Card) -> Key {
     Key {
         yellow: a.severity == Severity::Yellow,
-        opened_ms: a.opened_at.timestamp_millis(),
+        opened_ms: a.opened_ms,
         id: a.id,
     }
 }
@@ -70,7 +72,7 @@ fn parse_filter(filter: &str, names: &OrgNames) -> Vec<Term> {
         .collect()
 }
 
-fn matches(terms: &[Term], a: &Anomaly) -> bool {
+fn matches(terms: &[Term], a: &Card) -> bool {
     terms.iter().all(|t| match t {
         Term::Kind(k) => {
             let code = a.kind.as_str();
@@ -95,7 +97,9 @@ fn matches(terms: &[Term], a: &Anomaly) -> bool {
 
 #[derive(Debug, Clone, Default)]
 pub struct Alerts {
-    cards: HashMap<i64, Anomaly>,
+    cards: HashMap<i64, Card>,
+    /// The rule codes the cards share.
+    codes: RuleCodes,
     /// Every live card, in display order.
     order: Vec<Key>,
     /// The cards passing the filter, in display order; `None` without a filter.
@@ -116,8 +120,9 @@ pub struct Alerts {
 
 impl Alerts {
     /// Replaces every card (the answer to a full read); finished cards are left out.
-    pub fn set_all(&mut self, cards: Vec<Anomaly>) {
+    pub fn set_all(&mut self, cards: Vec<Card>) {
         let held = self.row(self.selected).map(|a| a.id);
+        self.codes = RuleCodes::of(&cards);
         self.cards = cards
             .into_iter()
             .filter(|a| !a.status.is_final())
@@ -132,8 +137,17 @@ impl Alerts {
         self.reselect(held);
     }
 
-    /// Takes a card as the server now has it: added, moved, or removed when finished.
-    pub fn upsert(&mut self, card: Anomaly) {
+    /// Takes a card as the server now has it (an answer of the API).
+    pub fn upsert_wire(&mut self, card: Anomaly) {
+        let card = Card::from_wire(card, &mut self.codes);
+        self.upsert(card);
+    }
+
+    /// Takes a card as it now is: added, moved, or removed when finished.
+    pub fn upsert(&mut self, card: Card) {
+        if self.replace_in_place(&card) {
+            return;
+        }
         let held = self.row(self.selected).map(|a| a.id);
         self.remove(card.id);
         if !card.status.is_final() {
@@ -148,12 +162,37 @@ impl Alerts {
             }
             self.cards.insert(card.id, card);
         }
-        if let Some(d) = &mut self.detail
-            && let Some(c) = self.cards.get(&d.anomaly.id)
-        {
-            d.anomaly = c.clone();
+        self.reselect(held);
+    }
+
+    /// A live card that stays live and keeps its place (a new status, say: the most common
+    /// change) is replaced where it is, without shifting the order; whether it passes the
+    /// filter may change. Returns false when the card must move.
+    fn replace_in_place(&mut self, card: &Card) -> bool {
+        let k = key(card);
+        let Some(old) = self.cards.get_mut(&card.id) else {
+            return false;
+        };
+        if card.status.is_final() || key(old) != k {
+            return false;
+        }
+        *old = card.clone();
+        if self.matching.is_none() {
+            return true;
+        }
+        let held = self.row(self.selected).map(|a| a.id);
+        let passes = matches(&self.terms, card);
+        if let Some(m) = &mut self.matching {
+            match (m.binary_search(&k), passes) {
+                (Err(at), true) => m.insert(at, k),
+                (Ok(at), false) => {
+                    m.remove(at);
+                }
+                _ => {}
+            }
         }
         self.reselect(held);
+        true
     }
 
     fn remove(&mut self, id: i64) {
@@ -252,11 +291,11 @@ impl Alerts {
     }
 
     /// The card on display row `row`.
-    pub fn row(&self, row: usize) -> Option<&Anomaly> {
+    pub fn row(&self, row: usize) -> Option<&Card> {
         self.cards.get(&self.keys().get(row)?.id)
     }
 
-    pub fn get(&self, id: i64) -> Option<&Anomaly> {
+    pub fn get(&self, id: i64) -> Option<&Card> {
         self.cards.get(&id)
     }
 

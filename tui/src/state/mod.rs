@@ -1,6 +1,7 @@
 //! Plain-data pieces of the console's state, each with the pure logic that updates it.
 
 pub mod alerts;
+pub mod card;
 pub mod cases;
 pub mod cockpit;
 pub mod confirm;

@@ -18,19 +18,19 @@ use crate::kinds;
 use crate::views::{block, fmt_age, fmt_time, list_layout, popup_area};
 use crate::widgets::vtable;
 
-fn severity_span(a: &Anomaly, lang: Lang) -> Span<'static> {
-    let label = format!("■ {}", kinds::severity(a.severity, lang));
-    match a.severity {
+fn severity_span(severity: Severity, lang: Lang) -> Span<'static> {
+    let label = format!("■ {}", kinds::severity(severity, lang));
+    match severity {
         Severity::Red => Span::styled(label, Style::new().red().bold()),
         Severity::Yellow => Span::styled(label, Style::new().yellow()),
     }
 }
 
-fn step(a: &Anomaly, lang: Lang) -> String {
-    if a.step < 0 {
+fn step(step: i64, lang: Lang) -> String {
+    if step < 0 {
         lang.t(Msg::WholeCase).to_owned()
     } else {
-        (a.step + 1).to_string()
+        (step + 1).to_string()
     }
 }
 
@@ -143,16 +143,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             let status = kinds::anomaly_status(a.status, app.lang);
             let mut cells = vec![
                 Line::from(mark).cyan(),
-                Line::from(severity_span(a, app.lang)),
-                Line::from(fmt_age(app.now - a.opened_at)),
+                Line::from(severity_span(a.severity, app.lang)),
+                Line::from(fmt_age(app.now - a.opened_at())),
                 Line::from(kinds::rule_kind(a.kind, app.lang)),
-                Line::from(a.case_no.clone()),
-                Line::from(step(a, app.lang)),
+                Line::from(a.case_no.to_string()),
+                Line::from(step(a.step, app.lang)),
                 Line::from(status),
             ];
             if wide {
                 cells.extend([
-                    Line::from(a.rule_code.clone()),
+                    Line::from(a.rule_code.to_string()),
                     Line::from(app.names.region(a.region_id)),
                     Line::from(app.names.department(a.department_id)),
                 ]);
@@ -163,7 +163,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-/// Facts as `name = value`, in name order.
+/// Facts as `name = value`, in name order (read with the card's detail: the list leaves them out).
 fn facts(a: &Anomaly) -> String {
     match a.facts.as_object() {
         Some(m) => m
@@ -184,36 +184,47 @@ pub fn render_detail(app: &App, frame: &mut Frame, body: Rect) {
     let title = format!(" {} #{} · {} ", t(Msg::Card), card.id, card.case_no);
     let mut lines = vec![
         Line::from(vec![
-            severity_span(card, app.lang),
+            severity_span(card.severity, app.lang),
             Span::raw(format!(
                 "  {} · {} · {} {} · {}",
                 kinds::rule_kind(card.kind, app.lang),
                 card.rule_code,
                 t(Msg::Step),
-                step(card, app.lang),
+                step(card.step, app.lang),
                 kinds::anomaly_status(card.status, app.lang),
             )),
         ]),
         Line::from(format!(
             "{} · {} {} · {} {} · {} {}",
-            fmt_time(card.opened_at),
+            fmt_time(card.opened_at()),
             t(Msg::Age),
-            fmt_age(app.now - card.opened_at),
+            fmt_age(app.now - card.opened_at()),
             t(Msg::Region),
             app.names.region_with_id(card.region_id),
             t(Msg::Department),
             app.names.department_with_id(card.department_id),
         )),
-        Line::from(format!("{}: {}", t(Msg::Facts), facts(card))),
     ];
+    let detail = app
+        .alerts
+        .detail
+        .as_ref()
+        .filter(|d| d.anomaly.id == card.id);
+    if let Some(d) = detail {
+        lines.push(Line::from(format!(
+            "{}: {}",
+            t(Msg::Facts),
+            facts(&d.anomaly)
+        )));
+    }
     if card.inhibited {
         lines.push(Line::from(t(Msg::Inhibited)).dim());
     }
-    if let Some(until) = card.silenced_until {
+    if let Some(until) = card.silenced_until() {
         lines.push(Line::from(format!("{} {}", t(Msg::Silenced), fmt_time(until))).dim());
     }
-    match &app.alerts.detail {
-        Some(d) if d.anomaly.id == card.id => {
+    match detail {
+        Some(d) => {
             lines.push(Line::raw(""));
             lines.push(Line::from(t(Msg::Notes)).bold());
             for n in &d.notes {
@@ -232,7 +243,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, body: Rect) {
                 for c in others {
                     lines.push(Line::from(vec![
                         Span::raw("  "),
-                        severity_span(c, app.lang),
+                        severity_span(c.severity, app.lang),
                         Span::raw(format!(
                             " #{} {} {}",
                             c.id,
@@ -257,7 +268,7 @@ pub fn render_detail(app: &App, frame: &mut Frame, body: Rect) {
                 )));
             }
         }
-        _ => lines.push(Line::from(t(Msg::Loading)).dim()),
+        None => lines.push(Line::from(t(Msg::Loading)).dim()),
     }
     let mut b = ratatui::widgets::Block::bordered().title(title);
     if let Some(h) = hints(app) {
