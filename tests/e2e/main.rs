@@ -33,3 +33,5 @@ mod queue_concurrency;
 mod scope;
 mod storage;
 mod supervision;
+mod portal;
+mod portal_access;

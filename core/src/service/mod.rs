@@ -29,6 +29,7 @@ pub mod single_window;
 pub mod supervision;
 pub mod tokens;
 pub mod users;
+pub mod portal;
 
 use std::sync::Arc;
 
