@@ -69,15 +69,16 @@ pub(crate) fn org() -> Who {
 
 /// UTF-8 percent-encoded, as the proxy sends names.
 pub(crate) fn pct(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    use std::fmt::Write;
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 pub(crate) async fn answer(r: reqwest::RequestBuilder) -> Answer {
@@ -108,7 +109,13 @@ pub(crate) fn named(mut r: reqwest::RequestBuilder, who: &Who) -> reqwest::Reque
 }
 
 /// A request through the identity proxy (its secret, from its address) for `who`.
-pub(crate) async fn proxy(app: &TestApp, method: Method, path: &str, who: &Who, body: Option<Value>) -> Answer {
+pub(crate) async fn proxy(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    who: &Who,
+    body: Option<Value>,
+) -> Answer {
     let mut r = named(app.client.request(method, app.url(path)), who)
         .header("X-Yiwang-Proxy-Secret", SECRET);
     if let Some(b) = body {
@@ -219,7 +226,13 @@ pub(crate) async fn city(app: &TestApp) -> City {
         .await;
     assert_eq!(w.status, 200, "{:#}", w.body);
     let (_, staff) = app
-        .user_with_role("staff", county, None, "window_staff", ("region", Some(county)))
+        .user_with_role(
+            "staff",
+            county,
+            None,
+            "window_staff",
+            ("region", Some(county)),
+        )
         .await;
     let (_, agent) = app
         .user_with_role("portal", root, None, "portal", ("region", Some(root)))
@@ -315,9 +328,7 @@ async fn the_storefront_counters_and_guides_show_items_on_offer_with_caching(app
         )
         .await;
     assert_eq!(text.body["items"].as_array().unwrap().len(), 1);
-    let paged = app
-        .get("/api/v1/portal/storefront?limit=1", &c.agent)
-        .await;
+    let paged = app.get("/api/v1/portal/storefront?limit=1", &c.agent).await;
     assert_eq!(paged.body["next_after"], c.item);
     let elsewhere = app
         .get(
@@ -337,11 +348,20 @@ async fn the_storefront_counters_and_guides_show_items_on_offer_with_caching(app
     assert_eq!(guide.body["extensions"]["window_hint"], "综合窗口");
     assert_eq!(guide.body["where_to_go"][0]["hall_id"], c.hall);
     assert_eq!(guide.body["where_to_go"][0]["address"], "人民路1号");
-    assert_eq!(guide.body["where_to_go"][0]["windows"][0]["window_id"], c.window);
-    assert_eq!(guide.body["where_to_go"][0]["windows"][0]["area_name"], "综合受理区");
+    assert_eq!(
+        guide.body["where_to_go"][0]["windows"][0]["window_id"],
+        c.window
+    );
+    assert_eq!(
+        guide.body["where_to_go"][0]["windows"][0]["area_name"],
+        "综合受理区"
+    );
     assert!(guide.headers.contains_key("etag"));
     let offline = app
-        .get(&format!("/api/v1/portal/items/{}/guide", c.offline), &c.agent)
+        .get(
+            &format!("/api/v1/portal/items/{}/guide", c.offline),
+            &c.agent,
+        )
         .await;
     assert_eq!(offline.body["where_to_go"], json!([]));
     app.get(&format!("/api/v1/portal/items/{}/guide", c.draft), &c.agent)
@@ -356,7 +376,10 @@ async fn the_storefront_counters_and_guides_show_items_on_offer_with_caching(app
     assert_eq!(counters.body["items"][0]["department_id"], c.dep);
     assert_eq!(counters.body["items"][0]["items"], 2);
     let items = app
-        .get(&format!("/api/v1/portal/counters/{}/items", c.dep), &c.agent)
+        .get(
+            &format!("/api/v1/portal/counters/{}/items", c.dep),
+            &c.agent,
+        )
         .await;
     assert_eq!(items.body["items"].as_array().unwrap().len(), 2);
     app.get("/api/v1/portal/counters/999999/items", &c.agent)
@@ -371,7 +394,13 @@ async fn the_storefront_counters_and_guides_show_items_on_offer_with_caching(app
 
     // Without either permission, and without any caller: refused.
     let (_, leader) = app
-        .user_with_role("leader", c.county, None, "leader", ("region", Some(c.county)))
+        .user_with_role(
+            "leader",
+            c.county,
+            None,
+            "leader",
+            ("region", Some(c.county)),
+        )
         .await;
     app.get("/api/v1/portal/storefront", &leader)
         .await
@@ -418,7 +447,10 @@ async fn applicants_apply_online_and_see_only_their_own_cases(app: TestApp) {
         mine["uploads"][0]["sha256"],
         "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
     );
-    assert_eq!(mine["uploads"][0]["storage_ref"], "oss://portal/营业执照.pdf");
+    assert_eq!(
+        mine["uploads"][0]["storage_ref"],
+        "oss://portal/营业执照.pdf"
+    );
     assert_eq!(mine["history"][0]["title"], "提交申请");
     assert!(!mine.to_string().contains(&zhang.number));
     let theirs = apply(&app, &c, &li).await;
@@ -436,10 +468,7 @@ async fn applicants_apply_online_and_see_only_their_own_cases(app: TestApp) {
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, [id]);
-    assert_eq!(
-        list.headers["cache-control"].to_str().unwrap(),
-        "no-store"
-    );
+    assert_eq!(list.headers["cache-control"].to_str().unwrap(), "no-store");
     for path in ["", "/delivery", "/payment"] {
         get_as(&app, &format!("/api/v1/portal/cases/{other}{path}"), &zhang)
             .await
@@ -520,7 +549,10 @@ async fn applicants_apply_online_and_see_only_their_own_cases(app: TestApp) {
         ["submit", "accept", "approve", "pay_fee", "send_by_courier"]
     );
     assert_eq!(detail.body["history"][2]["title"], "准予许可，已办结");
-    assert_eq!(detail.body["history"][3]["note"], "50.00 元, FS2026120100001");
+    assert_eq!(
+        detail.body["history"][3]["note"],
+        "50.00 元, FS2026120100001"
+    );
     assert!(!detail.body.to_string().contains("内部意见"));
     assert!(!detail.body.to_string().contains("\"staff\""));
 
@@ -561,7 +593,9 @@ on_each_backend_with_proxy!(
 async fn complaints_name_only_ones_own_case_and_bad_input_changes_nothing(app: TestApp) {
     let c = city(&app).await;
     let (zhang, li) = (zhang(), li());
-    let mine = apply(&app, &c, &zhang).await["case"]["id"].as_i64().unwrap();
+    let mine = apply(&app, &c, &zhang).await["case"]["id"]
+        .as_i64()
+        .unwrap();
     let complaint = json!({
         "request_id": "req-1", "case_id": mine, "phone": "13800138000",
         "content": "网上申报后三天无人联系",
@@ -570,7 +604,12 @@ async fn complaints_name_only_ones_own_case_and_bad_input_changes_nothing(app: T
     assert_eq!(filed.status, 201, "{:#}", filed.body);
     assert_eq!(filed.body["case_id"], mine);
     assert_eq!(filed.body["status"], "accept");
-    assert!(filed.body["complaint_no"].as_str().unwrap().starts_with("TS-"));
+    assert!(
+        filed.body["complaint_no"]
+            .as_str()
+            .unwrap()
+            .starts_with("TS-")
+    );
     let repeat = post_as(&app, "/api/v1/portal/complaints", &zhang, complaint.clone()).await;
     assert_eq!(repeat.status, 200);
     assert_eq!(repeat.body["id"], filed.body["id"]);

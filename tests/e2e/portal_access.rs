@@ -41,7 +41,12 @@ async fn applicants_book_cancel_and_follow_only_their_own_tickets(app: TestApp) 
         .await;
     assert_eq!(slot.status, 201, "{:#}", slot.body);
     let slot = slot.body["id"].as_i64().unwrap();
-    let slots = get_as(&app, &format!("/api/v1/portal/halls/{}/slots", c.hall), &zhang).await;
+    let slots = get_as(
+        &app,
+        &format!("/api/v1/portal/halls/{}/slots", c.hall),
+        &zhang,
+    )
+    .await;
     assert_eq!(slots.status, 200, "{:#}", slots.body);
     assert_eq!(slots.body[0]["id"], slot);
 
@@ -157,7 +162,10 @@ async fn applicants_book_cancel_and_follow_only_their_own_tickets(app: TestApp) 
     assert_eq!(now_mine.body["window_number"], "1");
     let now_theirs = get_as(
         &app,
-        &format!("/api/v1/portal/tickets/{}/position", second.body["ticket_id"]),
+        &format!(
+            "/api/v1/portal/tickets/{}/position",
+            second.body["ticket_id"]
+        ),
         &li,
     )
     .await;
@@ -188,17 +196,17 @@ on_each_backend_with_proxy!(
 async fn only_the_proxy_or_a_portal_key_may_name_an_applicant(app: TestApp) {
     let c = city(&app).await;
     let zhang = zhang();
-    let id = apply(&app, &c, &zhang).await["case"]["id"].as_i64().unwrap();
+    let id = apply(&app, &c, &zhang).await["case"]["id"]
+        .as_i64()
+        .unwrap();
     let path = "/api/v1/portal/cases";
     // No secret, or a wrong one: refused.
     answer(named(app.client.get(app.url(path)), &zhang))
         .await
         .assert_problem(401, "unauthorized");
-    answer(
-        named(app.client.get(app.url(path)), &zhang).header("X-Yiwang-Proxy-Secret", "guess"),
-    )
-    .await
-    .assert_problem(401, "unauthorized");
+    answer(named(app.client.get(app.url(path)), &zhang).header("X-Yiwang-Proxy-Secret", "guess"))
+        .await
+        .assert_problem(401, "unauthorized");
     // The portal server's key (portal.act) may name the applicant; it sees the same cases.
     let by_key = answer(named(app.client.get(app.url(path)), &zhang).bearer_auth(&c.agent)).await;
     assert_eq!(by_key.status, 200, "{:#}", by_key.body);
@@ -213,7 +221,11 @@ async fn only_the_proxy_or_a_portal_key_may_name_an_applicant(app: TestApp) {
         .assert_problem(401, "unauthorized");
     // A number that is not one, or no name: refused.
     let mut forged_number = zhang.number.clone();
-    let last = if forged_number.ends_with('0') { '1' } else { '0' };
+    let last = if forged_number.ends_with('0') {
+        '1'
+    } else {
+        '0'
+    };
     forged_number.pop();
     forged_number.push(last);
     let forged = Who {
@@ -241,8 +253,11 @@ async fn only_the_proxy_or_a_portal_key_may_name_an_applicant(app: TestApp) {
         .assert_problem(401, "unauthorized");
     // A write through the proxy without its secret changes nothing.
     let attempt = answer(
-        named(app.client.post(app.url("/api/v1/portal/applications")), &li())
-            .json(&json!({"item_id": c.item})),
+        named(
+            app.client.post(app.url("/api/v1/portal/applications")),
+            &li(),
+        )
+        .json(&json!({"item_id": c.item})),
     )
     .await;
     attempt.assert_problem(401, "unauthorized");
@@ -276,7 +291,10 @@ async fn applicant_headers_from_an_untrusted_address_are_refused() {
         .await;
         a.assert_problem(401, "unauthorized");
         let cases = app
-            .get(&format!("/api/v1/cases?item_code={}", "11350100MB0001-001"), &app.admin_token)
+            .get(
+                &format!("/api/v1/cases?item_code={}", "11350100MB0001-001"),
+                &app.admin_token,
+            )
             .await;
         assert_eq!(cases.body["items"], json!([]), "nothing was filed");
     }
@@ -290,9 +308,8 @@ async fn applicant_headers_are_refused_when_single_sign_on_is_off() {
     get_as(&app, "/api/v1/portal/cases", &zhang())
         .await
         .assert_problem(401, "unauthorized");
-    let by_key = answer(
-        named(app.client.get(app.url("/api/v1/portal/me")), &zhang()).bearer_auth(&c.agent),
-    )
-    .await;
+    let by_key =
+        answer(named(app.client.get(app.url("/api/v1/portal/me")), &zhang()).bearer_auth(&c.agent))
+            .await;
     assert_eq!(by_key.status, 200, "{:#}", by_key.body);
 }

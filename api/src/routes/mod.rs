@@ -19,12 +19,12 @@ pub mod intermediaries;
 pub mod licenses;
 pub mod modules;
 pub mod org;
+pub mod portal;
+pub mod portal_applicant;
 pub mod queue;
 pub mod review;
 pub mod supervision;
 pub mod users;
-pub mod portal;
-pub mod portal_applicant;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;

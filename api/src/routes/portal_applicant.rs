@@ -170,9 +170,7 @@ pub async fn complain(
     portal: PortalCaller,
     body: web::Json<NewPortalComplaint>,
 ) -> ApiResult<HttpResponse> {
-    let (receipt, created) = services
-        .portal_complain(&portal, body.into_inner())
-        .await?;
+    let (receipt, created) = services.portal_complain(&portal, body.into_inner()).await?;
     Ok(created_or_ok(created, &receipt))
 }
 

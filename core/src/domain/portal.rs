@@ -86,7 +86,9 @@ mod tests {
     #[test]
     fn refusals_carry_their_reason_and_approvals_do_not_carry_opinions() {
         assert!(told_of("deny", CaseStatus::Denied).is_some_and(|t| t.with_note));
-        assert!(told_of("reject_at_intake", CaseStatus::RejectedAtIntake).is_some_and(|t| t.with_note));
+        assert!(
+            told_of("reject_at_intake", CaseStatus::RejectedAtIntake).is_some_and(|t| t.with_note)
+        );
         let step = told_of("approve", CaseStatus::InReview);
         assert!(step.is_some_and(|t| t.with_step && !t.with_note));
         let last = told_of("approve", CaseStatus::Approved);

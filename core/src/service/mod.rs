@@ -24,12 +24,12 @@ pub mod licenses;
 pub mod maintenance;
 pub mod modules;
 pub mod org;
+pub mod portal;
 pub mod queue;
 pub mod single_window;
 pub mod supervision;
 pub mod tokens;
 pub mod users;
-pub mod portal;
 
 use std::sync::Arc;
 

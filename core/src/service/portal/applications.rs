@@ -10,10 +10,10 @@ use super::{ApplicantIdentity, Portal};
 use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission, Target};
 use crate::domain::case::CaseId;
+use crate::domain::case::CaseStatus;
 use crate::domain::catalogue::{ChangeKind, ItemStatus};
 use crate::domain::ids::DepartmentId;
 use crate::domain::portal::{status_title, told_of};
-use crate::domain::case::CaseStatus;
 use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
@@ -37,7 +37,11 @@ const MAX_UPLOADS: usize = 50;
 const MAX_FILE_BYTES: u64 = 2 << 30;
 
 fn check_uploads(v: &mut Validator, uploads: &[UploadedMaterial]) {
-    v.check(uploads.len() <= MAX_UPLOADS, "materials", "at most 50 files");
+    v.check(
+        uploads.len() <= MAX_UPLOADS,
+        "materials",
+        "at most 50 files",
+    );
     for (i, m) in uploads.iter().enumerate() {
         let f = |name: &str| format!("materials[{i}].{name}");
         v.text(&m.name, &f("name"), 200);
@@ -55,7 +59,9 @@ fn check_uploads(v: &mut Validator, uploads: &[UploadedMaterial]) {
         let ct = m.content_type.trim();
         v.check(
             ct.len() <= 100
-                && ct.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+                && ct
+                    .split_once('/')
+                    .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
                 && ct.bytes().all(|b| b.is_ascii_graphic()),
             &f("content_type"),
             "a media type such as application/pdf",
@@ -133,14 +139,16 @@ fn uploads(conn: &mut DbConn, case: i64) -> Result<Vec<StoredMaterial>, Error> {
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(name, size, sha256, content_type, storage_ref, at)| StoredMaterial {
-            name,
-            size_bytes: u64::try_from(size).unwrap_or(0),
-            sha256,
-            content_type,
-            storage_ref,
-            uploaded_at: time(at),
-        })
+        .map(
+            |(name, size, sha256, content_type, storage_ref, at)| StoredMaterial {
+                name,
+                size_bytes: u64::try_from(size).unwrap_or(0),
+                sha256,
+                content_type,
+                storage_ref,
+                uploaded_at: time(at),
+            },
+        )
         .collect())
 }
 
@@ -279,7 +287,11 @@ impl Services {
     }
 
     /// One of the applicant's cases: status, clocks, uploads and the history meant for them.
-    pub async fn portal_case(&self, portal: &Portal, id: CaseId) -> Result<PortalCaseDetail, Error> {
+    pub async fn portal_case(
+        &self,
+        portal: &Portal,
+        id: CaseId,
+    ) -> Result<PortalCaseDetail, Error> {
         let (acting, who) = portal.acting()?;
         let who = who.clone();
         calendar()?;
@@ -334,7 +346,11 @@ impl Services {
     }
 
     /// What one of the applicant's cases costs and whether it is paid.
-    pub async fn portal_payment(&self, portal: &Portal, id: CaseId) -> Result<PaymentStatus, Error> {
+    pub async fn portal_payment(
+        &self,
+        portal: &Portal,
+        id: CaseId,
+    ) -> Result<PaymentStatus, Error> {
         let (acting, who) = portal.acting()?;
         let who = who.clone();
         calendar()?;

@@ -19,9 +19,7 @@ use crate::store::DbConn;
 use crate::store::schema::{
     catalogue_items, departments, hall_areas, halls, queue_window_items, regions, windows,
 };
-use crate::wire::portal::{
-    Counter, HallGuide, ItemCard, ItemGuide, StorefrontQuery, WindowGuide,
-};
+use crate::wire::portal::{Counter, HallGuide, ItemCard, ItemGuide, StorefrontQuery, WindowGuide};
 use crate::wire::{Page, PageQuery, page_of};
 
 /// The extension key that files an item under a storefront theme (主题).
@@ -108,7 +106,11 @@ fn storefront_page(
             serde_json::to_string(THEME).unwrap_or_default(),
             serde_json::to_string(theme.trim()).unwrap_or_default()
         );
-        q = q.filter(catalogue_items::details.like(like_pattern(&pair)).escape('\\'));
+        q = q.filter(
+            catalogue_items::details
+                .like(like_pattern(&pair))
+                .escape('\\'),
+        );
     }
     let rows: Vec<(ItemRow, String, String)> = q.load(conn)?;
     let cards = rows
@@ -131,7 +133,16 @@ fn check_query(query: &StorefrontQuery) -> Result<(), Error> {
 
 /// The windows serving `code` in halls above, at or below the item's region (`path`).
 fn where_to_go(conn: &mut DbConn, code: &str, path: &str) -> Result<Vec<HallGuide>, Error> {
-    type Row = (i64, String, String, String, i64, String, String, Option<i64>);
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        Option<i64>,
+    );
     let rows: Vec<Row> = queue_window_items::table
         .inner_join(windows::table.on(windows::id.eq(queue_window_items::window_id)))
         .inner_join(halls::table.on(halls::id.eq(windows::hall_id)))
