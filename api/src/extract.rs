@@ -8,6 +8,7 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use secrecy::ExposeSecret;
+use yiwang_core::config::TrustedHeaderConfig;
 use yiwang_core::domain::access::Caller;
 use yiwang_core::error::Error;
 use yiwang_core::service::Services;
@@ -28,7 +29,7 @@ impl std::ops::Deref for Authenticated {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -46,6 +47,18 @@ fn trusted_user(req: &HttpRequest, services: &Services) -> Result<Option<String>
     let Some(user) = req.headers().get(sso.user_header.as_str()) else {
         return Ok(None);
     };
+    if !from_trusted_proxy(req, sso) {
+        return Err(Error::Unauthorized(
+            "the single sign-on header is accepted only from the configured proxy".into(),
+        ));
+    }
+    user.to_str()
+        .map(|u| Some(u.trim().to_owned()))
+        .map_err(|_| Error::Unauthorized("the single sign-on header is not text".into()))
+}
+
+/// Whether the request comes from a configured proxy address and carries the shared secret.
+pub(crate) fn from_trusted_proxy(req: &HttpRequest, sso: &TrustedHeaderConfig) -> bool {
     let from_proxy = req
         .peer_addr()
         .is_some_and(|a| sso.trusted_proxies.contains(&a.ip()));
@@ -55,14 +68,7 @@ fn trusted_user(req: &HttpRequest, services: &Services) -> Result<Option<String>
         }
         _ => false,
     };
-    if !from_proxy || !secret_ok {
-        return Err(Error::Unauthorized(
-            "the single sign-on header is accepted only from the configured proxy".into(),
-        ));
-    }
-    user.to_str()
-        .map(|u| Some(u.trim().to_owned()))
-        .map_err(|_| Error::Unauthorized("the single sign-on header is not text".into()))
+    from_proxy && secret_ok
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -1,6 +1,7 @@
 //! yiwang-api: the HTTP API of the yiwang platform (actix-web), thin over `yiwang-core`'s use
 //! cases: routes, authentication, problem+json errors, OpenAPI, metrics and the event stream.
 
+pub mod applicant;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -151,6 +151,7 @@ pub fn openapi_json() -> String {
          problem+json with a stable `code`."
             .into(),
     );
+    crate::routes::portal::describe(&mut doc);
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",

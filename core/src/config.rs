@@ -214,6 +214,35 @@ pub struct TrustedHeaderConfig {
     pub secret: Option<Secret>,
     /// Peer addresses of the proxies.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Applicant mode (the portal, `/api/v1/portal/…`): the proxy names a verified applicant
+    /// of the province's unified identity instead of a platform user; see `docs/portal.md`.
+    pub applicant: ApplicantHeaderConfig,
+}
+
+/// The headers by which the identity proxy names an applicant (a person by ID number, an
+/// organisation by credit code), and the platform account applicants act through.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApplicantHeaderConfig {
+    /// Header carrying the verified ID number or unified social credit code.
+    pub id_header: String,
+    /// Header carrying the applicant's name, UTF-8, percent-encoded when not ASCII.
+    pub name_header: String,
+    /// Header carrying `person` or `organisation`; absent: told apart by the number.
+    pub kind_header: String,
+    /// The account (holding `portal.act`) applicants arriving through the proxy act through.
+    pub agent: String,
+}
+
+impl Default for ApplicantHeaderConfig {
+    fn default() -> Self {
+        Self {
+            id_header: "X-Yiwang-Applicant-Id".into(),
+            name_header: "X-Yiwang-Applicant-Name".into(),
+            kind_header: "X-Yiwang-Applicant-Kind".into(),
+            agent: "portal".into(),
+        }
+    }
 }
 
 impl Default for TrustedHeaderConfig {
@@ -224,6 +253,7 @@ impl Default for TrustedHeaderConfig {
             secret_header: "X-Yiwang-Proxy-Secret".into(),
             secret: None,
             trusted_proxies: vec![IpAddr::from([127, 0, 0, 1])],
+            applicant: ApplicantHeaderConfig::default(),
         }
     }
 }

@@ -27,6 +27,8 @@ mod intermediaries;
 mod jobs;
 mod licenses;
 mod performance_review;
+mod portal;
+mod portal_access;
 mod queue;
 mod queue_appointments;
 mod queue_concurrency;

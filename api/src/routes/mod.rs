@@ -19,6 +19,8 @@ pub mod intermediaries;
 pub mod licenses;
 pub mod modules;
 pub mod org;
+pub mod portal;
+pub mod portal_applicant;
 pub mod queue;
 pub mod review;
 pub mod supervision;
@@ -56,6 +58,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(connectors::configure)
                 .configure(intermediaries::configure)
                 .configure(data_sharing::configure)
-                .configure(cockpit::configure),
+                .configure(cockpit::configure)
+                .configure(portal::configure),
         );
 }

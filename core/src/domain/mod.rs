@@ -14,5 +14,6 @@ pub mod integrations;
 pub mod intermediary;
 pub mod license;
 pub mod org;
+pub mod portal;
 pub mod queue;
 pub mod supervision;

@@ -143,6 +143,7 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
             "部门数据共享管理员",
             vec![OrgRead, EventRead, DataRead, DataManage, DataUse],
         ),
+        ("portal", "政务服务门户", vec![CatalogueRead, PortalAct]),
     ]
 }
 

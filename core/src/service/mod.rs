@@ -24,6 +24,7 @@ pub mod licenses;
 pub mod maintenance;
 pub mod modules;
 pub mod org;
+pub mod portal;
 pub mod queue;
 pub mod single_window;
 pub mod supervision;

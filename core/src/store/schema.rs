@@ -767,6 +767,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cockpit_daily_halls,
     cockpit_daily_items,
     cockpit_cursor,
+    portal_materials,
 );
 
 diesel::table! {
@@ -1121,5 +1122,18 @@ diesel::table! {
         id -> BigInt,
         last_event -> BigInt,
         updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    portal_materials (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        name -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content_type -> Text,
+        storage_ref -> Text,
+        uploaded_at -> BigInt,
     }
 }

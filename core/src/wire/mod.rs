@@ -17,6 +17,7 @@ pub mod integrations;
 pub mod intermediaries;
 pub mod licenses;
 pub mod org;
+pub mod portal;
 pub mod queue;
 pub mod review;
 pub mod supervision;

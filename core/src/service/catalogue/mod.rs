@@ -9,6 +9,8 @@ mod commands;
 mod exchange;
 mod queries;
 
+pub(crate) use queries::like_pattern;
+
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;

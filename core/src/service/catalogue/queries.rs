@@ -16,7 +16,7 @@ use crate::wire::catalogue::{CatalogueFigures, Item, ItemQuery, RegionFigures};
 use crate::wire::{Page, PageQuery, page_of};
 
 /// `%text%` for LIKE, with the wildcard characters of the text escaped.
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut p = String::from("%");
     for c in text.trim().chars() {
         if matches!(c, '%' | '_' | '\\') {
