@@ -21,7 +21,7 @@ use yiwang_tests::{TestApp, on_each_backend, test_config};
 
 /// How the peer answers.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Mode {
+pub(crate) enum Mode {
     Healthy,
     /// Fails this share (percent) of requests with a 503, spread evenly.
     Failing(u64),
@@ -37,19 +37,19 @@ enum Mode {
 
 /// One request the peer saw.
 #[derive(Debug, Clone)]
-struct Hit {
-    key: String,
+pub(crate) struct Hit {
+    pub(crate) key: String,
     auth: Option<String>,
-    body: Value,
-    acked: bool,
+    pub(crate) body: Value,
+    pub(crate) acked: bool,
 }
 
 #[derive(Clone)]
-struct Peer {
+pub(crate) struct Peer {
     port: u16,
     mode: Arc<Mutex<Mode>>,
     hits: Arc<Mutex<Vec<Hit>>>,
-    handle: ServerHandle,
+    pub(crate) handle: ServerHandle,
 }
 
 #[derive(Clone)]
@@ -100,7 +100,7 @@ async fn hook(req: HttpRequest, body: web::Bytes, s: web::Data<PeerState>) -> Ht
 }
 
 impl Peer {
-    async fn start(mode: Mode) -> Peer {
+    pub(crate) async fn start(mode: Mode) -> Peer {
         let state = PeerState {
             mode: Arc::new(Mutex::new(mode)),
             hits: Arc::new(Mutex::new(Vec::new())),
@@ -129,20 +129,20 @@ impl Peer {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hook", self.port)
     }
 
-    fn set(&self, mode: Mode) {
+    pub(crate) fn set(&self, mode: Mode) {
         *self.mode.lock().unwrap() = mode;
     }
 
-    fn hits(&self) -> Vec<Hit> {
+    pub(crate) fn hits(&self) -> Vec<Hit> {
         self.hits.lock().unwrap().clone()
     }
 
     /// Keys the peer acknowledged.
-    fn acked(&self) -> BTreeSet<String> {
+    pub(crate) fn acked(&self) -> BTreeSet<String> {
         self.hits()
             .into_iter()
             .filter(|h| h.acked)
@@ -151,7 +151,7 @@ impl Peer {
     }
 }
 
-fn connector(peer: &Peer, events: &[&str]) -> ConnectorConfig {
+pub(crate) fn connector(peer: &Peer, events: &[&str]) -> ConnectorConfig {
     ConnectorConfig {
         format: Format::Webhook,
         endpoint: peer.url(),
@@ -167,7 +167,10 @@ fn connector(peer: &Peer, events: &[&str]) -> ConnectorConfig {
 }
 
 /// Restarts `app` on its own data with these connectors.
-async fn with_connectors(app: TestApp, connectors: Vec<(&str, ConnectorConfig)>) -> TestApp {
+pub(crate) async fn with_connectors(
+    app: TestApp,
+    connectors: Vec<(&str, ConnectorConfig)>,
+) -> TestApp {
     let db = app.stop().await;
     let mut config = test_config(&db);
     for (name, c) in connectors {
@@ -177,7 +180,7 @@ async fn with_connectors(app: TestApp, connectors: Vec<(&str, ConnectorConfig)>)
 }
 
 /// Waits (moving the app's clock a second every 50 ms, so back-off delays pass) until `done`.
-async fn wait_until(app: &TestApp, what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) async fn wait_until(app: &TestApp, what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         assert!(

@@ -15,6 +15,7 @@ mod cockpit;
 mod combined_cases;
 mod complaints;
 mod console_records;
+mod courier;
 mod data_sharing;
 mod devices;
 mod devices_client;

@@ -444,6 +444,7 @@ pub async fn send_by_courier(
     let command = CaseCommand::SendByCourier {
         courier_company: body.courier_company,
         waybill_no: body.waybill_no,
+        envelope_no: body.envelope_no,
         address: body.address,
     };
     act(&services, &auth, path, command).await

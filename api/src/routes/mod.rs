@@ -10,6 +10,7 @@ pub mod cockpit;
 pub mod combined_cases;
 pub mod complaints;
 pub mod connectors;
+pub mod courier;
 pub mod data_sharing;
 pub mod devices;
 pub mod events;
@@ -59,6 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(intermediaries::configure)
                 .configure(data_sharing::configure)
                 .configure(cockpit::configure)
-                .configure(portal::configure),
+                .configure(portal::configure)
+                .configure(courier::configure),
         );
 }

@@ -7,6 +7,7 @@ pub mod case_step;
 pub mod catalogue;
 pub mod cockpit;
 pub mod combined;
+pub mod courier;
 pub mod data_sharing;
 pub mod identity;
 pub mod ids;

@@ -768,6 +768,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     cockpit_daily_items,
     cockpit_cursor,
     portal_materials,
+    courier_orders,
+    courier_updates,
+    logistics_reports,
 );
 
 diesel::table! {
@@ -1137,3 +1140,45 @@ diesel::table! {
         uploaded_at -> BigInt,
     }
 }
+
+diesel::table! {
+    courier_orders (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        leg -> Text,
+        region_id -> BigInt,
+        company -> Text,
+        envelope_no -> Nullable<Text>,
+        waybill_no -> Nullable<Text>,
+        address_sealed -> Text,
+        address_masked -> Text,
+        status -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    courier_updates (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        status -> Text,
+        note -> Text,
+        at -> BigInt,
+        peer -> Text,
+        message_id -> Text,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    logistics_reports (day) {
+        day -> BigInt,
+        figures -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(courier_orders -> cases (case_id));
+diesel::joinable!(courier_orders -> regions (region_id));
+diesel::joinable!(courier_updates -> courier_orders (order_id));

@@ -8,6 +8,7 @@ use crate::domain::calendar::SuspensionReason;
 use crate::domain::case::{CaseAction, CaseClock, CaseId, CaseStatus, DeliveryState, FeeState};
 use crate::domain::case_step::{Person, SignMode};
 use crate::domain::ids::{DepartmentId, ItemId, RegionId, UserId, WindowId};
+use crate::wire::courier::PickupRequest;
 
 /// How a case came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -58,6 +59,10 @@ pub struct ApplicantInput {
     pub kind: ApplicantKind,
     pub name: String,
     pub id_number: String,
+    /// The applicant's mobile phone (11 digits), for the SMS after conclusion and the courier;
+    /// optional, stored sealed, answered masked.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 /// An application for a published item version.
@@ -81,6 +86,9 @@ pub struct NewCase {
     /// The window the result goes back to; the intake window when absent.
     #[serde(default)]
     pub output_window_id: Option<WindowId>,
+    /// The applicant chose courier pickup of the materials (needs `applicant.phone`).
+    #[serde(default)]
+    pub courier_pickup: Option<PickupRequest>,
 }
 
 /// The applicant as shown: the number masked.
@@ -90,6 +98,8 @@ pub struct Applicant {
     pub name: String,
     /// Masked ID number or credit code.
     pub id_number: String,
+    /// The mobile phone, masked (`138****1234`), when given.
+    pub phone: Option<String>,
 }
 
 /// A period a case's clock was (or is) stopped.
@@ -164,6 +174,8 @@ pub struct DeliveryView {
     pub ready_at: Option<DateTime<Utc>>,
     pub picked_up_by: Option<String>,
     pub courier_company: Option<String>,
+    /// The envelope's serial number (信封流水号).
+    pub envelope_no: Option<String>,
     pub waybill_no: Option<String>,
     /// The courier address, masked.
     pub address: Option<String>,
@@ -312,7 +324,12 @@ pub struct PickUpRequest {
 #[serde(deny_unknown_fields)]
 pub struct CourierRequest {
     pub courier_company: String,
+    /// Empty when the courier assigns it (an order through a courier connector).
+    #[serde(default)]
     pub waybill_no: String,
+    /// The envelope's serial number (信封流水号), sent to the courier with the order.
+    #[serde(default)]
+    pub envelope_no: String,
     /// Stored sealed; answers show it masked.
     pub address: String,
 }

@@ -93,8 +93,19 @@ pub struct InboundMessage {
     pub message_id: String,
     /// What the message answers: the idempotency key yiwang sent with the message it replies to.
     pub reference: Option<String>,
-    /// The message's text (an SMS reply: "1" to "5").
+    /// The message's text (an SMS reply: "1" to "5"; a courier's note on its report).
+    #[serde(default)]
     pub text: String,
+    /// A courier's report: the order's new status (`accepted`, `collected`, `in_transit`,
+    /// `out_for_delivery`, `delivered`, `failed`, `returned`).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// A courier's report: the waybill it assigned.
+    #[serde(default)]
+    pub waybill_no: Option<String>,
+    /// A courier's report: when it happened (default: when it arrives).
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// The answer to an inbound message; a repeat gets the same.
@@ -107,4 +118,7 @@ pub struct InboundAnswer {
     pub reason: Option<String>,
     /// The evaluation an SMS rating became.
     pub evaluation_id: Option<i64>,
+    /// The courier order's status after a courier's report.
+    #[serde(default)]
+    pub order_status: Option<String>,
 }

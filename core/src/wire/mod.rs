@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod cockpit;
 pub mod combined;
 pub mod complaints;
+pub mod courier;
 pub mod data_sharing;
 pub mod device_display;
 pub mod device_protocol;

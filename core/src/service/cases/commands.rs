@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::conclusion::{conclude_case, yuan};
-use super::input::{CaseCommand, applicant_number, check_names, mask_address};
+use super::input::{CaseCommand, applicant_number, check_names, mask_address, phone_number};
 use super::steps::{self, StepChange};
 use super::{
     CaseDelivery, CaseRow, Details, calendar, case_in_scope, details_json, groups, local_date,
@@ -19,12 +19,14 @@ use crate::domain::case::{
 };
 use crate::domain::case_step::{OpenStep, SignMode};
 use crate::domain::catalogue::{DeliveryMode, FeeRule, ItemStatus};
+use crate::domain::courier::CourierLeg;
 use crate::domain::ids::DepartmentId;
 use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
 use crate::service::case_hooks;
 use crate::service::catalogue::ItemRow;
+use crate::service::integrations::courier;
 use crate::store::DbConn;
 use crate::store::schema::{case_history, case_numbers, cases, catalogue_items, regions};
 use crate::wire::cases::{Case, NewCase};
@@ -176,11 +178,14 @@ fn next_case_no(conn: &mut DbConn, region_id: i64, code: &str, day: &str) -> Res
     Ok(format!("{code}-{day}-{next:06}"))
 }
 
-/// The applicant's number, checked with the rest of an application, sealed and indexed.
+/// The applicant's number, checked with the rest of an application, sealed and indexed; the
+/// phone and the pickup address sealed, each with its masked form.
 pub(crate) struct SealedApplicant {
     pub masked: String,
     pub sealed: String,
     pub blind: String,
+    pub phone: Option<(String, String)>,
+    pub pickup: Option<(String, String)>,
 }
 
 /// Whether an application is filed now or replayed from an old system's records.
@@ -258,6 +263,8 @@ pub(crate) fn file_case(
         fee: None,
         delivery: None,
         delivery_modes: content.delivery_modes.clone(),
+        phone_sealed: applicant.phone.as_ref().map(|p| p.0.clone()),
+        phone_masked: applicant.phone.as_ref().map(|p| p.1.clone()),
     };
     let day = local_date(now, tz).format("%Y%m%d").to_string();
     let case_no = next_case_no(conn, item.region_id, &code, &day)?;
@@ -303,6 +310,17 @@ pub(crate) fn file_case(
         &applicant.blind,
         (now, tz),
     )?;
+    // A past case's pickup happened long ago: only a live filing orders one.
+    if let (Filing::Live, Some((sealed, masked))) = (filing, &applicant.pickup) {
+        let order = courier::NewOrder {
+            leg: CourierLeg::Pickup,
+            company: courier::PICKUP_COMPANY,
+            envelope_no: None,
+            waybill_no: None,
+            address: (sealed.as_str(), masked.as_str()),
+        };
+        courier::order(conn, &actor, &row, &order, now)?;
+    }
     Ok(row)
 }
 
@@ -317,6 +335,22 @@ impl Services {
             "at most 1000000000",
         );
         check_names(&mut v, &new.materials, "materials");
+        let phone = match new.applicant.phone.as_deref().map(phone_number) {
+            Some(Ok(p)) => Some(p),
+            Some(Err(e)) => {
+                v.push("applicant.phone", e.to_string());
+                None
+            }
+            None => None,
+        };
+        if let Some(p) = &new.courier_pickup {
+            v.text(&p.address, "courier_pickup.address", 200);
+            v.check(
+                new.applicant.phone.is_some(),
+                "applicant.phone",
+                "the courier calls the applicant for a pickup: give a mobile phone",
+            );
+        }
         let number = applicant_number(new.applicant.kind, &new.applicant.id_number);
         if let Err(Error::Validation(errors)) = &number {
             for e in errors {
@@ -325,10 +359,20 @@ impl Services {
         }
         v.finish()?;
         let (plain, masked) = number?;
+        let phone = match phone {
+            Some(p) => Some((self.vault.seal(p.as_str())?, p.masked())),
+            None => None,
+        };
+        let pickup = match &new.courier_pickup {
+            Some(p) => Some((self.vault.seal(p.address.trim())?, mask_address(&p.address))),
+            None => None,
+        };
         Ok(SealedApplicant {
             masked,
             sealed: self.vault.seal(&plain)?,
             blind: self.vault.blind_index(&plain),
+            phone,
+            pickup,
         })
     }
 
@@ -409,6 +453,7 @@ pub(crate) fn act(
         tz,
         label,
     } = acting;
+    let live = label.is_none();
     let located = case_in_scope(conn, caller, Permission::CaseHandle, id)?;
     let mut row = located.row.clone();
     let mut d = row.details()?;
@@ -555,11 +600,13 @@ pub(crate) fn act(
                 CaseCommand::SendByCourier {
                     courier_company,
                     waybill_no,
+                    envelope_no,
                     ..
                 } => {
                     v.mode = Some("courier".into());
                     v.courier_company = Some(courier_company.trim().to_owned());
-                    v.waybill_no = Some(waybill_no.trim().to_owned());
+                    v.waybill_no = Some(waybill_no.trim().to_owned()).filter(|w| !w.is_empty());
+                    v.envelope_no = Some(envelope_no.trim().to_owned()).filter(|e| !e.is_empty());
                     if let Some((sealed, masked)) = &address {
                         v.address_sealed = Some(sealed.clone());
                         v.address_masked = Some(masked.clone());
@@ -652,5 +699,9 @@ pub(crate) fn act(
         conclude_case(conn, now, &actor, &mut row)?;
     }
     case_hooks::changed(conn, &actor, &row, before, (now, tz))?;
+    // An imported history's courier delivery is over: only a live one orders the courier.
+    if live && let CaseCommand::SendByCourier { .. } = command {
+        courier::order_result(conn, &actor, &row, now)?;
+    }
     Ok(row)
 }

@@ -4,7 +4,7 @@
 use crate::domain::calendar::SuspensionReason;
 use crate::domain::case::CaseAction;
 use crate::domain::case_step::SignMode;
-use crate::domain::identity::{CreditCode, IdNumber};
+use crate::domain::identity::{CreditCode, IdNumber, IdentityError, PhoneNumber};
 use crate::error::{Error, Validator};
 use crate::wire::cases::ApplicantKind;
 
@@ -75,7 +75,10 @@ pub enum CaseCommand {
     },
     SendByCourier {
         courier_company: String,
+        #[serde(default)]
         waybill_no: String,
+        #[serde(default)]
+        envelope_no: String,
         address: String,
     },
 }
@@ -155,18 +158,25 @@ impl CaseCommand {
             CaseCommand::SendByCourier {
                 courier_company,
                 waybill_no,
+                envelope_no,
                 address,
             } => {
                 v.text(courier_company, "courier_company", 100);
                 let w = waybill_no.trim();
+                // Empty: the courier assigns the waybill and reports it back.
                 v.check(
-                    (6..=40).contains(&w.len())
-                        && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+                    w.is_empty() || serial_no(w),
                     "waybill_no",
                     "must be 6–40 letters, digits or '-'",
                 );
+                let e = envelope_no.trim();
+                v.check(
+                    e.is_empty() || serial_no(e),
+                    "envelope_no",
+                    "must be 6–40 letters, digits or '-'",
+                );
                 v.text(address, "address", 200);
-                Some(format!("{} {w}", courier_company.trim()))
+                Some(format!("{} {w}", courier_company.trim()).trim().to_owned())
             }
             CaseCommand::Approve { opinion, .. } => {
                 optional_text(&mut v, opinion, "opinion");
@@ -206,6 +216,11 @@ impl CaseCommand {
     }
 }
 
+/// A waybill or envelope number: 6–40 letters, digits or '-'.
+pub(crate) fn serial_no(s: &str) -> bool {
+    (6..=40).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 pub(super) fn check_names(v: &mut Validator, names: &[String], field: &str) {
     v.check(names.len() <= MAX_MATERIALS, field, "too many materials");
     for (i, name) in names.iter().enumerate() {
@@ -227,6 +242,17 @@ pub(super) fn mask_address(address: &str) -> String {
     let shown = (chars.len() / 3).min(6);
     let head: String = chars[..shown].iter().collect();
     format!("{head}{}", "*".repeat(chars.len() - shown))
+}
+
+/// A mobile number as people type it: spaces, dashes and a leading +86 are dropped first.
+pub(crate) fn phone_number(input: &str) -> Result<PhoneNumber, IdentityError> {
+    let digits: String = input
+        .trim()
+        .trim_start_matches("+86")
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect();
+    PhoneNumber::parse(&digits)
 }
 
 /// The applicant's number: parsed (with its check character), sealed, indexed and masked.

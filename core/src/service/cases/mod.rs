@@ -19,6 +19,7 @@ pub use import::{
     MAX_BATCH,
 };
 pub use input::CaseCommand;
+pub(crate) use input::serial_no;
 
 pub(crate) use commands::{Filing, file_case, record_change};
 
@@ -97,6 +98,11 @@ pub(crate) struct Details {
     /// How the version delivers results; empty on cases stored before delivery (any mode).
     #[serde(default)]
     pub delivery_modes: Vec<DeliveryMode>,
+    /// The applicant's mobile phone, sealed and masked, when given.
+    #[serde(default)]
+    pub phone_sealed: Option<String>,
+    #[serde(default)]
+    pub phone_masked: Option<String>,
 }
 
 /// The fee charged at approval.
@@ -119,6 +125,7 @@ pub(crate) struct CaseDelivery {
     pub ready_at: Option<Millis>,
     pub picked_up_by: Option<String>,
     pub courier_company: Option<String>,
+    pub envelope_no: Option<String>,
     pub waybill_no: Option<String>,
     pub address_sealed: Option<String>,
     pub address_masked: Option<String>,
@@ -325,6 +332,7 @@ pub(crate) fn wire_case(row: &CaseRow, now: Millis, tz: chrono_tz::Tz) -> Result
             ready_at: v.ready_at.map(time),
             picked_up_by: v.picked_up_by.clone(),
             courier_company: v.courier_company.clone(),
+            envelope_no: v.envelope_no.clone(),
             waybill_no: v.waybill_no.clone(),
             address: v.address_masked.clone(),
             delivered_at: v.delivered_at.map(time),
@@ -345,6 +353,7 @@ pub(crate) fn wire_case(row: &CaseRow, now: Millis, tz: chrono_tz::Tz) -> Result
             kind: d.applicant_kind,
             name: d.applicant_name.clone(),
             id_number: d.id_masked.clone(),
+            phone: d.phone_masked.clone(),
         },
         materials: d.materials.clone(),
         missing_materials: d.missing.clone(),

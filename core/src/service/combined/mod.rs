@@ -74,6 +74,7 @@ fn sub_applications(new: &NewCombinedCase) -> Result<Vec<NewCase>, Error> {
             declared_quantity: item.declared_quantity,
             intake_window_id: new.intake_window_id,
             output_window_id: new.output_window_id,
+            courier_pickup: None,
         })
         .collect())
 }

@@ -3,6 +3,7 @@
 //! and how hard to try.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,9 @@ use crate::error::Error;
 #[serde(default)]
 pub struct IntegrationsConfig {
     pub connectors: BTreeMap<String, ConnectorConfig>,
+    /// A PEM file of extra root certificates trusted for https peers (a government network's
+    /// own CA), besides the bundled public roots.
+    pub extra_root_ca: Option<PathBuf>,
 }
 
 /// The wire format a connector speaks; each lives in one module of `formats`.
@@ -28,6 +32,14 @@ pub enum Format {
     ProvinceCases,
     /// Notices by email over SMTP (`notify.smtp`); `endpoint` is not used.
     Email,
+    /// Courier orders (EMS): pickups of materials and deliveries of results.
+    Courier,
+    /// A generic HTTP SMS gateway: the rating request after conclusion, from `template`.
+    Sms,
+    /// The 12345 hotline: the outcome of a complaint it brought in.
+    Hotline,
+    /// The city's and counties' daily courier figures, to the province.
+    ProvinceLogistics,
 }
 
 impl Format {
@@ -36,6 +48,10 @@ impl Format {
             Format::Webhook => "webhook",
             Format::ProvinceCases => "province_cases",
             Format::Email => "email",
+            Format::Courier => "courier",
+            Format::Sms => "sms",
+            Format::Hotline => "hotline",
+            Format::ProvinceLogistics => "province_logistics",
         }
     }
 
@@ -45,6 +61,10 @@ impl Format {
             Format::Webhook => vec![String::new()],
             Format::ProvinceCases => vec!["case.".into()],
             Format::Email => vec!["notice.".into()],
+            Format::Courier => vec!["courier.ordered".into()],
+            Format::Sms => vec!["case.approved".into(), "case.denied".into()],
+            Format::Hotline => vec!["complaint.published".into()],
+            Format::ProvinceLogistics => vec!["logistics.reported".into()],
         }
     }
 }
@@ -76,6 +96,9 @@ pub struct ConnectorConfig {
     pub inbound_user: Option<String>,
     /// The sending system's code in the province's shape.
     pub system_code: String,
+    /// The `sms` format's text, with `{case_no}`, `{item_name}` and `{result}` filled in;
+    /// absent: the Chinese default.
+    pub template: Option<String>,
 }
 
 impl Default for ConnectorConfig {
@@ -94,6 +117,7 @@ impl Default for ConnectorConfig {
             batch: 256,
             inbound_user: None,
             system_code: "yiwang".into(),
+            template: None,
         }
     }
 }

@@ -9,6 +9,8 @@
 use diesel::prelude::*;
 use serde_json::json;
 
+use super::config::Format;
+use super::courier_report;
 use super::deliveries::EventRow;
 use crate::domain::access::{Caller, Permission};
 use crate::error::{Error, Validator};
@@ -43,13 +45,14 @@ enum Stored {
     ToApply,
 }
 
-fn ignored(peer: &str, m: &InboundMessage, reason: &str) -> InboundAnswer {
+pub(super) fn ignored(peer: &str, m: &InboundMessage, reason: &str) -> InboundAnswer {
     InboundAnswer {
         peer: peer.to_owned(),
         message_id: m.message_id.trim().to_owned(),
         status: "ignored".into(),
         reason: Some(reason.to_owned()),
         evaluation_id: None,
+        order_status: None,
     }
 }
 
@@ -88,6 +91,9 @@ impl Services {
                 "reference",
                 "must be at most 200 characters",
             );
+        }
+        if cfg.format == Format::Courier {
+            courier_report::check(&mut v, &msg);
         }
         v.finish()?;
         let now = self.clock.now();
@@ -133,6 +139,17 @@ impl Services {
         let Some(reference) = msg.reference.clone() else {
             return Ok(ignored(peer, msg, "no reference to a message of ours"));
         };
+        let format = self
+            .config
+            .integrations
+            .connectors
+            .get(peer)
+            .map(|c| c.format);
+        if format == Some(Format::Courier) {
+            return self
+                .apply_courier_report(caller, peer, msg, reference)
+                .await;
+        }
         let Some(rating) = rating_of(&msg.text) else {
             return Ok(ignored(peer, msg, "not a rating from 1 to 5"));
         };
@@ -177,6 +194,7 @@ impl Services {
             status: "applied".into(),
             reason: None,
             evaluation_id: Some(evaluation.id),
+            order_status: None,
         })
     }
 }

@@ -7,9 +7,12 @@
 
 pub mod admin;
 pub mod config;
+pub mod courier;
+pub mod courier_report;
 pub mod deliveries;
 pub mod formats;
 pub mod inbound;
+pub mod logistics;
 pub mod runner;
 
 pub use config::{ConnectorConfig, Format, IntegrationsConfig};

@@ -13,7 +13,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use std::collections::BTreeMap;
 
-use super::config::{ConnectorConfig, Format};
+use super::config::{ConnectorConfig, Format, IntegrationsConfig};
 use super::deliveries::{self, DeliveryRow, Outcome};
 use super::formats;
 use crate::config::Config;
@@ -54,11 +54,8 @@ pub fn start(services: Services, leader: JobsView) -> Result<Outbox, Error> {
     for (name, cfg) in connectors(&services.config) {
         cfg.check(&name)?;
     }
+    let client = http_client(&services.config.integrations)?;
     let (stop, rx) = watch::channel(false);
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap_or_default();
     let tasks = connectors(&services.config)
         .into_iter()
         .map(|(name, cfg)| {
@@ -73,6 +70,30 @@ pub fn start(services: Services, leader: JobsView) -> Result<Outbox, Error> {
         })
         .collect();
     Ok(Outbox { stop, tasks })
+}
+
+/// The connectors' HTTP client: rustls with the bundled public roots and the configured extra
+/// root CA (a government network's own), so https peers work without OpenSSL.
+fn http_client(cfg: &IntegrationsConfig) -> Result<reqwest::Client, Error> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .pool_max_idle_per_host(64);
+    if let Some(path) = &cfg.extra_root_ca {
+        let field = "integrations.extra_root_ca";
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::invalid(field, format!("{}: {e}", path.display())))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| Error::invalid(field, format!("not PEM certificates: {e}")))?;
+        if certs.is_empty() {
+            return Err(Error::invalid(field, "no certificate in the file"));
+        }
+        for c in certs {
+            builder = builder.add_root_certificate(c);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Internal(format!("the connectors' HTTP client: {e}")))
 }
 
 /// The configured connectors, and the `email` connector implied by `notify.smtp.enabled` when
@@ -160,6 +181,7 @@ async fn round(c: &Connector, stop: &mut watch::Receiver<bool>) -> Result<Round,
     }
     let now = c.services.clock.now();
     let (name, cfg, batch) = (c.name.clone(), c.cfg.clone(), c.cfg.batch());
+    let vault = c.services.vault.clone();
     // Bodies are built in the same read as the batch, so a round costs one read.
     let due: Vec<(DeliveryRow, Result<Option<Value>, Error>)> = store
         .read(move |conn| {
@@ -167,7 +189,7 @@ async fn round(c: &Connector, stop: &mut watch::Receiver<bool>) -> Result<Round,
             Ok(rows
                 .into_iter()
                 .map(|(d, e)| {
-                    let body = formats::body(conn, &cfg, &e, &d.idempotency_key);
+                    let body = formats::body(conn, &vault, &cfg, &e, &d.idempotency_key);
                     (d, body)
                 })
                 .collect())

@@ -1,14 +1,19 @@
 //! The wire formats, one module each: what a delivery's body is, and which answer of the peer
 //! counts as an acknowledgement (anything else is retried and finally parked).
 
+pub mod courier;
 pub mod email;
+pub mod hotline;
+pub mod logistics;
 pub mod province;
+pub mod sms;
 pub mod webhook;
 
 use serde_json::Value;
 
 use super::config::{ConnectorConfig, Format};
 use super::deliveries::EventRow;
+use crate::crypto::Vault;
 use crate::error::Error;
 use crate::store::DbConn;
 
@@ -16,6 +21,7 @@ use crate::store::DbConn;
 /// then marked delivered without a request).
 pub(crate) fn body(
     conn: &mut DbConn,
+    vault: &Vault,
     cfg: &ConnectorConfig,
     event: &EventRow,
     key: &str,
@@ -24,6 +30,10 @@ pub(crate) fn body(
         Format::Webhook => Ok(Some(webhook::body(event, key))),
         Format::ProvinceCases => province::body(conn, cfg, event, key),
         Format::Email => Ok(email::body(event)),
+        Format::Courier => courier::body(conn, vault, cfg, event, key),
+        Format::Sms => sms::body(conn, vault, cfg, event, key),
+        Format::Hotline => hotline::body(conn, cfg, event, key),
+        Format::ProvinceLogistics => Ok(logistics::body(cfg, event, key)),
     }
 }
 
@@ -34,8 +44,9 @@ pub(crate) fn accept(format: Format, status: u16, body: &str) -> Result<Option<S
         return Err(format!("HTTP {status}: {}", excerpt(body)));
     }
     match format {
-        Format::Webhook => webhook::accept(body),
-        Format::ProvinceCases => province::accept(body),
+        Format::Webhook | Format::Sms | Format::Hotline => webhook::accept(body),
+        Format::ProvinceCases | Format::ProvinceLogistics => province::accept(body),
+        Format::Courier => courier::accept(body),
         // Mail is acknowledged by the relay's 250, not by an HTTP answer.
         Format::Email => Ok(None),
     }
