@@ -23,6 +23,7 @@ pub mod queue;
 pub mod review;
 pub mod supervision;
 pub mod users;
+pub mod regulation;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(connectors::configure)
                 .configure(intermediaries::configure)
                 .configure(data_sharing::configure)
-                .configure(cockpit::configure),
+                .configure(cockpit::configure)
+                .configure(regulation::configure),
         );
 }

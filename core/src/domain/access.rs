@@ -76,6 +76,9 @@ permissions! {
     DataManage => "data.manage", "管理共享数据与审批使用申请";
     DataUse => "data.use", "申请与使用共享数据";
     CockpitRead => "cockpit.read", "查看领导驾驶舱";
+    RegulatorManage => "regulator.manage", "管理审管互动(监管部门与推送规则)";
+    PunishmentRead => "punishment.read", "查看惩戒名单";
+    PunishmentManage => "punishment.manage", "管理惩戒名单(列入、移出)";
 }
 
 /// The kind of data scope a role is held with.

@@ -16,3 +16,4 @@ pub mod license;
 pub mod org;
 pub mod queue;
 pub mod supervision;
+pub mod regulation;

@@ -29,6 +29,9 @@ pub mod single_window;
 pub mod supervision;
 pub mod tokens;
 pub mod users;
+pub mod punishment;
+pub mod regulators;
+pub mod license_library;
 
 use std::sync::Arc;
 

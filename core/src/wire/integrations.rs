@@ -95,6 +95,10 @@ pub struct InboundMessage {
     pub reference: Option<String>,
     /// The message's text (an SMS reply: "1" to "5").
     pub text: String,
+    /// What a structured callback says (a regulator's feedback: `verdict`, `entity`,
+    /// `listed_until`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
 }
 
 /// The answer to an inbound message; a repeat gets the same.
@@ -107,4 +111,7 @@ pub struct InboundAnswer {
     pub reason: Option<String>,
     /// The evaluation an SMS rating became.
     pub evaluation_id: Option<i64>,
+    /// The punishment-list entry a regulator's feedback added.
+    #[serde(default)]
+    pub punishment_id: Option<i64>,
 }

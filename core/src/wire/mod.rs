@@ -20,6 +20,7 @@ pub mod org;
 pub mod queue;
 pub mod review;
 pub mod supervision;
+pub mod regulation;
 
 use serde::{Deserialize, Serialize};
 

@@ -23,7 +23,7 @@ use crate::domain::ids::DepartmentId;
 use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
-use crate::service::case_hooks;
+use crate::service::{case_hooks, punishment};
 use crate::service::catalogue::ItemRow;
 use crate::store::DbConn;
 use crate::store::schema::{case_history, case_numbers, cases, catalogue_items, regions};
@@ -258,6 +258,10 @@ pub(crate) fn file_case(
         fee: None,
         delivery: None,
         delivery_modes: content.delivery_modes.clone(),
+        joint_punishment: match filing {
+            Filing::Live => punishment::flag_at_intake(conn, &applicant.blind, now)?,
+            Filing::Historical => None,
+        },
     };
     let day = local_date(now, tz).format("%Y%m%d").to_string();
     let case_no = next_case_no(conn, item.region_id, &code, &day)?;

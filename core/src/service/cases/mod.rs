@@ -96,6 +96,9 @@ pub(crate) struct Details {
     /// How the version delivers results; empty on cases stored before delivery (any mode).
     #[serde(default)]
     pub delivery_modes: Vec<DeliveryMode>,
+    /// The applicant was on the punishment list at intake (joint punishment).
+    #[serde(default)]
+    pub joint_punishment: Option<crate::wire::regulation::JointPunishment>,
 }
 
 /// The fee charged at approval.
@@ -366,5 +369,6 @@ pub(crate) fn wire_case(row: &CaseRow, now: Millis, tz: chrono_tz::Tz) -> Result
             })
             .collect(),
         allowed_actions: allowed,
+        joint_punishment: d.joint_punishment.clone(),
     })
 }

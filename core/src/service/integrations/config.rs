@@ -16,6 +16,8 @@ use crate::error::Error;
 #[serde(default)]
 pub struct IntegrationsConfig {
     pub connectors: BTreeMap<String, ConnectorConfig>,
+    /// The provincial e-license library's synchronous lookup (the push is a connector).
+    pub license_library: crate::service::license_library::LibraryConfig,
 }
 
 /// The wire format a connector speaks; each lives in one module of `formats`.
@@ -28,6 +30,10 @@ pub enum Format {
     ProvinceCases,
     /// Notices by email over SMTP (`notify.smtp`); `endpoint` is not used.
     Email,
+    /// A regulating department (审管互动): the cases of its items, its fields only.
+    Regulator,
+    /// The provincial e-license library: each license issued or revoked.
+    LicenseLibrary,
 }
 
 impl Format {
@@ -36,6 +42,8 @@ impl Format {
             Format::Webhook => "webhook",
             Format::ProvinceCases => "province_cases",
             Format::Email => "email",
+            Format::Regulator => "regulator",
+            Format::LicenseLibrary => "license_library",
         }
     }
 
@@ -45,6 +53,8 @@ impl Format {
             Format::Webhook => vec![String::new()],
             Format::ProvinceCases => vec!["case.".into()],
             Format::Email => vec!["notice.".into()],
+            Format::Regulator => vec!["case.".into()],
+            Format::LicenseLibrary => vec!["license.issued".into(), "license.revoked".into()],
         }
     }
 }

@@ -9,10 +9,11 @@
 use diesel::prelude::*;
 use serde_json::json;
 
+use super::config::Format;
 use super::deliveries::EventRow;
 use crate::domain::access::{Caller, Permission};
 use crate::error::{Error, Validator};
-use crate::service::Services;
+use crate::service::{Services, regulators};
 use crate::service::audit::{self, Actor, Change};
 use crate::store::DbConn;
 use crate::store::schema::{events, inbound_messages, outbox_deliveries};
@@ -50,6 +51,7 @@ fn ignored(peer: &str, m: &InboundMessage, reason: &str) -> InboundAnswer {
         status: "ignored".into(),
         reason: Some(reason.to_owned()),
         evaluation_id: None,
+        punishment_id: None,
     }
 }
 
@@ -90,6 +92,9 @@ impl Services {
             );
         }
         v.finish()?;
+        if cfg.format == Format::Regulator {
+            regulators::feedback::parse(&msg)?;
+        }
         let now = self.clock.now();
         let (p, m, actor) = (peer.to_owned(), msg.clone(), Actor::of(caller));
         let stored = self
@@ -99,7 +104,11 @@ impl Services {
         if let Stored::Answered(a) = stored {
             return Ok((a, false));
         }
-        let answer = self.apply_inbound(caller, peer, &msg).await?;
+        let answer = if cfg.format == Format::Regulator {
+            self.apply_regulator_feedback(caller, peer, &msg).await?
+        } else {
+            self.apply_inbound(caller, peer, &msg).await?
+        };
         let (p, id, text) = (
             peer.to_owned(),
             msg.message_id.trim().to_owned(),
@@ -177,6 +186,7 @@ impl Services {
             status: "applied".into(),
             reason: None,
             evaluation_id: Some(evaluation.id),
+            punishment_id: None,
         })
     }
 }

@@ -160,6 +160,7 @@ async fn round(c: &Connector, stop: &mut watch::Receiver<bool>) -> Result<Round,
     }
     let now = c.services.clock.now();
     let (name, cfg, batch) = (c.name.clone(), c.cfg.clone(), c.cfg.batch());
+    let vault = c.services.vault.clone();
     // Bodies are built in the same read as the batch, so a round costs one read.
     let due: Vec<(DeliveryRow, Result<Option<Value>, Error>)> = store
         .read(move |conn| {
@@ -167,7 +168,8 @@ async fn round(c: &Connector, stop: &mut watch::Receiver<bool>) -> Result<Round,
             Ok(rows
                 .into_iter()
                 .map(|(d, e)| {
-                    let body = formats::body(conn, &cfg, &e, &d.idempotency_key);
+                    let body =
+                        formats::body(conn, &vault, (&name, &cfg), &e, &d.idempotency_key);
                     (d, body)
                 })
                 .collect())

@@ -2,13 +2,16 @@
 //! counts as an acknowledgement (anything else is retried and finally parked).
 
 pub mod email;
+pub mod license_library;
 pub mod province;
+pub mod regulator;
 pub mod webhook;
 
 use serde_json::Value;
 
 use super::config::{ConnectorConfig, Format};
 use super::deliveries::EventRow;
+use crate::crypto::Vault;
 use crate::error::Error;
 use crate::store::DbConn;
 
@@ -16,7 +19,8 @@ use crate::store::DbConn;
 /// then marked delivered without a request).
 pub(crate) fn body(
     conn: &mut DbConn,
-    cfg: &ConnectorConfig,
+    vault: &Vault,
+    (name, cfg): (&str, &ConnectorConfig),
     event: &EventRow,
     key: &str,
 ) -> Result<Option<Value>, Error> {
@@ -24,6 +28,8 @@ pub(crate) fn body(
         Format::Webhook => Ok(Some(webhook::body(event, key))),
         Format::ProvinceCases => province::body(conn, cfg, event, key),
         Format::Email => Ok(email::body(event)),
+        Format::Regulator => regulator::body(conn, name, event, key),
+        Format::LicenseLibrary => license_library::body(conn, vault, cfg, event, key),
     }
 }
 
@@ -35,7 +41,11 @@ pub(crate) fn accept(format: Format, status: u16, body: &str) -> Result<Option<S
     }
     match format {
         Format::Webhook => webhook::accept(body),
-        Format::ProvinceCases => province::accept(body),
+        // Regulators and the library acknowledge with their receipt, as the province does; a
+        // regulator's receipt also marks a push that waits for feedback.
+        Format::ProvinceCases | Format::Regulator | Format::LicenseLibrary => {
+            province::accept(body)
+        }
         // Mail is acknowledged by the relay's 250, not by an HTTP answer.
         Format::Email => Ok(None),
     }
