@@ -46,13 +46,24 @@ pub(crate) struct PunishmentRow {
     pub status: String,
     pub listed_by: String,
     pub listed_at: i64,
-    pub lifted_by: Option<String>,
-    pub lifted_at: Option<i64>,
-    pub lift_reason: Option<String>,
+    pub lifted: Option<String>,
+}
+
+/// Who lifted an entry, when and why (`punishment_list.lifted`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Lifted {
+    by: String,
+    at: Millis,
+    reason: String,
 }
 
 impl PunishmentRow {
+    fn lifted(&self) -> Option<Lifted> {
+        serde_json::from_str(self.lifted.as_deref()?).ok()
+    }
+
     fn wire(&self, now: Millis) -> Punishment {
+        let lifted = self.lifted();
         Punishment {
             id: self.id,
             kind: EntityKind::parse(&self.entity_kind).unwrap_or(EntityKind::Person),
@@ -68,9 +79,9 @@ impl PunishmentRow {
             in_force: in_force(&self.status, self.valid_from, self.valid_to, now),
             listed_by: self.listed_by.clone(),
             listed_at: time(self.listed_at),
-            lifted_by: self.lifted_by.clone(),
-            lifted_at: self.lifted_at.map(time),
-            lift_reason: self.lift_reason.clone(),
+            lifted_by: lifted.as_ref().map(|l| l.by.clone()),
+            lifted_at: lifted.as_ref().map(|l| time(l.at)),
+            lift_reason: lifted.map(|l| l.reason),
         }
     }
 
@@ -367,12 +378,17 @@ impl Services {
                 if row.status != "active" {
                     return Err(Error::conflict("the entry is lifted already"));
                 }
+                let lifted = Lifted {
+                    by: caller.username.clone(),
+                    at: now,
+                    reason: reason.trim().to_owned(),
+                };
+                let text =
+                    serde_json::to_string(&lifted).map_err(|e| Error::Internal(e.to_string()))?;
                 diesel::update(punishment_list::table.find(id))
                     .set((
                         punishment_list::status.eq("lifted"),
-                        punishment_list::lifted_by.eq(&caller.username),
-                        punishment_list::lifted_at.eq(now),
-                        punishment_list::lift_reason.eq(reason.trim()),
+                        punishment_list::lifted.eq(text),
                     ))
                     .execute(conn)?;
                 let after: PunishmentRow = punishment_list::table

@@ -1189,9 +1189,7 @@ diesel::table! {
         status -> Text,
         listed_by -> Text,
         listed_at -> BigInt,
-        lifted_by -> Nullable<Text>,
-        lifted_at -> Nullable<BigInt>,
-        lift_reason -> Nullable<Text>,
+        lifted -> Nullable<Text>,
     }
 }
 

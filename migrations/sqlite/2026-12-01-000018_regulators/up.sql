@@ -48,7 +48,8 @@ CREATE TABLE regulator_feedback (
 );
 
 -- The punishment list: a person (ID number) or an organisation (credit code), sealed with a
--- blind index like applicants, listed from `valid_from` until `valid_to` unless lifted.
+-- blind index like applicants, listed from `valid_from` until `valid_to` unless lifted
+-- (`lifted`: JSON of who lifted it, when and why).
 CREATE TABLE punishment_list (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     entity_kind TEXT NOT NULL,
@@ -65,9 +66,7 @@ CREATE TABLE punishment_list (
     status TEXT NOT NULL,
     listed_by TEXT NOT NULL,
     listed_at BIGINT NOT NULL,
-    lifted_by TEXT,
-    lifted_at BIGINT,
-    lift_reason TEXT
+    lifted TEXT
 );
 CREATE INDEX punishment_list_number ON punishment_list(number_blind, status);
 

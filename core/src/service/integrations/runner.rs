@@ -169,7 +169,7 @@ async fn round(c: &Connector, stop: &mut watch::Receiver<bool>) -> Result<Round,
                 .into_iter()
                 .map(|(d, e)| {
                     let body =
-                        formats::body(conn, &vault, (&name, &cfg), &e, &d.idempotency_key);
+                        formats::body(conn, &vault, (name.as_str(), &*cfg), &e, &d.idempotency_key);
                     (d, body)
                 })
                 .collect())

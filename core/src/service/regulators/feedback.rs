@@ -113,6 +113,18 @@ impl Services {
                     ));
                 };
                 let id = msg.message_id.trim();
+                // Applied by a try whose answer was not stored: the same answer again.
+                let applied: Option<Option<i64>> = regulator_feedback::table
+                    .filter(regulator_feedback::regulator_id.eq(regulator.id))
+                    .filter(regulator_feedback::message_id.eq(id))
+                    .select(regulator_feedback::punishment_id)
+                    .get_result(conn)
+                    .optional()?;
+                if let Some(punished) = applied {
+                    let mut a = answer(&peer, &msg, "applied", None);
+                    a.punishment_id = punished;
+                    return Ok(a);
+                }
                 let punished = if feedback.verdict == Verdict::Violation {
                     let who = match who {
                         Some(w) => w,
