@@ -30,7 +30,7 @@ mod performance_review;
 mod queue;
 mod queue_appointments;
 mod queue_concurrency;
+mod regulators;
 mod scope;
 mod storage;
 mod supervision;
-mod regulators;

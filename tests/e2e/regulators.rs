@@ -283,28 +283,71 @@ async fn push_feedback_and_joint_punishment(app: TestApp) {
 
     // Setting up regulators: bad input and other people's scope change nothing.
     for (bad, status, code) in [
-        (regulator("nope", c.region, fields.clone(), 3), 422, "validation_failed"),
-        (regulator("hook", c.region, fields.clone(), 3), 422, "validation_failed"),
-        (regulator("scj", c.region, json!([]), 3), 422, "validation_failed"),
-        (regulator("scj", c.region, fields.clone(), 0), 422, "validation_failed"),
-        (regulator("scj", c.region, json!(["id_number"]), 3), 400, "malformed_request"),
+        (
+            regulator("nope", c.region, fields.clone(), 3),
+            422,
+            "validation_failed",
+        ),
+        (
+            regulator("hook", c.region, fields.clone(), 3),
+            422,
+            "validation_failed",
+        ),
+        (
+            regulator("scj", c.region, json!([]), 3),
+            422,
+            "validation_failed",
+        ),
+        (
+            regulator("scj", c.region, fields.clone(), 0),
+            422,
+            "validation_failed",
+        ),
+        (
+            regulator("scj", c.region, json!(["id_number"]), 3),
+            400,
+            "malformed_request",
+        ),
     ] {
-        app.post(REGULATORS, &admin, bad).await.assert_problem(status, code);
+        app.post(REGULATORS, &admin, bad)
+            .await
+            .assert_problem(status, code);
     }
-    app.post(REGULATORS, &c.staff, regulator("scj", c.region, fields.clone(), 3))
-        .await
-        .assert_problem(403, "forbidden");
+    app.post(
+        REGULATORS,
+        &c.staff,
+        regulator("scj", c.region, fields.clone(), 3),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     assert_eq!(app.get(REGULATORS, &admin).await.body, json!([]));
     let r = app
-        .post(REGULATORS, &admin, regulator("scj", c.region, fields.clone(), 3))
+        .post(
+            REGULATORS,
+            &admin,
+            regulator("scj", c.region, fields.clone(), 3),
+        )
         .await;
     assert_eq!(r.status, 201, "{:#}", r.body);
     assert_eq!(r.body["fields"], fields);
-    app.post(REGULATORS, &admin, regulator("scj", c.region, fields.clone(), 3))
-        .await
-        .assert_problem(409, "conflict");
-    let all = json!(["case_no", "item", "region", "status", "applicant", "times", "steps",
-                     "opinions", "license"]);
+    app.post(
+        REGULATORS,
+        &admin,
+        regulator("scj", c.region, fields.clone(), 3),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    let all = json!([
+        "case_no",
+        "item",
+        "region",
+        "status",
+        "applicant",
+        "times",
+        "steps",
+        "opinions",
+        "license"
+    ]);
     let j = app
         .post(REGULATORS, &admin, regulator("junk", c.region, all, 3))
         .await;
@@ -353,7 +396,10 @@ async fn push_feedback_and_joint_punishment(app: TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(parked > 0, "the garbage peer's deliveries were never parked");
+    assert!(
+        parked > 0,
+        "the garbage peer's deliveries were never parked"
+    );
 
     // Feedback: authenticated by the regulator's key, checked before it is stored,
     // idempotent by the regulator's message id.
@@ -363,9 +409,13 @@ async fn push_feedback_and_joint_punishment(app: TestApp) {
     let violation = json!({"message_id": "JG-0002", "reference": push.key,
                            "text": "现场检查发现超范围经营",
                            "data": {"verdict": "violation", "listed_until": "2099-12-31"}});
-    app.post(url, &gateway, json!({"message_id": "JG-0001", "reference": push.key, "text": "x"}))
-        .await
-        .assert_problem(422, "validation_failed");
+    app.post(
+        url,
+        &gateway,
+        json!({"message_id": "JG-0001", "reference": push.key, "text": "x"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
     app.post(
         url,
         &gateway,
@@ -408,16 +458,26 @@ async fn push_feedback_and_joint_punishment(app: TestApp) {
     assert_eq!(e["in_force"], true);
     assert!(!list.body.to_string().contains(&idn));
     let (_, b_admin) = app
-        .user_with_role("b_admin", c.region_b, None, "admin", ("region", Some(c.region_b)))
+        .user_with_role(
+            "b_admin",
+            c.region_b,
+            None,
+            "admin",
+            ("region", Some(c.region_b)),
+        )
         .await;
     let b_list = app.get(PUNISHMENTS, &b_admin).await;
     assert_eq!(b_list.body["items"], json!([]));
     app.get(&format!("{PUNISHMENTS}/{pid}"), &b_admin)
         .await
         .assert_problem(404, "not_found");
-    app.post(&format!("{PUNISHMENTS}/{pid}/lift"), &b_admin, json!({"reason": "x"}))
-        .await
-        .assert_problem(404, "not_found");
+    app.post(
+        &format!("{PUNISHMENTS}/{pid}/lift"),
+        &b_admin,
+        json!({"reason": "x"}),
+    )
+    .await
+    .assert_problem(404, "not_found");
     app.get(PUNISHMENTS, &c.staff)
         .await
         .assert_problem(403, "forbidden");
@@ -495,8 +555,14 @@ on_each_backend!(
 async fn unanswered_push(app: TestApp) {
     let scj = Peer::start(Mode::Receipt).await;
     let root = app.root_id().await;
-    app.user_with_role("scj_gateway", root, None, "integration", ("region", Some(root)))
-        .await;
+    app.user_with_role(
+        "scj_gateway",
+        root,
+        None,
+        "integration",
+        ("region", Some(root)),
+    )
+    .await;
     let app = restart(
         app,
         vec![(
@@ -530,11 +596,17 @@ async fn unanswered_push(app: TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(outcome.starts_with("1 pushes recorded, 0 late"), "{outcome}");
+    assert!(
+        outcome.starts_with("1 pushes recorded, 0 late"),
+        "{outcome}"
+    );
     app.clock.advance(10 * DAY_MS);
     let outcome = watch_feedback(app.services.clone()).await.unwrap();
     assert_eq!(outcome, "0 pushes recorded, 1 late feedback cards");
-    let cards = crate::complaints::wait_for_cards(&app, &c.office, "regulator_push", 1).await;
+    // Tokens issued before the clock moved have expired.
+    let office = app.login("office_a", "office_a-password").await;
+    let admin = app.login("admin", yiwang_tests::ADMIN_PASSWORD).await;
+    let cards = crate::complaints::wait_for_cards(&app, &office, "regulator_push", 1).await;
     assert_eq!(cards[0]["step"], "feedback");
     assert_eq!(cards[0]["severity"], "red");
     // Raised once.
@@ -551,8 +623,8 @@ async fn unanswered_push(app: TestApp) {
         .await;
     assert_eq!(fine.status, 201, "{:#}", fine.body);
     assert!(fine.body["punishment_id"].is_null());
-    crate::complaints::wait_for_cards(&app, &c.office, "regulator_push", 0).await;
-    let list = app.get(PUNISHMENTS, &app.admin_token).await;
+    crate::complaints::wait_for_cards(&app, &office, "regulator_push", 0).await;
+    let list = app.get(PUNISHMENTS, &admin).await;
     assert_eq!(list.body["items"], json!([]));
     scj.handle.stop(false).await;
 }
@@ -583,17 +655,21 @@ async fn license_library(app: TestApp) {
     let c = county(&app).await;
     approve(&app, c.case_id).await;
     wait_until(&app, "the license at the library", || {
-        library
-            .hits()
-            .iter()
-            .any(|h| h.acked && h.path == "/push")
+        library.hits().iter().any(|h| h.acked && h.path == "/push")
     })
     .await;
-    let push = library.hits().into_iter().find(|h| h.path == "/push").unwrap();
+    let push = library
+        .hits()
+        .into_iter()
+        .find(|h| h.path == "/push")
+        .unwrap();
     assert_eq!(push.body["action"], "issue");
     assert_eq!(push.body["sys_code"], "SX-YW");
     let l = &push.body["license"];
-    assert!(l["license_no"].as_str().unwrap().starts_with("DZZZ-"), "{l:#}");
+    assert!(
+        l["license_no"].as_str().unwrap().starts_with("DZZZ-"),
+        "{l:#}"
+    );
     assert_eq!(l["holder"]["number"], id_number("11010519491231002"));
     assert_eq!(push.key, push.body["push_id"]);
 
@@ -653,16 +729,27 @@ async fn license_library(app: TestApp) {
             coverage(&id_number("11010519491231006")),
         )
         .await;
-    assert!(start.elapsed() < Duration::from_secs(2), "waited on the library");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "waited on the library"
+    );
     assert_eq!(cov.status, 200, "{:#}", cov.body);
     assert!(cov.body[0]["covered_by"].is_null());
     assert_eq!(cov.body[0]["library"], "unreachable");
     library.set(Mode::Garbage);
     let g = app
-        .post(url, &c.staff, json!({"id_number": id_number("11010519491231007")}))
+        .post(
+            url,
+            &c.staff,
+            json!({"id_number": id_number("11010519491231007")}),
+        )
         .await;
     assert_eq!(g.body["outcome"], "unreachable");
-    assert!(g.body["error"].as_str().unwrap().contains("JSON"), "{:#}", g.body);
+    assert!(
+        g.body["error"].as_str().unwrap().contains("JSON"),
+        "{:#}",
+        g.body
+    );
     library.handle.stop(false).await;
 }
 
@@ -712,10 +799,22 @@ async fn listed_agency(app: TestApp) {
         )
         .await;
     let (_, bureau) = app
-        .user_with_role("bureau", root, None, "intermediary_admin", ("region", Some(root)))
+        .user_with_role(
+            "bureau",
+            root,
+            None,
+            "intermediary_admin",
+            ("region", Some(root)),
+        )
         .await;
     let (_, staff) = app
-        .user_with_role("staff_a", region, None, "window_staff", ("region", Some(region)))
+        .user_with_role(
+            "staff_a",
+            region,
+            None,
+            "window_staff",
+            ("region", Some(region)),
+        )
         .await;
     let case = ok(
         &app,
@@ -734,9 +833,17 @@ async fn listed_agency(app: TestApp) {
         ("91350100MA2XY00017", "甲勘察院"),
         ("91350100MA2XY0002A", "乙勘察院"),
     ] {
-        ids.push(ok(&app, &bureau, "/api/v1/intermediaries", agency(code, name, root)).await["id"]
-            .as_i64()
-            .unwrap());
+        ids.push(
+            ok(
+                &app,
+                &bureau,
+                "/api/v1/intermediaries",
+                agency(code, name, root),
+            )
+            .await["id"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     let (good, listed) = (ids[0], ids[1]);
     let project = |selection: &str| {
@@ -750,8 +857,20 @@ async fn listed_agency(app: TestApp) {
         .as_i64()
         .unwrap();
     let bids = format!("{PROJECTS}/{lowest}/bids");
-    ok(&app, &staff, &bids, json!({"intermediary_id": listed, "price_fen": 5_000_000})).await;
-    ok(&app, &staff, &bids, json!({"intermediary_id": good, "price_fen": 8_000_000})).await;
+    ok(
+        &app,
+        &staff,
+        &bids,
+        json!({"intermediary_id": listed, "price_fen": 5_000_000}),
+    )
+    .await;
+    ok(
+        &app,
+        &staff,
+        &bids,
+        json!({"intermediary_id": good, "price_fen": 8_000_000}),
+    )
+    .await;
 
     // The credit office lists 乙勘察院 by its credit code.
     let added = app
@@ -776,15 +895,32 @@ async fn listed_agency(app: TestApp) {
         )
         .await;
     refused.assert_problem(409, "conflict");
-    assert!(refused.body["detail"].as_str().unwrap().contains("punishment list"));
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("punishment list")
+    );
     let drawn = ok(&app, &staff, PROJECTS, project("draw")).await["id"]
         .as_i64()
         .unwrap();
-    let p = ok(&app, &staff, &format!("{PROJECTS}/{drawn}/select"), json!({})).await;
+    let p = ok(
+        &app,
+        &staff,
+        &format!("{PROJECTS}/{drawn}/select"),
+        json!({}),
+    )
+    .await;
     assert_eq!(p["intermediary_id"], good, "{p:#}");
     assert_eq!(p["draw"]["candidates"], json!([good]));
     app.clock.advance(2 * 3_600_000);
-    let p = ok(&app, &staff, &format!("{PROJECTS}/{lowest}/select"), json!({})).await;
+    let p = ok(
+        &app,
+        &staff,
+        &format!("{PROJECTS}/{lowest}/select"),
+        json!({}),
+    )
+    .await;
     assert_eq!(p["intermediary_id"], good, "{p:#}");
     let later = ok(&app, &staff, PROJECTS, project("lowest_price")).await["id"]
         .as_i64()

@@ -20,10 +20,10 @@ pub mod licenses;
 pub mod modules;
 pub mod org;
 pub mod queue;
+pub mod regulation;
 pub mod review;
 pub mod supervision;
 pub mod users;
-pub mod regulation;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;

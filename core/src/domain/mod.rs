@@ -15,5 +15,5 @@ pub mod intermediary;
 pub mod license;
 pub mod org;
 pub mod queue;
-pub mod supervision;
 pub mod regulation;
+pub mod supervision;

@@ -100,7 +100,11 @@ mod tests {
 
     #[test]
     fn a_person_needs_an_id_number_and_an_organisation_a_credit_code() {
-        assert!(EntityKind::Organisation.number("91350100M000100Y43").is_ok());
+        assert!(
+            EntityKind::Organisation
+                .number("91350100M000100Y43")
+                .is_ok()
+        );
         assert!(EntityKind::Person.number("91350100M000100Y43").is_err());
         assert!(EntityKind::Organisation.number("not a code").is_err());
     }

@@ -185,7 +185,9 @@ impl Services {
         }
         let blind = self.vault.blind_index(plain);
         let (b, since) = (blind.clone(), now - cfg.cache_secs.max(0) * 1_000);
-        if let Some((outcome, text, at)) = self.store.read(move |conn| cached(conn, &b, since)).await? {
+        if let Some((outcome, text, at)) =
+            self.store.read(move |conn| cached(conn, &b, since)).await?
+        {
             return Ok(LibraryLookup {
                 outcome,
                 cached: true,

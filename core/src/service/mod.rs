@@ -20,18 +20,18 @@ pub mod halls;
 pub mod integrations;
 pub mod intermediaries;
 pub mod jobs;
+pub mod license_library;
 pub mod licenses;
 pub mod maintenance;
 pub mod modules;
 pub mod org;
+pub mod punishment;
 pub mod queue;
+pub mod regulators;
 pub mod single_window;
 pub mod supervision;
 pub mod tokens;
 pub mod users;
-pub mod punishment;
-pub mod regulators;
-pub mod license_library;
 
 use std::sync::Arc;
 

@@ -441,7 +441,9 @@ impl Services {
             .read(move |conn| {
                 let scope = ScopeSql::load(conn, &caller, Permission::PunishmentRead)?;
                 if scope.is_empty() {
-                    return Err(Error::forbidden("the punishment list needs punishment.read"));
+                    return Err(Error::forbidden(
+                        "the punishment list needs punishment.read",
+                    ));
                 }
                 let page = PageQuery {
                     after: query.after,
@@ -487,7 +489,9 @@ impl Services {
             .read(move |conn| {
                 let scope = ScopeSql::load(conn, &caller, Permission::PunishmentRead)?;
                 if scope.is_empty() {
-                    return Err(Error::forbidden("the punishment list needs punishment.read"));
+                    return Err(Error::forbidden(
+                        "the punishment list needs punishment.read",
+                    ));
                 }
                 let rows = binding(conn, &blind, now)?;
                 let listed = !rows.is_empty();

@@ -18,9 +18,9 @@ pub mod intermediaries;
 pub mod licenses;
 pub mod org;
 pub mod queue;
+pub mod regulation;
 pub mod review;
 pub mod supervision;
-pub mod regulation;
 
 use serde::{Deserialize, Serialize};
 

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::projects::{
-    At, ProjectRow, answer, candidates, expect_status, place, project, project_for, qualified, record,
-    validate,
+    At, ProjectRow, answer, candidates, expect_status, place, project, project_for, qualified,
+    record, validate,
 };
 use super::{agency, encode};
 use crate::domain::access::{Caller, Permission, Target};

@@ -7,15 +7,15 @@ use serde_json::json;
 
 use super::AgencyRow;
 use crate::clock::Millis;
+use crate::crypto::Vault;
 use crate::domain::access::{Caller, Permission, Target};
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::intermediary::{
     AgencyFacts, AgencyStatus, ProjectStatus, Selection, check_qualified, draw,
 };
-use crate::crypto::Vault;
 use crate::error::{Error, Validator};
-use crate::service::punishment;
 use crate::service::audit::{self, Actor, Change};
+use crate::service::punishment;
 use crate::service::supervision::workflow_cards::OpenCards;
 use crate::store::DbConn;
 use crate::store::schema::{

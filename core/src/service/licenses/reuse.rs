@@ -74,7 +74,11 @@ fn holdings(
 }
 
 /// The most trusted library license valid `today` of a kind in `kinds`.
-fn library_cover(found: &[LibraryLicense], kinds: &[String], today: NaiveDate) -> Option<CoverView> {
+fn library_cover(
+    found: &[LibraryLicense],
+    kinds: &[String],
+    today: NaiveDate,
+) -> Option<CoverView> {
     found
         .iter()
         .filter(|l| kinds.contains(&l.kind) && l.valid_from <= today && today <= l.valid_to)
@@ -203,7 +207,8 @@ impl Services {
         let c = caller.clone();
         let now = self.clock.now();
         let tz = self.config.time_zone()?;
-        let local = self.store
+        let local = self
+            .store
             .read(move |conn| {
                 let item_id = request.item_id.0;
                 let (item, path): (ItemRow, String) = catalogue_items::table

@@ -92,7 +92,12 @@ impl Services {
         self.store
             .write(move |conn| {
                 let Some(regulator) = by_connector(conn, &peer)? else {
-                    return Ok(answer(&peer, &msg, "ignored", Some("no regulator is set up")));
+                    return Ok(answer(
+                        &peer,
+                        &msg,
+                        "ignored",
+                        Some("no regulator is set up"),
+                    ));
                 };
                 let reference = msg.reference.clone().unwrap_or_default();
                 let case: Option<CaseRow> = outbox_deliveries::table
@@ -147,7 +152,9 @@ impl Services {
                 } else {
                     None
                 };
-                store_feedback(conn, now, &actor, &regulator, &case, id, &msg.text, punished)?;
+                store_feedback(
+                    conn, now, &actor, &regulator, &case, id, &msg.text, punished,
+                )?;
                 let mut a = answer(&peer, &msg, "applied", None);
                 a.punishment_id = punished;
                 Ok(a)
@@ -213,7 +220,14 @@ fn store_feedback(
         .set(regulator_pushes::feedback_at.eq(now))
         .execute(conn)?;
     for push in &waiting {
-        workflow_cards::close(conn, now, actor, CardSubject::RegulatorPush, *push, FEEDBACK)?;
+        workflow_cards::close(
+            conn,
+            now,
+            actor,
+            CardSubject::RegulatorPush,
+            *push,
+            FEEDBACK,
+        )?;
     }
     // The text may name people: the audit entry and the event carry the verdict and ids only.
     let payload = json!({"regulator": regulator.connector, "case_no": case.case_no,
@@ -263,7 +277,9 @@ pub async fn watch_feedback(services: Services) -> Result<String, Error> {
             let pushed = regulator_pushes::table.select(regulator_pushes::delivery_id);
             Ok(outbox_deliveries::table
                 .inner_join(events::table)
-                .inner_join(regulators::table.on(regulators::connector.eq(outbox_deliveries::connector)))
+                .inner_join(
+                    regulators::table.on(regulators::connector.eq(outbox_deliveries::connector)),
+                )
                 .inner_join(cases::table.on(cases::id.eq(events::entity_id)))
                 .filter(outbox_deliveries::status.eq("delivered"))
                 .filter(outbox_deliveries::receipt.is_not_null())

@@ -89,11 +89,7 @@ fn checked(new: &NewRegulator) -> Result<(Vec<String>, Vec<PushField>), Error> {
         "feedback_days",
         "from 1 to 60 working days",
     );
-    let mut codes: Vec<String> = new
-        .item_codes
-        .iter()
-        .map(|c| c.trim().to_owned())
-        .collect();
+    let mut codes: Vec<String> = new.item_codes.iter().map(|c| c.trim().to_owned()).collect();
     codes.sort();
     codes.dedup();
     v.check(
@@ -254,7 +250,10 @@ impl Services {
             .write(move |conn| {
                 let before = regulator_in_scope(conn, &caller, id)?;
                 if new.connector.trim() != before.connector {
-                    return Err(Error::invalid("connector", "a regulator keeps its connector"));
+                    return Err(Error::invalid(
+                        "connector",
+                        "a regulator keeps its connector",
+                    ));
                 }
                 may_manage(&caller, &place(conn, before.region_id)?)?;
                 may_manage(&caller, &place(conn, new.region_id)?)?;
@@ -307,9 +306,8 @@ impl Services {
         let caller = caller.clone();
         self.store
             .read(move |conn| {
-                let scope = ScopeSql::load(conn, &caller, Permission::RegulatorManage)?.union(
-                    ScopeSql::load(conn, &caller, Permission::SupervisionRead)?,
-                );
+                let scope = ScopeSql::load(conn, &caller, Permission::RegulatorManage)?
+                    .union(ScopeSql::load(conn, &caller, Permission::SupervisionRead)?);
                 if scope.is_empty() {
                     return Err(Error::forbidden(
                         "regulators need regulator.manage or supervision.read",

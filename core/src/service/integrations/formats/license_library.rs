@@ -66,8 +66,11 @@ pub(crate) fn body(
         ))
         .get_result(conn)
         .optional()?;
-    let Some(((no, kind, level, name, from, to, status), (issued, revoked, reason), (sealed, region, case_no))) =
-        row
+    let Some((
+        (no, kind, level, name, from, to, status),
+        (issued, revoked, reason),
+        (sealed, region, case_no),
+    )) = row
     else {
         return Ok(None);
     };
