@@ -303,6 +303,16 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/portal/appointments/{id}/cancel", "post"),
         ("/api/v1/portal/tickets", "post"),
         ("/api/v1/portal/tickets/{id}/position", "get"),
+        ("/api/v1/regulators", "get"),
+        ("/api/v1/regulators", "post"),
+        ("/api/v1/regulators/{id}", "get"),
+        ("/api/v1/regulators/{id}", "put"),
+        ("/api/v1/punishments", "get"),
+        ("/api/v1/punishments", "post"),
+        ("/api/v1/punishments/check", "post"),
+        ("/api/v1/punishments/{id}", "get"),
+        ("/api/v1/punishments/{id}/lift", "post"),
+        ("/api/v1/licenses/library-lookup", "post"),
     ];
     for (path, method) in expected {
         assert!(

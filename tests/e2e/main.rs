@@ -33,6 +33,7 @@ mod portal_access;
 mod queue;
 mod queue_appointments;
 mod queue_concurrency;
+mod regulators;
 mod scope;
 mod storage;
 mod supervision;

@@ -23,6 +23,7 @@ pub mod org;
 pub mod portal;
 pub mod portal_applicant;
 pub mod queue;
+pub mod regulation;
 pub mod review;
 pub mod supervision;
 pub mod users;
@@ -61,6 +62,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(data_sharing::configure)
                 .configure(cockpit::configure)
                 .configure(portal::configure)
-                .configure(courier::configure),
+                .configure(courier::configure)
+                .configure(regulation::configure),
         );
 }

@@ -77,6 +77,9 @@ permissions! {
     DataUse => "data.use", "申请与使用共享数据";
     CockpitRead => "cockpit.read", "查看领导驾驶舱";
     PortalAct => "portal.act", "代申请人使用门户接口";
+    RegulatorManage => "regulator.manage", "管理审管互动(监管部门与推送规则)";
+    PunishmentRead => "punishment.read", "查看惩戒名单";
+    PunishmentManage => "punishment.manage", "管理惩戒名单(列入、移出)";
 }
 
 /// The kind of data scope a role is held with.

@@ -17,4 +17,5 @@ pub mod license;
 pub mod org;
 pub mod portal;
 pub mod queue;
+pub mod regulation;
 pub mod supervision;

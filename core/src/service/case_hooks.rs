@@ -9,7 +9,7 @@ use crate::domain::catalogue::ItemContent;
 use crate::error::Error;
 use crate::service::audit::Actor;
 use crate::service::cases::CaseRow;
-use crate::service::{combined, licenses, single_window};
+use crate::service::{combined, licenses, punishment, single_window};
 use crate::store::DbConn;
 use crate::wire::cases::NewCase;
 
@@ -27,6 +27,9 @@ pub(crate) fn filed(
     when: When,
 ) -> Result<(), Error> {
     single_window::route(conn, caller, row, new)?;
+    if let Some(flag) = &row.details()?.joint_punishment {
+        punishment::record_flag(conn, when.0, &Actor::of(caller), row, flag)?;
+    }
     licenses::record_reuses(conn, caller, row, content, &new.materials, blind, when)
 }
 

@@ -771,6 +771,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     courier_orders,
     courier_updates,
     logistics_reports,
+    regulators,
+    regulator_pushes,
+    regulator_feedback,
+    punishment_list,
+    license_library_lookups,
 );
 
 diesel::table! {
@@ -1182,3 +1187,82 @@ diesel::table! {
 diesel::joinable!(courier_orders -> cases (case_id));
 diesel::joinable!(courier_orders -> regions (region_id));
 diesel::joinable!(courier_updates -> courier_orders (order_id));
+
+diesel::table! {
+    regulators (id) {
+        id -> BigInt,
+        connector -> Text,
+        name -> Text,
+        region_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        item_codes -> Text,
+        fields -> Text,
+        feedback_days -> BigInt,
+        active -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    regulator_pushes (id) {
+        id -> BigInt,
+        regulator_id -> BigInt,
+        delivery_id -> BigInt,
+        case_id -> BigInt,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        pushed_at -> BigInt,
+        due_at -> BigInt,
+        feedback_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    regulator_feedback (id) {
+        id -> BigInt,
+        regulator_id -> BigInt,
+        case_id -> BigInt,
+        message_id -> Text,
+        verdict -> Text,
+        content -> Text,
+        punishment_id -> Nullable<BigInt>,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    punishment_list (id) {
+        id -> BigInt,
+        entity_kind -> Text,
+        name -> Text,
+        number_sealed -> Text,
+        number_blind -> Text,
+        number_masked -> Text,
+        reason -> Text,
+        source -> Text,
+        source_ref -> Nullable<Text>,
+        region_id -> BigInt,
+        valid_from -> BigInt,
+        valid_to -> BigInt,
+        status -> Text,
+        listed_by -> Text,
+        listed_at -> BigInt,
+        lifted -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    license_library_lookups (id) {
+        id -> BigInt,
+        holder_blind -> Text,
+        outcome -> Text,
+        licenses -> Text,
+        error -> Nullable<Text>,
+        looked_up_at -> BigInt,
+    }
+}
+
+diesel::joinable!(regulators -> regions (region_id));
+diesel::joinable!(punishment_list -> regions (region_id));
+diesel::joinable!(regulator_pushes -> regulators (regulator_id));

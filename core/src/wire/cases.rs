@@ -217,6 +217,9 @@ pub struct Case {
     pub suspensions: Vec<SuspensionView>,
     /// What may be done to the case now.
     pub allowed_actions: Vec<CaseAction>,
+    /// Set when the applicant was on the punishment list at intake (联合惩戒).
+    #[serde(default)]
+    pub joint_punishment: Option<crate::wire::regulation::JointPunishment>,
 }
 
 /// Filters of the case list.

@@ -113,6 +113,8 @@ pub enum CardSubject {
     Evaluation,
     /// An intermediary's service past its time limit (step `deliver`).
     IntermediaryProject,
+    /// A case result pushed to a regulator and not answered in time (step `feedback`).
+    RegulatorPush,
 }
 
 impl CardSubject {
@@ -121,6 +123,7 @@ impl CardSubject {
             CardSubject::Complaint => "complaint",
             CardSubject::Evaluation => "evaluation",
             CardSubject::IntermediaryProject => "intermediary_project",
+            CardSubject::RegulatorPush => "regulator_push",
         }
     }
 
@@ -129,6 +132,7 @@ impl CardSubject {
             "complaint" => CardSubject::Complaint,
             "evaluation" => CardSubject::Evaluation,
             "intermediary_project" => CardSubject::IntermediaryProject,
+            "regulator_push" => CardSubject::RegulatorPush,
             _ => return None,
         })
     }

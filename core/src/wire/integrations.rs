@@ -106,6 +106,10 @@ pub struct InboundMessage {
     /// A courier's report: when it happened (default: when it arrives).
     #[serde(default)]
     pub at: Option<DateTime<Utc>>,
+    /// What a structured callback says (a regulator's feedback: `verdict`, `entity`,
+    /// `listed_until`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
 }
 
 /// The answer to an inbound message; a repeat gets the same.
@@ -121,4 +125,7 @@ pub struct InboundAnswer {
     /// The courier order's status after a courier's report.
     #[serde(default)]
     pub order_status: Option<String>,
+    /// The punishment-list entry a regulator's feedback added.
+    #[serde(default)]
+    pub punishment_id: Option<i64>,
 }

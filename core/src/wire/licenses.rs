@@ -70,7 +70,7 @@ pub struct CoverageRequest {
 /// What covers a material: a license, or the same material in an earlier case.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CoverView {
-    /// `license` or `earlier_case`.
+    /// `license`, `earlier_case`, or `library` (a license the provincial library holds).
     pub source: String,
     pub license_id: Option<i64>,
     pub license_no: Option<String>,
@@ -86,6 +86,11 @@ pub struct MaterialCoverage {
     pub material: String,
     pub required: bool,
     pub covered_by: Option<CoverView>,
+    /// When the platform held nothing for a material a license may stand in for, what the
+    /// provincial e-license library answered: `found`, `none`, `unreachable` or
+    /// `not_configured`.
+    #[serde(default)]
+    pub library: Option<String>,
 }
 
 /// A material a case did not need handed in, and what stood in for it.

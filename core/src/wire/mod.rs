@@ -20,6 +20,7 @@ pub mod licenses;
 pub mod org;
 pub mod portal;
 pub mod queue;
+pub mod regulation;
 pub mod review;
 pub mod supervision;
 

@@ -24,9 +24,9 @@ use crate::domain::ids::DepartmentId;
 use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
-use crate::service::case_hooks;
 use crate::service::catalogue::ItemRow;
 use crate::service::integrations::courier;
+use crate::service::{case_hooks, punishment};
 use crate::store::DbConn;
 use crate::store::schema::{case_history, case_numbers, cases, catalogue_items, regions};
 use crate::wire::cases::{Case, NewCase};
@@ -265,6 +265,10 @@ pub(crate) fn file_case(
         delivery_modes: content.delivery_modes.clone(),
         phone_sealed: applicant.phone.as_ref().map(|p| p.0.clone()),
         phone_masked: applicant.phone.as_ref().map(|p| p.1.clone()),
+        joint_punishment: match filing {
+            Filing::Live => punishment::flag_at_intake(conn, &applicant.blind, now)?,
+            Filing::Historical => None,
+        },
     };
     let day = local_date(now, tz).format("%Y%m%d").to_string();
     let case_no = next_case_no(conn, item.region_id, &code, &day)?;

@@ -103,6 +103,9 @@ pub(crate) struct Details {
     pub phone_sealed: Option<String>,
     #[serde(default)]
     pub phone_masked: Option<String>,
+    /// The applicant was on the punishment list at intake (joint punishment).
+    #[serde(default)]
+    pub joint_punishment: Option<crate::wire::regulation::JointPunishment>,
 }
 
 /// The fee charged at approval.
@@ -376,5 +379,6 @@ pub(crate) fn wire_case(row: &CaseRow, now: Millis, tz: chrono_tz::Tz) -> Result
             })
             .collect(),
         allowed_actions: allowed,
+        joint_punishment: d.joint_punishment.clone(),
     })
 }

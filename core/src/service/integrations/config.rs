@@ -20,6 +20,8 @@ pub struct IntegrationsConfig {
     /// A PEM file of extra root certificates trusted for https peers (a government network's
     /// own CA), besides the bundled public roots.
     pub extra_root_ca: Option<PathBuf>,
+    /// The provincial e-license library's synchronous lookup (the push is a connector).
+    pub license_library: crate::service::license_library::LibraryConfig,
 }
 
 /// The wire format a connector speaks; each lives in one module of `formats`.
@@ -40,6 +42,10 @@ pub enum Format {
     Hotline,
     /// The city's and counties' daily courier figures, to the province.
     ProvinceLogistics,
+    /// A regulating department (审管互动): the cases of its items, its fields only.
+    Regulator,
+    /// The provincial e-license library: each license issued or revoked.
+    LicenseLibrary,
 }
 
 impl Format {
@@ -52,6 +58,8 @@ impl Format {
             Format::Sms => "sms",
             Format::Hotline => "hotline",
             Format::ProvinceLogistics => "province_logistics",
+            Format::Regulator => "regulator",
+            Format::LicenseLibrary => "license_library",
         }
     }
 
@@ -65,6 +73,8 @@ impl Format {
             Format::Sms => vec!["case.approved".into(), "case.denied".into()],
             Format::Hotline => vec!["complaint.published".into()],
             Format::ProvinceLogistics => vec!["logistics.reported".into()],
+            Format::Regulator => vec!["case.".into()],
+            Format::LicenseLibrary => vec!["license.issued".into(), "license.revoked".into()],
         }
     }
 }

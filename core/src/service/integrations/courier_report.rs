@@ -96,6 +96,7 @@ impl Services {
             reason: None,
             evaluation_id: None,
             order_status: Some(order.status),
+            punishment_id: None,
         })
     }
 }

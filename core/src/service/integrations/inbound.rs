@@ -14,8 +14,8 @@ use super::courier_report;
 use super::deliveries::EventRow;
 use crate::domain::access::{Caller, Permission};
 use crate::error::{Error, Validator};
-use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
+use crate::service::{Services, regulators};
 use crate::store::DbConn;
 use crate::store::schema::{events, inbound_messages, outbox_deliveries};
 use crate::wire::integrations::{InboundAnswer, InboundMessage};
@@ -53,6 +53,7 @@ pub(super) fn ignored(peer: &str, m: &InboundMessage, reason: &str) -> InboundAn
         reason: Some(reason.to_owned()),
         evaluation_id: None,
         order_status: None,
+        punishment_id: None,
     }
 }
 
@@ -96,6 +97,9 @@ impl Services {
             courier_report::check(&mut v, &msg);
         }
         v.finish()?;
+        if cfg.format == Format::Regulator {
+            regulators::feedback::parse(&msg)?;
+        }
         let now = self.clock.now();
         let (p, m, actor) = (peer.to_owned(), msg.clone(), Actor::of(caller));
         let stored = self
@@ -105,7 +109,11 @@ impl Services {
         if let Stored::Answered(a) = stored {
             return Ok((a, false));
         }
-        let answer = self.apply_inbound(caller, peer, &msg).await?;
+        let answer = if cfg.format == Format::Regulator {
+            self.apply_regulator_feedback(caller, peer, &msg).await?
+        } else {
+            self.apply_inbound(caller, peer, &msg).await?
+        };
         let (p, id, text) = (
             peer.to_owned(),
             msg.message_id.trim().to_owned(),
@@ -195,6 +203,7 @@ impl Services {
             reason: None,
             evaluation_id: Some(evaluation.id),
             order_status: None,
+            punishment_id: None,
         })
     }
 }

@@ -189,7 +189,8 @@ async fn round(c: &Connector, stop: &mut watch::Receiver<bool>) -> Result<Round,
             Ok(rows
                 .into_iter()
                 .map(|(d, e)| {
-                    let body = formats::body(conn, &vault, &cfg, &e, &d.idempotency_key);
+                    let body =
+                        formats::body(conn, &vault, (name.as_str(), &*cfg), &e, &d.idempotency_key);
                     (d, body)
                 })
                 .collect())

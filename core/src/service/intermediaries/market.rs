@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::projects::{
-    ProjectRow, answer, candidates, expect_status, place, project, project_for, qualified, record,
-    validate,
+    At, ProjectRow, answer, candidates, expect_status, place, project, project_for, qualified,
+    record, validate,
 };
 use super::{agency, encode};
 use crate::domain::access::{Caller, Permission, Target};
@@ -110,6 +110,7 @@ impl Services {
         let now = self.clock.now();
         let tz = self.config.time_zone()?;
         let caller = caller.clone();
+        let vault = self.vault.clone();
         self.store
             .write(move |conn| {
                 let row = project_for(conn, &caller, Permission::IntermediaryMarket, id)?;
@@ -125,7 +126,11 @@ impl Services {
                 }
                 let (bidder, _) = agency(conn, bid.intermediary_id)
                     .map_err(|_| Error::invalid("intermediary_id", "no such agency"))?;
-                qualified(&bidder, &row, local_date(now, tz))?;
+                let at = At {
+                    today: local_date(now, tz),
+                    now,
+                };
+                qualified(conn, &vault, &bidder, &row, at)?;
                 let already: Option<i64> = intermediary_bids::table
                     .filter(intermediary_bids::project_id.eq(id))
                     .filter(intermediary_bids::intermediary_id.eq(bidder.id))
@@ -175,11 +180,15 @@ impl Services {
         let tz = self.config.time_zone()?;
         let seed: u64 = rand::random();
         let caller = caller.clone();
+        let vault = self.vault.clone();
         self.store
             .write(move |conn| {
                 let row = project_for(conn, &caller, Permission::IntermediaryMarket, id)?;
                 expect_status(&row, ProjectStatus::Open, "selection")?;
-                let today = local_date(now, tz);
+                let at = At {
+                    today: local_date(now, tz),
+                    now,
+                };
                 let method = row.selection();
                 if method != Selection::Direct && input.intermediary_id.is_some() {
                     return Err(Error::invalid(
@@ -194,11 +203,11 @@ impl Services {
                         })?;
                         let (agency_row, _) = agency(conn, chosen)
                             .map_err(|_| Error::invalid("intermediary_id", "no such agency"))?;
-                        qualified(&agency_row, &row, today)?;
+                        qualified(conn, &vault, &agency_row, &row, at)?;
                         (chosen, None, None, None)
                     }
                     Selection::Draw => {
-                        let pool = candidates(conn, &row, today)?;
+                        let pool = candidates(conn, &vault, &row, at)?;
                         let chosen = draw(seed, &pool).ok_or_else(|| {
                             Error::conflict("no agency is qualified for this project today")
                         })?;
@@ -224,7 +233,7 @@ impl Services {
                         let mut won = None;
                         for (bidder, price) in bids {
                             let (agency_row, _) = agency(conn, bidder)?;
-                            if qualified(&agency_row, &row, today).is_ok() {
+                            if qualified(conn, &vault, &agency_row, &row, at).is_ok() {
                                 won = Some((bidder, price));
                                 break;
                             }

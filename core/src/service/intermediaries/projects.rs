@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::AgencyRow;
 use crate::clock::Millis;
+use crate::crypto::Vault;
 use crate::domain::access::{Caller, Permission, Target};
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::intermediary::{
@@ -14,6 +15,7 @@ use crate::domain::intermediary::{
 };
 use crate::error::{Error, Validator};
 use crate::service::audit::{self, Actor, Change};
+use crate::service::punishment;
 use crate::service::supervision::workflow_cards::OpenCards;
 use crate::store::DbConn;
 use crate::store::schema::{
@@ -245,12 +247,29 @@ pub(super) fn expect_status(
     }
 }
 
-/// Whether agency `row` may take the project on `today`; 409 with the reason when not.
+/// When a selection happens: the local day and the moment.
+#[derive(Clone, Copy)]
+pub(super) struct At {
+    pub today: chrono::NaiveDate,
+    pub now: Millis,
+}
+
+/// Whether agency `row` may take the project at `at`; 409 with the reason when not. An agency
+/// on the punishment list (by credit code) may not (joint punishment, issue #8).
 pub(super) fn qualified(
+    conn: &mut DbConn,
+    vault: &Vault,
     row: &AgencyRow,
     project: &ProjectRow,
-    today: chrono::NaiveDate,
+    at: At,
 ) -> Result<(), Error> {
+    if let Some(bar) = punishment::agency_bar(conn, vault, &row.credit_code, at.now)? {
+        return Err(Error::conflict(format!(
+            "agency {} cannot be selected: {bar}",
+            row.id
+        )));
+    }
+    let today = at.today;
     let p = row.profile()?;
     let facts = AgencyFacts {
         status: row.status(),
@@ -265,8 +284,9 @@ pub(super) fn qualified(
 /// Every agency qualified for the project on `today`, ascending ids.
 pub(super) fn candidates(
     conn: &mut DbConn,
+    vault: &Vault,
     project: &ProjectRow,
-    today: chrono::NaiveDate,
+    at: At,
 ) -> Result<Vec<i64>, Error> {
     // The JSON lists narrow the rows in SQL; `qualified` decides on each.
     let rows: Vec<AgencyRow> = intermediaries::table
@@ -278,7 +298,7 @@ pub(super) fn candidates(
         .load(conn)?;
     let mut ids = Vec::new();
     for row in &rows {
-        if qualified(row, project, today).is_ok() {
+        if qualified(conn, vault, row, project, at).is_ok() {
             ids.push(row.id);
         }
     }

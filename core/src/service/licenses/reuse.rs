@@ -20,6 +20,7 @@ use crate::service::catalogue::ItemRow;
 use crate::store::DbConn;
 use crate::store::schema::{cases, catalogue_items, licenses, material_reuses, regions};
 use crate::wire::licenses::{CoverView, CoverageRequest, MaterialCoverage, MaterialReuse};
+use crate::wire::regulation::LibraryLicense;
 use crate::wire::time;
 
 /// The canonical form of an applicant's number: an ID number or a credit code.
@@ -70,6 +71,27 @@ fn holdings(
         }
     }
     Ok((held, materials))
+}
+
+/// The most trusted library license valid `today` of a kind in `kinds`.
+fn library_cover(
+    found: &[LibraryLicense],
+    kinds: &[String],
+    today: NaiveDate,
+) -> Option<CoverView> {
+    found
+        .iter()
+        .filter(|l| kinds.contains(&l.kind) && l.valid_from <= today && today <= l.valid_to)
+        .min_by_key(|l| l.trust_level)
+        .map(|l| CoverView {
+            source: "library".into(),
+            license_id: None,
+            license_no: Some(l.license_no.clone()),
+            kind: Some(l.kind.clone()),
+            trust_level: Some(l.trust_level),
+            case_id: None,
+            case_no: None,
+        })
 }
 
 /// How a cover is shown: the license's number and kind, or the earlier case's number.
@@ -179,11 +201,14 @@ impl Services {
         caller: &Caller,
         request: CoverageRequest,
     ) -> Result<Vec<MaterialCoverage>, Error> {
-        let blind = self.vault.blind_index(&holder_number(&request.id_number)?);
-        let caller = caller.clone();
+        let number = holder_number(&request.id_number)?;
+        let blind = self.vault.blind_index(&number);
+        let masked = crate::crypto::mask(&number, 6, 4);
+        let c = caller.clone();
         let now = self.clock.now();
         let tz = self.config.time_zone()?;
-        self.store
+        let local = self
+            .store
             .read(move |conn| {
                 let item_id = request.item_id.0;
                 let (item, path): (ItemRow, String) = catalogue_items::table
@@ -198,7 +223,7 @@ impl Services {
                     department_id: Some(DepartmentId(item.department_id)),
                     owner_id: None,
                 };
-                if !caller.may(Permission::CaseHandle, &target) {
+                if !c.may(Permission::CaseHandle, &target) {
                     return Err(Error::forbidden(
                         "checking an application's materials needs case.handle over the item",
                     ));
@@ -211,15 +236,39 @@ impl Services {
                     .iter()
                     .zip(covers)
                     .map(|(m, cover)| {
-                        Ok(MaterialCoverage {
-                            material: m.name.clone(),
-                            required: m.required,
-                            covered_by: cover.map(|c| cover_view(conn, &c)).transpose()?,
-                        })
+                        Ok((
+                            MaterialCoverage {
+                                material: m.name.clone(),
+                                required: m.required,
+                                covered_by: cover.map(|c| cover_view(conn, &c)).transpose()?,
+                                library: None,
+                            },
+                            m.substitute_licenses.clone(),
+                        ))
                     })
-                    .collect()
+                    .collect::<Result<Vec<_>, Error>>()
             })
-            .await
+            .await?;
+        // What the platform does not hold may be in the provincial library.
+        let wanted = local
+            .iter()
+            .any(|(m, kinds)| m.covered_by.is_none() && !kinds.is_empty());
+        if !wanted {
+            return Ok(local.into_iter().map(|(m, _)| m).collect());
+        }
+        let found = self.lookup_holder(Some(caller), &number, &masked).await?;
+        let today = local_date(now, tz);
+        Ok(local
+            .into_iter()
+            .map(|(mut m, kinds)| {
+                if m.covered_by.is_some() || kinds.is_empty() {
+                    return m;
+                }
+                m.covered_by = library_cover(&found.licenses, &kinds, today);
+                m.library = Some(found.outcome.clone());
+                m
+            })
+            .collect())
     }
 
     /// The materials a case reused instead of having them handed in, in the order recorded.

@@ -188,7 +188,7 @@ pub(crate) type OpenCards = diesel::dsl::Select<
 >;
 
 /// The subjects of one kind that have an open card.
-fn open_cards(subject: CardSubject) -> OpenCards {
+pub(crate) fn open_cards(subject: CardSubject) -> OpenCards {
     workflow_cards::table
         .filter(workflow_cards::subject.eq(subject.as_str()))
         .filter(workflow_cards::closed_at.is_null())

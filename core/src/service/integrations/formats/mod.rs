@@ -4,8 +4,10 @@
 pub mod courier;
 pub mod email;
 pub mod hotline;
+pub mod license_library;
 pub mod logistics;
 pub mod province;
+pub mod regulator;
 pub mod sms;
 pub mod webhook;
 
@@ -22,7 +24,7 @@ use crate::store::DbConn;
 pub(crate) fn body(
     conn: &mut DbConn,
     vault: &Vault,
-    cfg: &ConnectorConfig,
+    (name, cfg): (&str, &ConnectorConfig),
     event: &EventRow,
     key: &str,
 ) -> Result<Option<Value>, Error> {
@@ -34,6 +36,8 @@ pub(crate) fn body(
         Format::Sms => sms::body(conn, vault, cfg, event, key),
         Format::Hotline => hotline::body(conn, cfg, event, key),
         Format::ProvinceLogistics => Ok(logistics::body(cfg, event, key)),
+        Format::Regulator => regulator::body(conn, name, event, key),
+        Format::LicenseLibrary => license_library::body(conn, vault, cfg, event, key),
     }
 }
 
@@ -45,7 +49,12 @@ pub(crate) fn accept(format: Format, status: u16, body: &str) -> Result<Option<S
     }
     match format {
         Format::Webhook | Format::Sms | Format::Hotline => webhook::accept(body),
-        Format::ProvinceCases | Format::ProvinceLogistics => province::accept(body),
+        // Regulators and the library acknowledge with their receipt, as the province does; a
+        // regulator's receipt also marks a push that waits for feedback.
+        Format::ProvinceCases
+        | Format::ProvinceLogistics
+        | Format::Regulator
+        | Format::LicenseLibrary => province::accept(body),
         Format::Courier => courier::accept(body),
         // Mail is acknowledged by the relay's 250, not by an HTTP answer.
         Format::Email => Ok(None),
