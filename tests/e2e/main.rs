@@ -33,3 +33,4 @@ mod queue_concurrency;
 mod scope;
 mod storage;
 mod supervision;
+mod catalogue_sync;

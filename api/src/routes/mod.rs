@@ -23,6 +23,8 @@ pub mod queue;
 pub mod review;
 pub mod supervision;
 pub mod users;
+pub mod catalogue_sync;
+pub mod publicity;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -56,6 +58,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(connectors::configure)
                 .configure(intermediaries::configure)
                 .configure(data_sharing::configure)
-                .configure(cockpit::configure),
+                .configure(cockpit::configure)
+                .configure(catalogue_sync::configure)
+                .configure(publicity::configure),
         );
 }

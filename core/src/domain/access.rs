@@ -76,6 +76,7 @@ permissions! {
     DataManage => "data.manage", "管理共享数据与审批使用申请";
     DataUse => "data.use", "申请与使用共享数据";
     CockpitRead => "cockpit.read", "查看领导驾驶舱";
+    PublicityManage => "publicity.manage", "管理双公示报送内容";
 }
 
 /// The kind of data scope a role is held with.

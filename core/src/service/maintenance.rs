@@ -23,6 +23,7 @@ pub fn jobs() -> Vec<JobSpec> {
     jobs.extend(crate::service::supervision::jobs());
     jobs.extend(crate::service::queue::jobs());
     jobs.extend(crate::service::cockpit::jobs());
+    jobs.extend(crate::service::publicity::jobs());
     jobs
 }
 

@@ -29,6 +29,8 @@ pub mod single_window;
 pub mod supervision;
 pub mod tokens;
 pub mod users;
+pub mod catalogue_sync;
+pub mod publicity;
 
 use std::sync::Arc;
 

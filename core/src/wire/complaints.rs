@@ -113,6 +113,8 @@ pub enum CardSubject {
     Evaluation,
     /// An intermediary's service past its time limit (step `deliver`).
     IntermediaryProject,
+    /// A licensing decision not reported to the credit platform in time (step `report`).
+    Publicity,
 }
 
 impl CardSubject {
@@ -121,6 +123,7 @@ impl CardSubject {
             CardSubject::Complaint => "complaint",
             CardSubject::Evaluation => "evaluation",
             CardSubject::IntermediaryProject => "intermediary_project",
+            CardSubject::Publicity => "publicity",
         }
     }
 
@@ -129,6 +132,7 @@ impl CardSubject {
             "complaint" => CardSubject::Complaint,
             "evaluation" => CardSubject::Evaluation,
             "intermediary_project" => CardSubject::IntermediaryProject,
+            "publicity" => CardSubject::Publicity,
             _ => return None,
         })
     }

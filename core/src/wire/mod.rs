@@ -20,6 +20,8 @@ pub mod org;
 pub mod queue;
 pub mod review;
 pub mod supervision;
+pub mod catalogue_sync;
+pub mod publicity;
 
 use serde::{Deserialize, Serialize};
 

@@ -28,6 +28,10 @@ pub enum Format {
     ProvinceCases,
     /// Notices by email over SMTP (`notify.smtp`); `endpoint` is not used.
     Email,
+    /// The province's item shape (事项同步): published, changed and retired items.
+    ProvinceCatalogue,
+    /// Concluded licensing decisions to the credit platform (双公示).
+    CreditPublicity,
 }
 
 impl Format {
@@ -36,6 +40,8 @@ impl Format {
             Format::Webhook => "webhook",
             Format::ProvinceCases => "province_cases",
             Format::Email => "email",
+            Format::ProvinceCatalogue => "province_catalogue",
+            Format::CreditPublicity => "credit_publicity",
         }
     }
 
@@ -45,6 +51,12 @@ impl Format {
             Format::Webhook => vec![String::new()],
             Format::ProvinceCases => vec!["case.".into()],
             Format::Email => vec!["notice.".into()],
+            Format::ProvinceCatalogue => vec![
+                "item.published".into(),
+                "item.retired".into(),
+                "catalogue_sync.kept".into(),
+            ],
+            Format::CreditPublicity => vec!["publicity.opened".into()],
         }
     }
 }

@@ -4,6 +4,8 @@
 pub mod email;
 pub mod province;
 pub mod webhook;
+pub mod catalogue;
+pub mod publicity;
 
 use serde_json::Value;
 
@@ -24,6 +26,8 @@ pub(crate) fn body(
         Format::Webhook => Ok(Some(webhook::body(event, key))),
         Format::ProvinceCases => province::body(conn, cfg, event, key),
         Format::Email => Ok(email::body(event)),
+        Format::ProvinceCatalogue => catalogue::body(conn, cfg, event, key),
+        Format::CreditPublicity => publicity::body(conn, cfg, event, key),
     }
 }
 
@@ -38,6 +42,24 @@ pub(crate) fn accept(format: Format, status: u16, body: &str) -> Result<Option<S
         Format::ProvinceCases => province::accept(body),
         // Mail is acknowledged by the relay's 250, not by an HTTP answer.
         Format::Email => Ok(None),
+        Format::ProvinceCatalogue | Format::CreditPublicity => province::accept(body),
+    }
+}
+
+/// What an acknowledged delivery settles beyond the outbox, in the transaction that records
+/// it: the province has now seen that item version; the credit platform has the decision.
+pub(crate) fn delivered(
+    conn: &mut DbConn,
+    connector: &str,
+    format: Format,
+    event_id: i64,
+    receipt: Option<&str>,
+    now: i64,
+) -> Result<(), Error> {
+    match format {
+        Format::ProvinceCatalogue => catalogue::delivered(conn, connector, event_id, now),
+        Format::CreditPublicity => publicity::delivered(conn, event_id, receipt, now),
+        Format::Webhook | Format::ProvinceCases | Format::Email => Ok(()),
     }
 }
 
