@@ -767,16 +767,30 @@ async fn a_missed_deadline_gets_its_red_card(app: TestApp) {
     let case = approved_licensing_case(&app, &p, "LIC-002", "licensing").await;
     let before = publicity::raise_late(app.services.clone()).await.unwrap();
     assert_eq!(before, "no late reports");
+    let root = app.root_id().await;
+    app.user_with_role("credit_platform", root, None, "integration", ("region", Some(root)))
+        .await;
+    app.user_with_role(
+        "office_a",
+        p.region,
+        None,
+        "supervisor",
+        ("region", Some(p.region)),
+    )
+    .await;
     app.clock.advance(20 * 86_400_000);
+    // Sessions expired meanwhile.
+    let clerk = app.login("clerk_a", "clerk_a-password").await;
+    let office = app.login("office_a", "office_a-password").await;
     let raised = publicity::raise_late(app.services.clone()).await.unwrap();
     assert_eq!(raised, "1 publicity cards opened");
     let again = publicity::raise_late(app.services.clone()).await.unwrap();
     assert_eq!(again, "no late reports");
     let report = app
-        .get(&format!("/api/v1/cases/{case}/publicity"), &p.clerk_a)
+        .get(&format!("/api/v1/cases/{case}/publicity"), &clerk)
         .await
         .body;
-    assert_eq!(report["overdue"], true);
+    assert_eq!(report["overdue"], true, "{report:#}");
     let card = &report["cards"][0];
     assert_eq!(
         (&card["subject"], &card["step"], &card["severity"], &card["status"]),
@@ -785,16 +799,13 @@ async fn a_missed_deadline_gets_its_red_card(app: TestApp) {
     let cards = app
         .get(
             "/api/v1/supervision/workflow-cards?subject=publicity",
-            &app.admin_token,
+            &office,
         )
         .await;
     assert_eq!(cards.body["items"].as_array().unwrap().len(), 1, "{:#}", cards.body);
 
     // The platform is connected at last: the late report goes out and its card closes.
     let peer = Peer::start(Mode::Receipt).await;
-    let root = app.root_id().await;
-    app.user_with_role("credit_platform", root, None, "integration", ("region", Some(root)))
-        .await;
     let app = with_connectors(
         app,
         vec![(
@@ -807,7 +818,7 @@ async fn a_missed_deadline_gets_its_red_card(app: TestApp) {
     let start = Instant::now();
     loop {
         let r = app
-            .get(&format!("/api/v1/cases/{case}/publicity"), &p.clerk_a)
+            .get(&format!("/api/v1/cases/{case}/publicity"), &clerk)
             .await
             .body;
         if r["cards"][0]["status"] == "closed" {
