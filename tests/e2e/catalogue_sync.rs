@@ -288,8 +288,14 @@ async fn inbound_count(app: &TestApp) -> i64 {
 async fn items_reach_the_province_and_its_clean_changes_are_applied(app: TestApp) {
     let peer = Peer::start(Mode::FailFirst(1)).await;
     let root = app.root_id().await;
-    app.user_with_role("province_sync", root, None, "integration", ("region", Some(root)))
-        .await;
+    app.user_with_role(
+        "province_sync",
+        root,
+        None,
+        "integration",
+        ("region", Some(root)),
+    )
+    .await;
     let app = with_connectors(
         app,
         vec![(
@@ -303,7 +309,10 @@ async fn items_reach_the_province_and_its_clean_changes_are_applied(app: TestApp
     app.published_item(p.region, p.department, content("SJ-001", "食品经营许可", 5))
         .await;
     // The first try fails (503); the retry carries the same key and is acknowledged.
-    wait_until(&app, "the item at the province", || !peer.acked().is_empty()).await;
+    wait_until(&app, "the item at the province", || {
+        !peer.acked().is_empty()
+    })
+    .await;
     let hits = peer.hits();
     assert_eq!(hits[0].key, hits[1].key);
     let sent = &hits[1].body;
@@ -312,22 +321,36 @@ async fn items_reach_the_province_and_its_clean_changes_are_applied(app: TestApp
     assert_eq!(sent["sync_id"], hits[1].key);
     let item = &sent["item"];
     assert_eq!(
-        (&item["item_code"], &item["region_code"], &item["department_code"]),
+        (
+            &item["item_code"],
+            &item["region_code"],
+            &item["department_code"]
+        ),
         (&json!("SJ-001"), &json!("990102"), &json!("SCJ"))
     );
-    assert_eq!((&item["version"], &item["status"]), (&json!(1), &json!("published")));
+    assert_eq!(
+        (&item["version"], &item["status"]),
+        (&json!(1), &json!("published"))
+    );
     assert_eq!(item["content"]["name"], "食品经营许可");
     delivered(&app, "catalogue", 1).await;
 
     // A clean change of the province: a new version through the change path, by its user.
     let first = app
-        .post(CHANGES, &province, change("P-1", "SJ-001", "食品经营许可(含网络)"))
+        .post(
+            CHANGES,
+            &province,
+            change("P-1", "SJ-001", "食品经营许可(含网络)"),
+        )
         .await;
     assert_eq!(first.status, 201, "{:#}", first.body);
     assert_eq!(first.body["status"], "applied", "{:#}", first.body);
     let v = items(&app, "SJ-001").await;
     assert_eq!(v.len(), 2);
-    assert_eq!((&v[0]["status"], &v[1]["status"]), (&json!("retired"), &json!("published")));
+    assert_eq!(
+        (&v[0]["status"], &v[1]["status"]),
+        (&json!("retired"), &json!("published"))
+    );
     assert_eq!(v[1]["change_kind"], "change");
     assert_eq!(v[1]["lineage"], json!([v[0]["id"]]));
     assert_eq!(v[1]["content"]["name"], "食品经营许可(含网络)");
@@ -337,7 +360,11 @@ async fn items_reach_the_province_and_its_clean_changes_are_applied(app: TestApp
     assert!(audit(&app, "item.publish").await.contains(&by_province));
     // A repeat is answered as the first and applied once.
     let again = app
-        .post(CHANGES, &province, change("P-1", "SJ-001", "食品经营许可(含网络)"))
+        .post(
+            CHANGES,
+            &province,
+            change("P-1", "SJ-001", "食品经营许可(含网络)"),
+        )
         .await;
     assert_eq!(again.status, 200);
     assert_eq!(again.body, first.body);
@@ -357,7 +384,12 @@ async fn items_reach_the_province_and_its_clean_changes_are_applied(app: TestApp
         .await;
     assert_eq!(bad.status, 201, "{:#}", bad.body);
     assert_eq!(bad.body["status"], "rejected");
-    assert!(bad.body["reason"].as_str().unwrap().contains("promised_limit_days"));
+    assert!(
+        bad.body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("promised_limit_days")
+    );
     assert_eq!(items(&app, "SJ-001").await.len(), 2);
 
     // Malformed changes are 422 and not even stored; strangers are refused.
@@ -430,7 +462,11 @@ async fn local_change(app: &TestApp, token: &str, id: i64, code: &str, name: &st
     assert_eq!(d.status, 201, "{:#}", d.body);
     let new = d.body[0]["id"].as_i64().unwrap();
     let p = app
-        .post(&format!("/api/v1/catalogue/items/{new}/publish"), token, json!({}))
+        .post(
+            &format!("/api/v1/catalogue/items/{new}/publish"),
+            token,
+            json!({}),
+        )
         .await;
     assert_eq!(p.status, 200, "{:#}", p.body);
     new
@@ -439,8 +475,14 @@ async fn local_change(app: &TestApp, token: &str, id: i64, code: &str, name: &st
 async fn conflicts_wait_for_an_operator(app: TestApp) {
     let peer = Peer::start(Mode::Receipt).await;
     let root = app.root_id().await;
-    app.user_with_role("province_sync", root, None, "integration", ("region", Some(root)))
-        .await;
+    app.user_with_role(
+        "province_sync",
+        root,
+        None,
+        "integration",
+        ("region", Some(root)),
+    )
+    .await;
     let app = with_connectors(
         app,
         vec![(
@@ -464,7 +506,11 @@ async fn conflicts_wait_for_an_operator(app: TestApp) {
     })
     .await;
     let c = app
-        .post(CHANGES, &province, change("P-1", "SJ-001", "食品经营许可(省)"))
+        .post(
+            CHANGES,
+            &province,
+            change("P-1", "SJ-001", "食品经营许可(省)"),
+        )
         .await;
     assert_eq!(c.status, 201, "{:#}", c.body);
     assert_eq!(c.body["status"], "conflict", "{:#}", c.body);
@@ -475,10 +521,17 @@ async fn conflicts_wait_for_an_operator(app: TestApp) {
     assert_eq!(open.len(), 1);
     assert_eq!(open[0]["theirs"]["name"], "食品经营许可(省)");
     assert_eq!(open[0]["ours"]["name"], "食品经营许可(本地)");
-    assert_eq!((&open[0]["local_version"], &open[0]["synced_version"]), (&json!(2), &json!(1)));
+    assert_eq!(
+        (&open[0]["local_version"], &open[0]["synced_version"]),
+        (&json!(2), &json!(1))
+    );
     // A later change of the province supersedes the open conflict.
     let c2 = app
-        .post(CHANGES, &province, change("P-2", "SJ-001", "食品经营许可(省二)"))
+        .post(
+            CHANGES,
+            &province,
+            change("P-2", "SJ-001", "食品经营许可(省二)"),
+        )
         .await;
     assert_eq!(c2.body["status"], "conflict");
     let open = open_conflicts(&app, &p.admin_a).await;
@@ -506,9 +559,14 @@ async fn conflicts_wait_for_an_operator(app: TestApp) {
 
     // Keep ours: version 2 goes to the province again; once acknowledged, changes are clean.
     peer.set(Mode::Receipt);
-    let kept = app.post(&resolve, &p.admin_a, json!({"take": "ours"})).await;
+    let kept = app
+        .post(&resolve, &p.admin_a, json!({"take": "ours"}))
+        .await;
     assert_eq!(kept.status, 200, "{:#}", kept.body);
-    assert_eq!((&kept.body["status"], &kept.body["resolved_by"]), (&json!("ours"), &json!("cat_a")));
+    assert_eq!(
+        (&kept.body["status"], &kept.body["resolved_by"]),
+        (&json!("ours"), &json!("cat_a"))
+    );
     app.post(&resolve, &p.admin_a, json!({"take": "theirs"}))
         .await
         .assert_problem(409, "conflict");
@@ -524,7 +582,10 @@ async fn conflicts_wait_for_an_operator(app: TestApp) {
         .find(|h| h.body["event_type"] == "catalogue_sync.kept")
         .unwrap();
     assert_eq!(kept_hit.body["item"]["version"], 2);
-    assert_eq!(kept_hit.body["item"]["content"]["name"], "食品经营许可(本地)");
+    assert_eq!(
+        kept_hit.body["item"]["content"]["name"],
+        "食品经营许可(本地)"
+    );
     assert_eq!(
         audit(&app, "catalogue_sync.keep_ours").await,
         [("cat_a".to_owned(), v2)]
@@ -533,7 +594,11 @@ async fn conflicts_wait_for_an_operator(app: TestApp) {
     // nothing) and the kept version.
     delivered(&app, "catalogue", 4).await;
     let c = app
-        .post(CHANGES, &province, change("P-3", "SJ-001", "食品经营许可(省三)"))
+        .post(
+            CHANGES,
+            &province,
+            change("P-3", "SJ-001", "食品经营许可(省三)"),
+        )
         .await;
     assert_eq!(c.body["status"], "applied", "{:#}", c.body);
     let v = items(&app, "SJ-001").await;
@@ -547,7 +612,9 @@ async fn conflicts_wait_for_an_operator(app: TestApp) {
         .post(CHANGES, &province, change("P-4", "SJ-001", "省里再改"))
         .await;
     assert_eq!(c.body["status"], "conflict", "{:#}", c.body);
-    let id = open_conflicts(&app, &p.admin_a).await[0]["id"].as_i64().unwrap();
+    let id = open_conflicts(&app, &p.admin_a).await[0]["id"]
+        .as_i64()
+        .unwrap();
     let taken = app
         .post(
             &format!("/api/v1/catalogue/sync-conflicts/{id}/resolve"),
@@ -559,7 +626,10 @@ async fn conflicts_wait_for_an_operator(app: TestApp) {
     assert_eq!(taken.body["status"], "theirs");
     let v = items(&app, "SJ-001").await;
     let last = v.last().unwrap();
-    assert_eq!((&last["status"], &last["content"]["name"]), (&json!("published"), &json!("省里再改")));
+    assert_eq!(
+        (&last["status"], &last["content"]["name"]),
+        (&json!("published"), &json!("省里再改"))
+    );
     assert_eq!(
         audit(&app, "catalogue_sync.take_theirs").await,
         [("cat_a".to_owned(), id)]
@@ -620,8 +690,14 @@ const RESULTS: &str = "/api/v1/connectors/credit/publicity-results";
 async fn decisions_reach_the_credit_platform(app: TestApp) {
     let peer = Peer::start(Mode::FailFirst(2)).await;
     let root = app.root_id().await;
-    app.user_with_role("credit_platform", root, None, "integration", ("region", Some(root)))
-        .await;
+    app.user_with_role(
+        "credit_platform",
+        root,
+        None,
+        "integration",
+        ("region", Some(root)),
+    )
+    .await;
     let app = with_connectors(
         app,
         vec![(
@@ -631,7 +707,9 @@ async fn decisions_reach_the_credit_platform(app: TestApp) {
     )
     .await;
     let p = place(&app).await;
-    let platform = app.login("credit_platform", "credit_platform-password").await;
+    let platform = app
+        .login("credit_platform", "credit_platform-password")
+        .await;
 
     // The department publishes four fields; unknown or repeated names are refused.
     let fields = format!("/api/v1/publicity/fields/{}", p.department);
@@ -641,11 +719,17 @@ async fn decisions_reach_the_credit_platform(app: TestApp) {
     assert_eq!(all.body["fields"].as_array().unwrap().len(), 14);
     let put = |token: &str, body: Value| {
         let (app, fields, token) = (&app, fields.clone(), token.to_owned());
-        async move { app.call(Method::PUT, &fields, Some(&token), Some(body)).await }
+        async move {
+            app.call(Method::PUT, &fields, Some(&token), Some(body))
+                .await
+        }
     };
-    put(&app.admin_token, json!({"fields": ["item_name", "id_number"]}))
-        .await
-        .assert_problem(422, "validation_failed");
+    put(
+        &app.admin_token,
+        json!({"fields": ["item_name", "id_number"]}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
     put(&p.admin_a, json!({"fields": ["item_name"]}))
         .await
         .assert_problem(403, "forbidden");
@@ -660,7 +744,13 @@ async fn decisions_reach_the_credit_platform(app: TestApp) {
     assert_eq!(set.status, 200, "{:#}", set.body);
     assert_eq!(
         set.body["fields"],
-        json!(["case_no", "item_name", "decided_at", "applicant_name", "license_no"])
+        json!([
+            "case_no",
+            "item_name",
+            "decided_at",
+            "applicant_name",
+            "license_no"
+        ])
     );
     assert_eq!(
         audit(&app, "publicity.fields").await,
@@ -677,21 +767,39 @@ async fn decisions_reach_the_credit_platform(app: TestApp) {
         .unwrap()
         .parse()
         .unwrap();
-    let concluded: chrono::DateTime<chrono::Utc> =
-        report.body["concluded_at"].as_str().unwrap().parse().unwrap();
+    let concluded: chrono::DateTime<chrono::Utc> = report.body["concluded_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let days = (due - concluded).num_days();
-    assert!((7..=14).contains(&days), "due {days} days after the conclusion");
+    assert!(
+        (7..=14).contains(&days),
+        "due {days} days after the conclusion"
+    );
     assert_eq!(report.body["overdue"], false);
 
     // Two 503s, then the platform's receipt; the report carries only the chosen fields.
-    wait_until(&app, "the decision at the platform", || !peer.acked().is_empty()).await;
+    wait_until(&app, "the decision at the platform", || {
+        !peer.acked().is_empty()
+    })
+    .await;
     let hits = peer.hits();
     assert!(hits.len() >= 3 && hits.iter().all(|h| h.key == hits[0].key));
     let sent = &peer.acked()[0];
     let decision = sent.body["decision"].as_object().unwrap();
     let mut keys: Vec<&str> = decision.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["applicant_name", "case_no", "decided_at", "item_name", "license_no"]);
+    assert_eq!(
+        keys,
+        [
+            "applicant_name",
+            "case_no",
+            "decided_at",
+            "item_name",
+            "license_no"
+        ]
+    );
     assert_eq!(decision["applicant_name"], "张*");
     assert_eq!(sent.body["report_id"], sent.key);
     assert_eq!(sent.body["department_code"], "SCJ");
@@ -768,8 +876,14 @@ async fn a_missed_deadline_gets_its_red_card(app: TestApp) {
     let before = publicity::raise_late(app.services.clone()).await.unwrap();
     assert_eq!(before, "no late reports");
     let root = app.root_id().await;
-    app.user_with_role("credit_platform", root, None, "integration", ("region", Some(root)))
-        .await;
+    app.user_with_role(
+        "credit_platform",
+        root,
+        None,
+        "integration",
+        ("region", Some(root)),
+    )
+    .await;
     app.user_with_role(
         "office_a",
         p.region,
@@ -793,8 +907,18 @@ async fn a_missed_deadline_gets_its_red_card(app: TestApp) {
     assert_eq!(report["overdue"], true, "{report:#}");
     let card = &report["cards"][0];
     assert_eq!(
-        (&card["subject"], &card["step"], &card["severity"], &card["status"]),
-        (&json!("publicity"), &json!("report"), &json!("red"), &json!("open"))
+        (
+            &card["subject"],
+            &card["step"],
+            &card["severity"],
+            &card["status"]
+        ),
+        (
+            &json!("publicity"),
+            &json!("report"),
+            &json!("red"),
+            &json!("open")
+        )
     );
     let cards = app
         .get(
@@ -802,7 +926,12 @@ async fn a_missed_deadline_gets_its_red_card(app: TestApp) {
             &office,
         )
         .await;
-    assert_eq!(cards.body["items"].as_array().unwrap().len(), 1, "{:#}", cards.body);
+    assert_eq!(
+        cards.body["items"].as_array().unwrap().len(),
+        1,
+        "{:#}",
+        cards.body
+    );
 
     // The platform is connected at last: the late report goes out and its card closes.
     let peer = Peer::start(Mode::Receipt).await;

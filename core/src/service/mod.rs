@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod case_hooks;
 pub mod cases;
 pub mod catalogue;
+pub mod catalogue_sync;
 pub mod cockpit;
 pub mod combined;
 pub mod data_sharing;
@@ -24,13 +25,12 @@ pub mod licenses;
 pub mod maintenance;
 pub mod modules;
 pub mod org;
+pub mod publicity;
 pub mod queue;
 pub mod single_window;
 pub mod supervision;
 pub mod tokens;
 pub mod users;
-pub mod catalogue_sync;
-pub mod publicity;
 
 use std::sync::Arc;
 

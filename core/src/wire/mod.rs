@@ -4,6 +4,7 @@ pub mod auth;
 pub mod calendar;
 pub mod cases;
 pub mod catalogue;
+pub mod catalogue_sync;
 pub mod cockpit;
 pub mod combined;
 pub mod complaints;
@@ -17,11 +18,10 @@ pub mod integrations;
 pub mod intermediaries;
 pub mod licenses;
 pub mod org;
+pub mod publicity;
 pub mod queue;
 pub mod review;
 pub mod supervision;
-pub mod catalogue_sync;
-pub mod publicity;
 
 use serde::{Deserialize, Serialize};
 

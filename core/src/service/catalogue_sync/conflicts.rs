@@ -217,13 +217,16 @@ fn take_theirs(
         Applied::Refused(f) => {
             return Err(Error::Validation(vec![FieldError::new(
                 "take",
-                format!("the province's change fails the catalogue's checks: {}", summary(&f)),
+                format!(
+                    "the province's change fails the catalogue's checks: {}",
+                    summary(&f)
+                ),
             )]));
         }
     };
     let payload = json!({
         "conflict_id": row.id, "take": "theirs", "item_code": row.item_code,
-        "version": version.version,
+        "version": version,
     });
     audit::record(
         conn,
@@ -251,9 +254,8 @@ fn take_theirs(
 fn keep_ours(conn: &mut DbConn, now: i64, actor: &Actor, row: &ConflictRow) -> Result<(), Error> {
     let ours = match published(conn, row.region_id, &row.item_code)? {
         Some(r) => r,
-        None => latest(conn, row.region_id, &row.item_code)?.ok_or_else(|| {
-            Error::conflict("the item has no version here any more; take theirs")
-        })?,
+        None => latest(conn, row.region_id, &row.item_code)?
+            .ok_or_else(|| Error::conflict("the item has no version here any more; take theirs"))?,
     };
     let payload = json!({
         "conflict_id": row.id, "take": "ours", "item_code": row.item_code,
@@ -269,7 +271,12 @@ fn keep_ours(conn: &mut DbConn, now: i64, actor: &Actor, row: &ConflictRow) -> R
             before: Some(json!({"conflict_status": row.status})),
             after: Some(json!({"conflict_status": ConflictStatus::Ours.as_str()})),
             payload,
-            ..Change::new("catalogue_sync.keep_ours", "catalogue_sync.kept", "item", ours.id)
+            ..Change::new(
+                "catalogue_sync.keep_ours",
+                "catalogue_sync.kept",
+                "item",
+                ours.id,
+            )
         },
     )?;
     Ok(())

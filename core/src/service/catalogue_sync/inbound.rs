@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::{Applied, Theirs, apply_theirs, latest, summary, synced_of};
+use super::{Applied, Theirs, apply_theirs, changed_here, latest, summary, synced_of};
 use crate::domain::access::Caller;
 use crate::domain::catalogue::valid_item_code;
 use crate::error::{Error, Validator};
@@ -100,7 +100,9 @@ impl Services {
         }
         v.finish()?;
         let c = change.clone();
-        self.store.read(move |conn| place(conn, &c).map(|_| ())).await?;
+        self.store
+            .read(move |conn| place(conn, &c).map(|_| ()))
+            .await?;
         let body = serde_json::to_string(&change).map_err(|e| Error::Internal(e.to_string()))?;
         let received = Received {
             peer: peer.to_owned(),
@@ -108,8 +110,10 @@ impl Services {
             reference: None,
             body,
         };
-        self.receive_with(caller, received, || self.apply_catalogue_change(caller, peer, change))
-            .await
+        self.receive_with(caller, received, || {
+            self.apply_catalogue_change(caller, peer, change)
+        })
+        .await
     }
 
     async fn apply_catalogue_change(
@@ -135,11 +139,7 @@ impl Services {
                     ));
                 };
                 let synced = synced_of(conn, &peer, region_id, code)?;
-                let changed_here = match (&newest, synced) {
-                    (None, _) => false,
-                    (Some(r), Some(s)) => r.version > s,
-                    (Some(_), None) => true,
-                };
+                let changed = changed_here(newest.as_ref().map(|r| r.version), synced);
                 let open: Vec<i64> = catalogue_sync_conflicts::table
                     .filter(catalogue_sync_conflicts::connector.eq(&peer))
                     .filter(catalogue_sync_conflicts::region_id.eq(region_id))
@@ -147,7 +147,7 @@ impl Services {
                     .filter(catalogue_sync_conflicts::status.eq(ConflictStatus::Open.as_str()))
                     .select(catalogue_sync_conflicts::id)
                     .load(conn)?;
-                if changed_here || !open.is_empty() {
+                if changed || !open.is_empty() {
                     let local = newest.as_ref().map_or(0, |r| r.version);
                     let id = record_conflict(
                         conn,
@@ -179,11 +179,11 @@ impl Services {
                     content: change.content.as_ref(),
                 };
                 Ok(match apply_theirs(conn, now, &actor, &theirs)? {
-                    Applied::Done(row) => answer(
+                    Applied::Done(version) => answer(
                         &peer,
                         &change,
                         "applied",
-                        format!("version {} of item {code}", row.version),
+                        format!("version {version} of item {code}"),
                     ),
                     Applied::Refused(f) => answer(&peer, &change, "rejected", summary(&f)),
                 })
@@ -194,7 +194,10 @@ impl Services {
 
 /// Keeps the change as an open conflict (the item's earlier open ones are superseded by it),
 /// with its audit entry and event; answers its id.
-#[expect(clippy::too_many_arguments, reason = "one row's parts, named at the one call")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one row's parts, named at the one call"
+)]
 fn record_conflict(
     conn: &mut DbConn,
     now: i64,
@@ -205,13 +208,15 @@ fn record_conflict(
     (local_version, synced_version): (i64, Option<i64>),
     open: &[i64],
 ) -> Result<i64, Error> {
-    diesel::update(catalogue_sync_conflicts::table.filter(catalogue_sync_conflicts::id.eq_any(open)))
-        .set((
-            catalogue_sync_conflicts::status.eq(ConflictStatus::Superseded.as_str()),
-            catalogue_sync_conflicts::resolved_at.eq(now),
-            catalogue_sync_conflicts::resolved_by.eq(peer),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        catalogue_sync_conflicts::table.filter(catalogue_sync_conflicts::id.eq_any(open)),
+    )
+    .set((
+        catalogue_sync_conflicts::status.eq(ConflictStatus::Superseded.as_str()),
+        catalogue_sync_conflicts::resolved_at.eq(now),
+        catalogue_sync_conflicts::resolved_by.eq(peer),
+    ))
+    .execute(conn)?;
     let theirs = serde_json::to_string(&change.content)
         .map_err(|e| Error::Internal(format!("conflict content: {e}")))?;
     let id: i64 = diesel::insert_into(catalogue_sync_conflicts::table)

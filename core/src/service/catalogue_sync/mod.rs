@@ -17,9 +17,7 @@ use crate::domain::catalogue::{ChangeKind, ItemContent, ItemStatus};
 use crate::domain::ids::DepartmentId;
 use crate::error::{Error, FieldError};
 use crate::service::audit::Actor;
-use crate::service::catalogue::{
-    ItemRow, NewVersion, four_sames, insert_draft, set_status,
-};
+use crate::service::catalogue::{ItemRow, NewVersion, four_sames, insert_draft, set_status};
 use crate::store::DbConn;
 use crate::store::schema::{catalogue_items, catalogue_sync_items};
 use crate::wire::catalogue_sync::SyncAction;
@@ -136,8 +134,8 @@ pub(crate) struct Theirs<'a> {
 
 /// How applying a change of the province ended.
 pub(crate) enum Applied {
-    /// The version it became (published, or retired for a cancellation).
-    Done(ItemRow),
+    /// The version number it became (published, or retired for a cancellation).
+    Done(i64),
     /// Refused by the catalogue's checks; nothing was written.
     Refused(Vec<FieldError>),
 }
@@ -201,7 +199,17 @@ pub(crate) fn apply_theirs(
         set_status(conn, now, actor, &row, ItemStatus::Retired, "cancelled")?;
     }
     mark_synced(conn, t.connector, &row, PROVINCE, now)?;
-    Ok(Applied::Done(row))
+    Ok(Applied::Done(row.version))
+}
+
+/// Whether an item was changed here since the last sync: a local version (published or a
+/// draft) above the one both sides agreed on, or any version when they never agreed on one.
+pub(crate) fn changed_here(newest_local: Option<i64>, synced: Option<i64>) -> bool {
+    match (newest_local, synced) {
+        (None, _) => false,
+        (Some(local), Some(synced)) => local > synced,
+        (Some(_), None) => true,
+    }
 }
 
 /// One line naming every refusal, for an answer to the province.
@@ -211,4 +219,21 @@ pub(crate) fn summary(failures: &[FieldError]) -> String {
         .map(|f| format!("{}: {}", f.field, f.reason))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_here;
+
+    #[test]
+    fn an_item_is_changed_here_when_a_local_version_is_newer_than_the_synced_one() {
+        assert!(!changed_here(None, None), "an item new here is no conflict");
+        assert!(!changed_here(None, Some(2)));
+        assert!(!changed_here(Some(3), Some(3)));
+        assert!(changed_here(Some(4), Some(3)));
+        assert!(
+            changed_here(Some(1), None),
+            "never synced: the province has not seen it"
+        );
+    }
 }

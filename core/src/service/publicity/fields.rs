@@ -30,7 +30,11 @@ pub(crate) const FIELDS: &[(&str, &str, &str)] = &[
     ("decided_at", "许可决定日期", "decision date"),
     ("applicant_kind", "行政相对人类别", "applicant kind"),
     ("applicant_name", "行政相对人名称", "applicant name"),
-    ("applicant_id", "行政相对人证件号码", "applicant ID (masked)"),
+    (
+        "applicant_id",
+        "行政相对人证件号码",
+        "applicant ID (masked)",
+    ),
     ("license_no", "许可证书编号", "license number"),
     ("license_valid_from", "有效期自", "valid from"),
     ("license_valid_to", "有效期至", "valid to"),

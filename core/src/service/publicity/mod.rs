@@ -15,8 +15,8 @@ use serde_json::json;
 
 use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission};
-use crate::domain::catalogue::ItemType;
 use crate::domain::case::CaseId;
+use crate::domain::catalogue::ItemType;
 use crate::error::Error;
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};

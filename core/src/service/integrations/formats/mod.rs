@@ -1,11 +1,11 @@
 //! The wire formats, one module each: what a delivery's body is, and which answer of the peer
 //! counts as an acknowledgement (anything else is retried and finally parked).
 
+pub mod catalogue;
 pub mod email;
 pub mod province;
-pub mod webhook;
-pub mod catalogue;
 pub mod publicity;
+pub mod webhook;
 
 use serde_json::Value;
 

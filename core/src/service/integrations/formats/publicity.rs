@@ -21,8 +21,8 @@ use super::super::config::ConnectorConfig;
 use super::super::deliveries::EventRow;
 use crate::crypto::mask;
 use crate::error::Error;
-use crate::service::catalogue::ItemRow;
 use crate::service::cases::CaseRow;
+use crate::service::catalogue::ItemRow;
 use crate::service::publicity::fields::selected;
 use crate::service::publicity::{report_of, reported};
 use crate::store::DbConn;
@@ -62,7 +62,11 @@ pub(crate) fn body(
     let license: Option<(String, String, String)> = licenses::table
         .filter(licenses::case_id.eq(row.id))
         .order(licenses::id.asc())
-        .select((licenses::license_no, licenses::valid_from, licenses::valid_to))
+        .select((
+            licenses::license_no,
+            licenses::valid_from,
+            licenses::valid_to,
+        ))
         .first(conn)
         .optional()?;
     let name = match d.applicant_kind {
