@@ -10,6 +10,7 @@ mod case_import;
 mod case_steps;
 mod cases;
 mod catalogue;
+mod catalogue_sync;
 mod cli;
 mod cockpit;
 mod combined_cases;

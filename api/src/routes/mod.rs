@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calendar;
 pub mod cases;
 pub mod catalogue;
+pub mod catalogue_sync;
 pub mod cockpit;
 pub mod combined_cases;
 pub mod complaints;
@@ -22,6 +23,7 @@ pub mod modules;
 pub mod org;
 pub mod portal;
 pub mod portal_applicant;
+pub mod publicity;
 pub mod queue;
 pub mod regulation;
 pub mod review;
@@ -63,6 +65,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(cockpit::configure)
                 .configure(portal::configure)
                 .configure(courier::configure)
-                .configure(regulation::configure),
+                .configure(regulation::configure)
+                .configure(catalogue_sync::configure)
+                .configure(publicity::configure),
         );
 }

@@ -80,6 +80,7 @@ permissions! {
     RegulatorManage => "regulator.manage", "管理审管互动(监管部门与推送规则)";
     PunishmentRead => "punishment.read", "查看惩戒名单";
     PunishmentManage => "punishment.manage", "管理惩戒名单(列入、移出)";
+    PublicityManage => "publicity.manage", "管理双公示报送内容";
 }
 
 /// The kind of data scope a role is held with.

@@ -9,7 +9,7 @@ use crate::domain::catalogue::ItemContent;
 use crate::error::Error;
 use crate::service::audit::Actor;
 use crate::service::cases::CaseRow;
-use crate::service::{combined, licenses, punishment, single_window};
+use crate::service::{combined, licenses, publicity, punishment, single_window};
 use crate::store::DbConn;
 use crate::wire::cases::NewCase;
 
@@ -46,6 +46,7 @@ pub(crate) fn changed(
     }
     if row.status() == CaseStatus::Approved {
         licenses::issue(conn, actor, row, when)?;
+        publicity::concluded(conn, actor, row, when)?;
     }
     single_window::result_ready(conn, row.id, when.0)?;
     combined::sub_case_closed(conn, actor, row, when)

@@ -25,6 +25,7 @@ pub fn jobs() -> Vec<JobSpec> {
     jobs.extend(crate::service::cockpit::jobs());
     jobs.extend(crate::service::integrations::logistics::jobs());
     jobs.extend(crate::service::regulators::jobs());
+    jobs.extend(crate::service::publicity::jobs());
     jobs
 }
 

@@ -776,6 +776,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     regulator_feedback,
     punishment_list,
     license_library_lookups,
+    catalogue_sync_items,
+    catalogue_sync_conflicts,
+    publicity_fields,
+    publicity_reports,
 );
 
 diesel::table! {
@@ -1266,3 +1270,60 @@ diesel::table! {
 diesel::joinable!(regulators -> regions (region_id));
 diesel::joinable!(punishment_list -> regions (region_id));
 diesel::joinable!(regulator_pushes -> regulators (regulator_id));
+
+diesel::table! {
+    catalogue_sync_items (connector, region_id, item_code) {
+        connector -> Text,
+        region_id -> BigInt,
+        item_code -> Text,
+        synced_version -> BigInt,
+        source -> Text,
+        synced_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    catalogue_sync_conflicts (id) {
+        id -> BigInt,
+        connector -> Text,
+        message_id -> Text,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        item_code -> Text,
+        action -> Text,
+        theirs -> Text,
+        local_version -> BigInt,
+        synced_version -> Nullable<BigInt>,
+        status -> Text,
+        created_at -> BigInt,
+        resolved_at -> Nullable<BigInt>,
+        resolved_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    publicity_fields (department_id) {
+        department_id -> BigInt,
+        fields -> Text,
+        updated_at -> BigInt,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    publicity_reports (case_id) {
+        case_id -> BigInt,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        concluded_at -> BigInt,
+        due_at -> BigInt,
+        reported_at -> Nullable<BigInt>,
+        receipt -> Nullable<Text>,
+        validation_status -> Nullable<Text>,
+        validation_message -> Nullable<Text>,
+        validated_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(publicity_reports -> cases (case_id));
+diesel::joinable!(catalogue_sync_conflicts -> regions (region_id));

@@ -115,6 +115,8 @@ pub enum CardSubject {
     IntermediaryProject,
     /// A case result pushed to a regulator and not answered in time (step `feedback`).
     RegulatorPush,
+    /// A licensing decision not reported to the credit platform in time (step `report`).
+    Publicity,
 }
 
 impl CardSubject {
@@ -124,6 +126,7 @@ impl CardSubject {
             CardSubject::Evaluation => "evaluation",
             CardSubject::IntermediaryProject => "intermediary_project",
             CardSubject::RegulatorPush => "regulator_push",
+            CardSubject::Publicity => "publicity",
         }
     }
 
@@ -133,6 +136,7 @@ impl CardSubject {
             "evaluation" => CardSubject::Evaluation,
             "intermediary_project" => CardSubject::IntermediaryProject,
             "regulator_push" => CardSubject::RegulatorPush,
+            "publicity" => CardSubject::Publicity,
             _ => return None,
         })
     }

@@ -126,6 +126,12 @@ pub struct NewApplication {
     /// What the applicant declares for a fee charged by formula.
     #[serde(default)]
     pub declared_quantity: Option<u64>,
+    /// The applicant's mobile phone (for the rating SMS and the courier); stored sealed.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Courier pickup of the paper materials (needs `phone`).
+    #[serde(default)]
+    pub courier_pickup: Option<crate::wire::courier::PickupRequest>,
 }
 
 /// An uploaded material as stored with its case.

@@ -46,6 +46,10 @@ pub enum Format {
     Regulator,
     /// The provincial e-license library: each license issued or revoked.
     LicenseLibrary,
+    /// The province's item shape (事项同步): published, changed and retired items.
+    ProvinceCatalogue,
+    /// Concluded licensing decisions to the credit platform (双公示).
+    CreditPublicity,
 }
 
 impl Format {
@@ -60,6 +64,8 @@ impl Format {
             Format::ProvinceLogistics => "province_logistics",
             Format::Regulator => "regulator",
             Format::LicenseLibrary => "license_library",
+            Format::ProvinceCatalogue => "province_catalogue",
+            Format::CreditPublicity => "credit_publicity",
         }
     }
 
@@ -75,6 +81,12 @@ impl Format {
             Format::ProvinceLogistics => vec!["logistics.reported".into()],
             Format::Regulator => vec!["case.".into()],
             Format::LicenseLibrary => vec!["license.issued".into(), "license.revoked".into()],
+            Format::ProvinceCatalogue => vec![
+                "item.published".into(),
+                "item.retired".into(),
+                "catalogue_sync.kept".into(),
+            ],
+            Format::CreditPublicity => vec!["publicity.opened".into()],
         }
     }
 }

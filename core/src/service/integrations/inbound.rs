@@ -66,19 +66,7 @@ impl Services {
         peer: &str,
         msg: InboundMessage,
     ) -> Result<(InboundAnswer, bool), Error> {
-        let cfg = self
-            .config
-            .integrations
-            .connectors
-            .get(peer)
-            .ok_or_else(|| Error::not_found("connector", peer))?;
-        if !caller.has(Permission::IntegrationCallback)
-            || cfg.inbound_user.as_deref() != Some(caller.username.as_str())
-        {
-            return Err(Error::forbidden(
-                "only the peer's own API key may post its messages",
-            ));
-        }
+        let cfg = self.inbound_peer(caller, peer)?;
         let mut v = Validator::new();
         v.text(&msg.message_id, "message_id", 128);
         v.check(
@@ -100,32 +88,76 @@ impl Services {
         if cfg.format == Format::Regulator {
             regulators::feedback::parse(&msg)?;
         }
+        let body = serde_json::to_string(&msg).map_err(|e| Error::Internal(e.to_string()))?;
+        let received = Received {
+            peer: peer.to_owned(),
+            message_id: msg.message_id.trim().to_owned(),
+            reference: msg.reference.clone(),
+            body,
+        };
+        let regulator = cfg.format == Format::Regulator;
+        self.receive_with(caller, received, || async {
+            if regulator {
+                self.apply_regulator_feedback(caller, peer, &msg).await
+            } else {
+                self.apply_inbound(caller, peer, &msg).await
+            }
+        })
+        .await
+    }
+
+    /// The peer's configuration, when the caller is its inbound user and may call back.
+    pub(crate) fn inbound_peer(
+        &self,
+        caller: &Caller,
+        peer: &str,
+    ) -> Result<&super::ConnectorConfig, Error> {
+        let cfg = self
+            .config
+            .integrations
+            .connectors
+            .get(peer)
+            .ok_or_else(|| Error::not_found("connector", peer))?;
+        if !caller.has(Permission::IntegrationCallback)
+            || cfg.inbound_user.as_deref() != Some(caller.username.as_str())
+        {
+            return Err(Error::forbidden(
+                "only the peer's own API key may post its messages",
+            ));
+        }
+        Ok(cfg)
+    }
+
+    /// The flow every inbound message follows: stored (with its audit entry) before anything
+    /// else, a repeat answered as the first, then `apply` and its answer stored.
+    pub(crate) async fn receive_with<F, Fut>(
+        &self,
+        caller: &Caller,
+        received: Received,
+        apply: F,
+    ) -> Result<(InboundAnswer, bool), Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<InboundAnswer, Error>>,
+    {
         let now = self.clock.now();
-        let (p, m, actor) = (peer.to_owned(), msg.clone(), Actor::of(caller));
+        let (r, actor) = (received.clone(), Actor::of(caller));
         let stored = self
             .store
-            .write(move |conn| store_message(conn, now, &actor, &p, &m))
+            .write(move |conn| store_message(conn, now, &actor, &r))
             .await?;
         if let Stored::Answered(a) = stored {
             return Ok((a, false));
         }
-        let answer = if cfg.format == Format::Regulator {
-            self.apply_regulator_feedback(caller, peer, &msg).await?
-        } else {
-            self.apply_inbound(caller, peer, &msg).await?
-        };
-        let (p, id, text) = (
-            peer.to_owned(),
-            msg.message_id.trim().to_owned(),
-            serde_json::to_string(&answer).map_err(|e| Error::Internal(e.to_string()))?,
-        );
+        let answer = apply().await?;
+        let text = serde_json::to_string(&answer).map_err(|e| Error::Internal(e.to_string()))?;
         let status = answer.status.clone();
         self.store
             .write(move |conn| {
                 diesel::update(
                     inbound_messages::table
-                        .filter(inbound_messages::peer.eq(&p))
-                        .filter(inbound_messages::message_id.eq(&id)),
+                        .filter(inbound_messages::peer.eq(&received.peer))
+                        .filter(inbound_messages::message_id.eq(&received.message_id)),
                 )
                 .set((
                     inbound_messages::status.eq(&status),
@@ -208,14 +240,23 @@ impl Services {
     }
 }
 
+/// A peer's message as it is stored: who sent it, its own id, what it answers (an
+/// idempotency key of ours) and its whole body as JSON.
+#[derive(Clone)]
+pub(crate) struct Received {
+    pub peer: String,
+    pub message_id: String,
+    pub reference: Option<String>,
+    pub body: String,
+}
+
 fn store_message(
     conn: &mut DbConn,
     now: i64,
     actor: &Actor,
-    peer: &str,
-    m: &InboundMessage,
+    m: &Received,
 ) -> Result<Stored, Error> {
-    let id = m.message_id.trim();
+    let (peer, id) = (m.peer.as_str(), m.message_id.as_str());
     let existing: Option<Option<String>> = inbound_messages::table
         .filter(inbound_messages::peer.eq(peer))
         .filter(inbound_messages::message_id.eq(id))
@@ -231,12 +272,11 @@ fn store_message(
         Some(None) => return Ok(Stored::ToApply),
         None => {}
     }
-    let body = serde_json::to_string(m).map_err(|e| Error::Internal(e.to_string()))?;
     let row: i64 = diesel::insert_into(inbound_messages::table)
         .values((
             inbound_messages::peer.eq(peer),
             inbound_messages::message_id.eq(id),
-            inbound_messages::body.eq(&body),
+            inbound_messages::body.eq(&m.body),
             inbound_messages::status.eq("received"),
             inbound_messages::received_at.eq(now),
         ))

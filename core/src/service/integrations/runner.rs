@@ -221,6 +221,12 @@ async fn round(c: &Connector, stop: &mut watch::Receiver<bool>) -> Result<Round,
             for p in &parked {
                 record_parked(conn, now, &name, p)?;
             }
+            for (row, outcome) in &outcomes {
+                if let Outcome::Delivered(receipt) = outcome {
+                    let receipt = receipt.as_deref();
+                    formats::delivered(conn, &name, cfg.format, row.event_id, receipt, now)?;
+                }
+            }
             Ok(parked.len())
         })
         .await?;

@@ -208,6 +208,7 @@ impl Services {
                 kind: who.kind,
                 name: who.name.clone(),
                 id_number: who.number.clone(),
+                phone: application.phone.clone(),
             },
             materials: application
                 .materials
@@ -217,6 +218,7 @@ impl Services {
             declared_quantity: application.declared_quantity,
             intake_window_id: None,
             output_window_id: None,
+            courier_pickup: application.courier_pickup.clone(),
         };
         let sealed = self.sealed_applicant(&new)?;
         calendar()?;

@@ -66,6 +66,7 @@ impl ApplicantIdentity {
             kind: self.kind,
             name: self.name.clone(),
             id_number: self.masked.clone(),
+            phone: None,
         }
     }
 

@@ -1,12 +1,14 @@
 //! The wire formats, one module each: what a delivery's body is, and which answer of the peer
 //! counts as an acknowledgement (anything else is retried and finally parked).
 
+pub mod catalogue;
 pub mod courier;
 pub mod email;
 pub mod hotline;
 pub mod license_library;
 pub mod logistics;
 pub mod province;
+pub mod publicity;
 pub mod regulator;
 pub mod sms;
 pub mod webhook;
@@ -38,6 +40,8 @@ pub(crate) fn body(
         Format::ProvinceLogistics => Ok(logistics::body(cfg, event, key)),
         Format::Regulator => regulator::body(conn, name, event, key),
         Format::LicenseLibrary => license_library::body(conn, vault, cfg, event, key),
+        Format::ProvinceCatalogue => catalogue::body(conn, cfg, event, key),
+        Format::CreditPublicity => publicity::body(conn, cfg, event, key),
     }
 }
 
@@ -58,6 +62,32 @@ pub(crate) fn accept(format: Format, status: u16, body: &str) -> Result<Option<S
         Format::Courier => courier::accept(body),
         // Mail is acknowledged by the relay's 250, not by an HTTP answer.
         Format::Email => Ok(None),
+        Format::ProvinceCatalogue | Format::CreditPublicity => province::accept(body),
+    }
+}
+
+/// What an acknowledged delivery settles beyond the outbox, in the transaction that records
+/// it: the province has now seen that item version; the credit platform has the decision.
+pub(crate) fn delivered(
+    conn: &mut DbConn,
+    connector: &str,
+    format: Format,
+    event_id: i64,
+    receipt: Option<&str>,
+    now: i64,
+) -> Result<(), Error> {
+    match format {
+        Format::ProvinceCatalogue => catalogue::delivered(conn, connector, event_id, now),
+        Format::CreditPublicity => publicity::delivered(conn, event_id, receipt, now),
+        Format::Webhook
+        | Format::ProvinceCases
+        | Format::Email
+        | Format::Courier
+        | Format::Sms
+        | Format::Hotline
+        | Format::ProvinceLogistics
+        | Format::Regulator
+        | Format::LicenseLibrary => Ok(()),
     }
 }
 
