@@ -235,7 +235,9 @@ async fn a_parallel_group_opens_together_and_the_case_moves_on_when_all_are_appr
             "case.step_transferred",
             "case.step_approved",
             "case.step_approved",
-            "case.approved"
+            "case.approved",
+            // A licensing decision owes its double publicity report (双公示).
+            "publicity.opened"
         ]
     );
     let rows = history(&app, &c.a, id).await;
@@ -409,7 +411,8 @@ async fn countersign_by_all_by_any_and_an_added_signer_each_leave_history_and_ev
             "case.step_signed",
             "case.step_approved",
             "case.step_countersigned",
-            "case.approved"
+            "case.approved",
+            "publicity.opened"
         ]
     );
     let rows = history(&app, &c.a, id).await;
@@ -652,7 +655,12 @@ async fn an_approval_charges_the_fee_which_is_paid_or_waived_before_delivery(app
     assert_eq!(rows[3]["opinion"], "应收 50.00 元");
     assert_eq!(
         case_events(&app, &c.a, id).await[2..],
-        ["case.approved", "case.fee_charged", "case.fee_paid"]
+        [
+            "case.approved",
+            "case.fee_charged",
+            "publicity.opened",
+            "case.fee_paid"
+        ]
     );
 
     // A formula counts the declared quantity within its bounds, and needs the quantity.

@@ -192,7 +192,9 @@ async fn a_case_goes_through_intake_two_steps_and_approval_with_its_history(app:
             "case.submitted",
             "case.accepted",
             "case.step_approved",
-            "case.approved"
+            "case.approved",
+            // A licensing decision owes its double publicity report (双公示).
+            "publicity.opened"
         ]
     );
     assert!(!events.body.to_string().contains(&number));

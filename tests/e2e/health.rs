@@ -313,6 +313,14 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/punishments/{id}", "get"),
         ("/api/v1/punishments/{id}/lift", "post"),
         ("/api/v1/licenses/library-lookup", "post"),
+        ("/api/v1/cases/{id}/courier", "get"),
+        ("/api/v1/connectors/{name}/catalogue-changes", "post"),
+        ("/api/v1/catalogue/sync-conflicts", "get"),
+        ("/api/v1/catalogue/sync-conflicts/{id}/resolve", "post"),
+        ("/api/v1/publicity/fields/{department_id}", "get"),
+        ("/api/v1/publicity/fields/{department_id}", "put"),
+        ("/api/v1/cases/{id}/publicity", "get"),
+        ("/api/v1/connectors/{name}/publicity-results", "post"),
     ];
     for (path, method) in expected {
         assert!(
