@@ -76,8 +76,10 @@ async fn hook(req: HttpRequest, body: web::Bytes, s: web::Data<PeerState>) -> Ht
     };
     let answer = match mode {
         Mode::Healthy => HttpResponse::Ok().json(json!({"ok": true})),
+        // Slow enough that a run of 150 outlasts a server's graceful stop (its jobs finish
+        // their current runs first), so the restart test stops it in the middle.
         Mode::Slow => {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(150)).await;
             HttpResponse::Ok().json(json!({"ok": true}))
         }
         // Spread evenly: request n fails when its share crosses a whole percent.
