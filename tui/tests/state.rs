@@ -151,7 +151,7 @@ fn slash_filters_the_feed_and_esc_clears_it() {
     a.update(code(KeyCode::Backspace));
     a.update(code(KeyCode::Enter));
     assert!(a.feed.len() < 40 && !a.feed.is_empty());
-    assert!((0..a.feed.len()).all(|i| a.feed.row(i).unwrap().entity == "hall"));
+    assert!((0..a.feed.len()).all(|i| &*a.feed.row(i).unwrap().entity == "hall"));
     a.update(code(KeyCode::Esc));
     assert_eq!(a.feed.len(), 40);
 }

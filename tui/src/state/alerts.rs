@@ -123,11 +123,15 @@ impl Alerts {
     pub fn set_all(&mut self, cards: Vec<Card>) {
         let held = self.row(self.selected).map(|a| a.id);
         self.codes = RuleCodes::of(&cards);
-        self.cards = cards
-            .into_iter()
-            .filter(|a| !a.status.is_final())
-            .map(|a| (a.id, a))
-            .collect();
+        // The old map and order go before the new ones are built, and the map is sized once:
+        // holding both forms, or rehashing while it grows, would double the memory's peak.
+        self.cards = HashMap::new();
+        self.order = Vec::new();
+        let mut map = HashMap::with_capacity(cards.len());
+        for a in cards.into_iter().filter(|a| !a.status.is_final()) {
+            map.insert(a.id, a);
+        }
+        self.cards = map;
         self.order = self.cards.values().map(key).collect();
         self.order.sort_unstable();
         self.marked.retain(|id| self.cards.contains_key(id));

@@ -353,26 +353,6 @@ impl Queues {
     }
 }
 
-/// Tickets taken per minute over the `minutes` minutes up to `now`, oldest first, counted from
-/// `ticket.taken` events (the newest last).
-pub fn taken_per_minute<'a>(
-    events: impl DoubleEndedIterator<Item = &'a Event>,
-    now: DateTime<Utc>,
-    minutes: usize,
-) -> Vec<u64> {
-    let mut out = vec![0u64; minutes];
-    for e in events.rev() {
-        let ago = usize::try_from((now - e.at).num_seconds().max(0) / 60).unwrap_or(usize::MAX);
-        if ago >= minutes {
-            break;
-        }
-        if e.kind == "ticket.taken" {
-            out[minutes - 1 - ago] += 1;
-        }
-    }
-    out
-}
-
 /// At most one refresh per hall per `gap`: requests in between are merged into one that runs
 /// when the gap has passed (reading the waiting list if any of them asked for it). Pure (the
 /// caller passes the time), so it is tested without sleeping.

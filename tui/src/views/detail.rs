@@ -17,7 +17,10 @@ pub fn render(app: &App, frame: &mut Frame, body: Rect) {
         body.width - body.width / 5,
         body.height - body.height / 5,
     );
-    let payload = serde_json::to_string_pretty(&e.payload).unwrap_or_default();
+    // Kept as text in the feed; pretty-printed only for the one event opened.
+    let payload = serde_json::from_str::<serde_json::Value>(&e.payload)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| e.payload.to_string());
     let text = format!(
         "#{}  {}\n{}  {}\n{}\n\n{payload}",
         e.id.0,
