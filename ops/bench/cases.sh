@@ -4,7 +4,7 @@
 # built (its job's first run, from /metrics); then a department's open cases, 100 per page
 # (`GET /api/v1/cases?department_id=D&open=true&limit=100`), at a fixed rate, as the admin
 # (whole city) and as a department's own staff (department scope), first page and a later one.
-#   RUNS=3 CASES=1000000 OPEN_SHARE=0.1 DEPARTMENTS=20 RATE=200 SECONDS=10 bash ops/bench/cases.sh
+#   RUNS=3 CASES=1000000 OPEN_SHARE=0.1 DEPARTMENTS=20 RATE=200 DURATION=10 bash ops/bench/cases.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
@@ -12,7 +12,7 @@ CASES=${CASES:-1000000}
 OPEN_SHARE=${OPEN_SHARE:-0.1}
 DEPARTMENTS=${DEPARTMENTS:-20}
 RATE=${RATE:-200}
-SECONDS_=${SECONDS:-10}
+DURATION=${DURATION:-10}
 BIN=${BIN:-./target/release/yiwang}
 [ -x "$BIN" ] || cargo build --release
 
@@ -57,7 +57,7 @@ for r in $(seq 1 "$RUNS"); do
         tok=$ADMIN; [ $who = staff ] && tok=$STAFF
         for page in first later; do
             url=$LIST; [ $page = later ] && url="$LIST&after=$AFTER"
-            out=$($BIN loadgen run --url "$url" --token "$tok" --rate "$RATE" --duration "$SECONDS_" --connections 8)
+            out=$($BIN loadgen run --url "$url" --token "$tok" --rate "$RATE" --duration "$DURATION" --connections 8)
             emit list_open "$r" "\"as\":\"$who\",\"page\":\"$page\",\"result\":$out"
         done
     done

@@ -54,14 +54,41 @@ done
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; PIDS=()
 
 # ---- call-next latency at CALL_RATE with TAKE_RATE tickets taken meanwhile (pinned) ----
-for r in $(seq 1 "$RUNS"); do
-    d="--data $WORK/lat$r"
+# lat_run NAME PORT [ENV=VALUE ...]: one pinned run on a fresh data folder, printing loadgen's JSON.
+lat_run() {
+    local name=$1 port=$2; shift 2
+    local d="--data $WORK/$name"
     echo bench-password | $BIN $d user add bench_admin --role admin --password-stdin >/dev/null
-    YIWANG_LOG__FILTER=warn taskset -c 1 $BIN $d serve --listen 127.0.0.1:1829$r >/dev/null 2>"$WORK/lat$r.log" & PIDS+=($!)
-    wait_port http://127.0.0.1:1829$r/readyz
-    T=$(curl -sf http://127.0.0.1:1829$r/api/v1/auth/login -H 'content-type: application/json' \
+    env "$@" YIWANG_LOG__FILTER=warn taskset -c 1 $BIN $d serve --listen 127.0.0.1:$port >/dev/null 2>"$WORK/$name.log" &
+    local pid=$!; PIDS+=($pid)
+    wait_port http://127.0.0.1:$port/readyz
+    local t
+    t=$(curl -sf http://127.0.0.1:$port/api/v1/auth/login -H 'content-type: application/json' \
         -d '{"username":"bench_admin","password":"bench-password"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
-    out=$(taskset -c 0 $BIN loadgen queue --server http://127.0.0.1:1829$r --token "$T" --windows "$WINDOWS" \
-        --take-rate "$TAKE_RATE" --call-rate "$CALL_RATE" --prefill 2000 --duration "$LAT_SECONDS")
+    taskset -c 0 $BIN loadgen queue --server http://127.0.0.1:$port --token "$t" --windows "$WINDOWS" \
+        --take-rate "$TAKE_RATE" --call-rate "$CALL_RATE" --prefill 2000 --duration "$LAT_SECONDS"
+    kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+}
+for r in $(seq 1 "$RUNS"); do
+    out=$(lat_run "lat$r" 1829$r)
     emit call_next "$r" "\"call_rate\":$CALL_RATE,\"take_rate\":$TAKE_RATE,\"result\":$out"
 done
+
+# ---- the same with a dead peer configured (issue #6): DEAD_PEER=1 ----
+# The peer accepts connections and never answers, so every delivery waits for its timeout and
+# is retried at once; its connector takes every event (webhook format). Runs alternate without
+# and with it, so both see the same machine.
+if [ "${DEAD_PEER:-0}" = 1 ]; then
+    python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 18299)); s.listen(4096); time.sleep(100000)' &
+    PIDS+=($!)
+    for r in $(seq 1 "$RUNS"); do
+        base=$(lat_run "alive$r" 1830$r)
+        dead=$(lat_run "dead$r" 1831$r \
+            YIWANG_INTEGRATIONS__CONNECTORS__DEAD__ENDPOINT=http://127.0.0.1:18299/events \
+            YIWANG_INTEGRATIONS__CONNECTORS__DEAD__TIMEOUT_MS=1000 \
+            YIWANG_INTEGRATIONS__CONNECTORS__DEAD__BACKOFF_BASE_MS=100 \
+            YIWANG_INTEGRATIONS__CONNECTORS__DEAD__BACKOFF_MAX_MS=500 \
+            YIWANG_INTEGRATIONS__CONNECTORS__DEAD__MAX_ATTEMPTS=1000000)
+        emit call_next_dead_peer "$r" "\"call_rate\":$CALL_RATE,\"take_rate\":$TAKE_RATE,\"without\":$base,\"with_dead_peer\":$dead"
+    done
+fi

@@ -356,6 +356,23 @@ pub enum LoadgenCommand {
         #[arg(long, default_value_t = 3000)]
         count: u32,
     },
+    /// A case transition (suspend, then resume) through the API, driven by wrk, against the
+    /// same command in process through the writer, on a fresh SQLite folder served by this
+    /// process (needs wrk).
+    Transitions {
+        /// Cases each side walks in a round.
+        #[arg(long, default_value_t = 2000)]
+        cases: usize,
+        /// HTTP keep-alive connections.
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Rounds, each measuring both sides.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Seconds each side runs in a round.
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+    },
     /// One connector delivering to a healthy local peer (in process, fresh database): logs
     /// `--events` with the connector paused, resumes it and times the drain (docs/integrations.md).
     Outbox {

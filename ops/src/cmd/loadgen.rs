@@ -52,6 +52,20 @@ pub async fn loadgen(config: Config, cmd: LoadgenCommand) -> anyhow::Result<()> 
             Ok(())
         }
         LoadgenCommand::Commits { count } => commits(count).await,
+        LoadgenCommand::Transitions {
+            cases,
+            connections,
+            rounds,
+            seconds,
+        } => {
+            super::loadgen_transitions::transitions(super::loadgen_transitions::TransitionSpec {
+                cases,
+                connections,
+                rounds,
+                seconds,
+            })
+            .await
+        }
         LoadgenCommand::Outbox {
             events,
             in_flight,

@@ -16,6 +16,7 @@ pub mod loadgen_console;
 pub mod loadgen_devices;
 pub mod loadgen_outbox;
 pub mod loadgen_queue;
+pub mod loadgen_transitions;
 pub mod outbox;
 pub mod serve;
 
