@@ -351,6 +351,18 @@ fn the_card_lifecycle_allows_only_its_steps() {
 }
 
 #[test]
+fn a_workflow_card_is_acknowledged_then_dismissed_and_stays_finished() {
+    use super::cards::WorkflowCardAction::*;
+    use super::cards::workflow_card_next as next;
+    assert_eq!(next("open", Acknowledge), Some("acknowledged"));
+    assert_eq!(next("open", Dismiss), Some("dismissed"));
+    assert_eq!(next("acknowledged", Dismiss), Some("dismissed"));
+    assert_eq!(next("acknowledged", Acknowledge), None);
+    assert_eq!(next("dismissed", Dismiss), None);
+    assert_eq!(next("closed", Acknowledge), None);
+}
+
+#[test]
 fn event_facts_are_read_from_the_clocks_and_give_step_cards_for_risk_points() {
     use super::facts::{FLAG_FEE_MISMATCH, FLAG_FEE_WAIVED, FLAG_RISK_POINT};
     let mut c = running();
