@@ -38,3 +38,4 @@ mod regulators;
 mod scope;
 mod storage;
 mod supervision;
+mod supervision_facts;
