@@ -502,3 +502,345 @@ on_each_backend!(
     another_countys_user_cannot_touch_a_combined_case,
     a_user_of_another_county_can_neither_file_nor_read_a_combined_case
 );
+
+async fn the_output_window_records_each_hand_over_and_prints_it(app: TestApp) {
+    let h = hall(&app).await;
+    let c = submit(&app, &h, "continue_others").await;
+    let subs = c["sub_cases"].as_array().unwrap();
+    let url = |i: usize| format!("/api/v1/cases/{}/handover", subs[i]["case_id"]);
+    let proxy = id_number("11010519800101001");
+    let by_proxy = json!({"method": "proxy", "recipient_name": "赵六", "proxy_id_number": proxy});
+
+    // An open case's result has not reached the window yet.
+    app.post(&url(0), &h.desk, by_proxy.clone())
+        .await
+        .assert_problem(409, "conflict");
+    act(&app, &h.food_office, &subs[0], "accept", json!({})).await;
+    act(
+        &app,
+        &h.food_office,
+        &subs[0],
+        "steps/current/approve",
+        json!({}),
+    )
+    .await;
+
+    // Every problem named, nothing recorded.
+    let bad = app
+        .post(
+            &url(0),
+            &h.desk,
+            json!({"method": "proxy", "recipient_name": " ", "waybill_no": "EMS1"}),
+        )
+        .await;
+    bad.assert_problem(422, "validation_failed");
+    let mut fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["proxy_id_number", "recipient_name", "waybill_no"]);
+    let mut wrong_digit = by_proxy.clone();
+    wrong_digit["proxy_id_number"] = json!("110105198001010010");
+    let bad = app.post(&url(0), &h.desk, wrong_digit).await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.body["errors"][0]["field"], "proxy_id_number");
+    // The back office reads the case but does not work the hall's output window.
+    app.post(&url(0), &h.food_office, by_proxy.clone())
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(&url(0), &h.tok_b, by_proxy.clone())
+        .await
+        .assert_problem(404, "not_found");
+
+    let masked = format!("{}********{}", &proxy[..6], &proxy[14..]);
+    let done = app.post(&url(0), &h.desk, by_proxy.clone()).await;
+    assert_eq!(done.status, 201, "{:#}", done.body);
+    assert_eq!(done.body["method"], "proxy");
+    assert_eq!(done.body["recipient_name"], "赵六");
+    assert_eq!(done.body["proxy_id_number"], masked);
+    assert_eq!(done.body["window_id"], h.output);
+    assert_eq!(done.body["handed_by"], "desk_a");
+    assert!(done.body["handed_at"].is_string());
+    app.post(&url(0), &h.desk, by_proxy.clone())
+        .await
+        .assert_problem(409, "conflict");
+    // The hand-over is the case's pick-up, in the same transaction.
+    let history = app
+        .get(
+            &format!("/api/v1/cases/{}/history", subs[0]["case_id"]),
+            &h.desk,
+        )
+        .await;
+    let tail: Vec<(&str, &Value)> = history.body.as_array().unwrap()[..]
+        .iter()
+        .rev()
+        .take(2)
+        .map(|e| (e["action"].as_str().unwrap(), &e["opinion"]))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            ("pick_up", &json!("赵六")),
+            ("ready_for_pickup", &Value::Null)
+        ]
+    );
+    let read = app.get(&url(0), &h.food_office).await;
+    assert_eq!(read.status, 200, "{:#}", read.body);
+    assert_eq!(read.body["proxy_id_number"], masked);
+    app.get(&url(0), &h.tok_b)
+        .await
+        .assert_problem(404, "not_found");
+
+    let page = app.get(&format!("{}/print", url(0)), &h.desk).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains("办件结果交付登记表"));
+    assert!(html.contains("甲区政务服务中心"));
+    assert!(html.contains("委托代领"));
+    assert!(html.contains(&masked));
+    assert!(html.contains(subs[0]["case_no"].as_str().unwrap()));
+    assert!(!html.contains(&proxy));
+
+    // Handed over, it no longer waits at the window; a denial is handed over too.
+    act(&app, &h.building_office, &subs[1], "accept", json!({})).await;
+    act(
+        &app,
+        &h.building_office,
+        &subs[1],
+        "deny",
+        json!({"reason": "施工图未审查"}),
+    )
+    .await;
+    let waiting = app
+        .get(&format!("/api/v1/windows/{}/results", h.output), &h.desk)
+        .await;
+    let ids: Vec<&Value> = waiting.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["case_id"])
+        .collect();
+    assert_eq!(ids, [&subs[1]["case_id"]]);
+    app.post(
+        &url(1),
+        &h.desk,
+        json!({"method": "courier", "recipient_name": "邮政揽投员", "waybill_no": "EMS1"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    let in_person = app
+        .post(
+            &url(1),
+            &h.desk,
+            json!({"method": "in_person", "recipient_name": "王五"}),
+        )
+        .await;
+    assert_eq!(in_person.status, 201, "{:#}", in_person.body);
+    assert!(in_person.body["proxy_id_number"].is_null());
+
+    let events = app
+        .get("/api/v1/events?after=0&limit=500", &app.admin_token)
+        .await;
+    let handed = events.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "case.result_handed_over")
+        .count();
+    assert_eq!(handed, 2);
+    assert!(!events.body.to_string().contains(&proxy));
+    let audit = app.get("/api/v1/audit?limit=500", &app.admin_token).await;
+    assert!(!audit.body.to_string().contains(&proxy));
+}
+on_each_backend!(
+    the_output_window_records_each_hand_over,
+    the_output_window_records_each_hand_over_and_prints_it
+);
+
+/// A city department's item and a district department's item, a hall of the city with a
+/// comprehensive window, and the staff of each level.
+struct CityAndDistrict {
+    city: i64,
+    district: i64,
+    city_item: i64,
+    district_item: i64,
+    window: i64,
+    city_desk: String,
+    city_office: String,
+    district_office: String,
+    district_desk: String,
+    other_desk: String,
+}
+
+async fn city_and_district(app: &TestApp) -> CityAndDistrict {
+    let city = app.root_id().await;
+    let district = app.region("990102", "甲区", "county", city).await;
+    let other = app.region("990121", "乙县", "county", city).await;
+    let city_dep = created(
+        app,
+        "/api/v1/departments",
+        json!({"region_id": city, "code": "SFGW", "name": "市发展和改革委员会"}),
+    )
+    .await;
+    let district_dep = created(
+        app,
+        "/api/v1/departments",
+        json!({"region_id": district, "code": "QZJJ", "name": "甲区住房和城乡建设局"}),
+    )
+    .await;
+    let city_item = app
+        .published_item(city, city_dep, item("LB-101", "企业投资项目核准"))
+        .await;
+    let district_item = app
+        .published_item(district, district_dep, item("LB-102", "建筑工程施工许可"))
+        .await;
+    let hall = created(
+        app,
+        "/api/v1/halls",
+        json!({"region_id": city, "name": "市民中心", "address": "市府大道1号"}),
+    )
+    .await;
+    let window = created(
+        app,
+        &format!("/api/v1/halls/{hall}/windows"),
+        json!({"number": "1", "name": "综合受理窗口", "department_id": null}),
+    )
+    .await;
+    let user = |name: &'static str, region: i64, dep: Option<i64>, scope: (&'static str, i64)| {
+        app.user_with_role(name, region, dep, "window_staff", (scope.0, Some(scope.1)))
+    };
+    let (_, city_desk) = user("city_desk", city, None, ("region", city)).await;
+    let (_, city_office) = user(
+        "city_office",
+        city,
+        Some(city_dep),
+        ("department", city_dep),
+    )
+    .await;
+    let (_, district_office) = user(
+        "district_office",
+        district,
+        Some(district_dep),
+        ("department", district_dep),
+    )
+    .await;
+    let (_, district_desk) = user("district_desk", district, None, ("region", district)).await;
+    let (_, other_desk) = user("other_desk", other, None, ("region", other)).await;
+    CityAndDistrict {
+        city,
+        district,
+        city_item,
+        district_item,
+        window,
+        city_desk,
+        city_office,
+        district_office,
+        district_desk,
+        other_desk,
+    }
+}
+
+fn listed(page: &Value) -> Vec<&Value> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["id"])
+        .collect()
+}
+
+async fn departments_of_a_city_and_a_district_run_one_combined_case_each_seeing_its_own(
+    app: TestApp,
+) {
+    let s = city_and_district(&app).await;
+    let filed = app
+        .post(
+            COMBINED,
+            &s.city_desk,
+            json!({
+                "channel": "window",
+                "applicant": {"kind": "person", "name": "王五",
+                              "id_number": id_number("11010519491231002")},
+                "items": [{"item_id": s.city_item, "materials": ["申请书"]},
+                          {"item_id": s.district_item, "materials": ["申请书"]}],
+                "denial_rule": "deny_all",
+                "intake_window_id": s.window
+            }),
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{:#}", filed.body);
+    let c = filed.body;
+    // The whole belongs to the city, which holds both; each sub-case to its own region.
+    assert_eq!(c["region_id"], s.city);
+    let subs = c["sub_cases"].as_array().unwrap().clone();
+    let case_of = |i: usize| format!("/api/v1/cases/{}", subs[i]["case_id"]);
+    let city_case = app.get(&case_of(0), &s.city_office).await;
+    assert_eq!(city_case.status, 200, "{:#}", city_case.body);
+    assert_eq!(city_case.body["region_id"], s.city);
+    let district_case = app.get(&case_of(1), &s.district_office).await;
+    assert_eq!(district_case.status, 200, "{:#}", district_case.body);
+    assert_eq!(district_case.body["region_id"], s.district);
+    // Numbered in their own regions.
+    assert!(!subs[0]["case_no"].as_str().unwrap().starts_with("990102-"));
+    assert!(subs[1]["case_no"].as_str().unwrap().starts_with("990102-"));
+
+    // Each department and the district's desk read the overview, and only their own sub-case.
+    for (tok, own, other) in [
+        (&s.city_office, 0, 1),
+        (&s.district_office, 1, 0),
+        (&s.district_desk, 1, 0),
+    ] {
+        let seen = combined(&app, tok, &c["id"]).await;
+        assert_eq!(seen["sub_cases"].as_array().unwrap().len(), 2);
+        assert_eq!(listed(&app.get(COMBINED, tok).await.body), [&c["id"]]);
+        assert_eq!(app.get(&case_of(own), tok).await.status, 200);
+        for tail in ["", "/history", "/reuses", "/routing"] {
+            app.get(&format!("{}{tail}", case_of(other)), tok)
+                .await
+                .assert_problem(404, "not_found");
+        }
+    }
+    app.get(&format!("{COMBINED}/{}", c["id"]), &s.other_desk)
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        app.get(COMBINED, &s.other_desk).await.body["items"],
+        json!([])
+    );
+
+    // A district denial ends the city's sub-case too, under deny_all.
+    let sub = |i: usize| json!({"case_id": subs[i]["case_id"]});
+    act(&app, &s.city_office, &sub(0), "accept", json!({})).await;
+    act(&app, &s.district_office, &sub(1), "accept", json!({})).await;
+    act(
+        &app,
+        &s.district_office,
+        &sub(1),
+        "deny",
+        json!({"reason": "施工图未审查"}),
+    )
+    .await;
+    let done = combined(&app, &s.city_office, &c["id"]).await;
+    assert_eq!(done["status"], "denied");
+    assert_eq!(done["sub_cases"][0]["status"], "terminated");
+    let results = app
+        .get(
+            &format!("/api/v1/windows/{}/results", s.window),
+            &s.city_desk,
+        )
+        .await;
+    assert_eq!(results.body["items"].as_array().unwrap().len(), 2);
+}
+on_each_backend!(
+    a_city_and_a_district_department_run_one_combined_case,
+    departments_of_a_city_and_a_district_run_one_combined_case_each_seeing_its_own
+);

@@ -25,6 +25,8 @@ fn today(app: &TestApp) -> NaiveDate {
 /// A and county B.
 struct Registry {
     county_a: i64,
+    /// 甲区市场监督管理局.
+    department: i64,
     /// 营业执照核发: issues the 营业执照; needs 身份证明 and 场所平面图.
     business: i64,
     /// 食品经营许可: its 营业执照 may be a license; needs 场所平面图 too.
@@ -97,6 +99,7 @@ async fn registry(app: &TestApp) -> Registry {
         .await;
     Registry {
         county_a: a,
+        department: dep,
         business,
         food,
         tok_a,
@@ -554,4 +557,149 @@ async fn a_user_of_another_county_can_neither_see_nor_change_a_license(app: Test
 on_each_backend!(
     another_countys_user_cannot_touch_a_license,
     a_user_of_another_county_can_neither_see_nor_change_a_license
+);
+
+/// A license from elsewhere, as a window registers it.
+fn external(r: &Registry, number: &str, no: &str, source: &str, level: &str) -> Value {
+    json!({
+        "source": source, "license_no": no, "kind": "营业执照", "issuer": "乙市市场监督管理局",
+        "trust_level": level, "holder_name": "张三", "id_number": number,
+        "valid_from": "2024-01-01", "valid_to": "2099-12-31", "department_id": r.department
+    })
+}
+
+async fn a_license_from_elsewhere_is_registered_with_source_and_level_and_reused(app: TestApp) {
+    let r = registry(&app).await;
+    let number = id_number("11010519491231002");
+    let url = "/api/v1/licenses/external";
+
+    // Every problem at once, nothing stored.
+    let mut bad = external(&r, "123", "", "paper_certificate", "A");
+    bad["valid_to"] = json!("2023-12-31");
+    let refused = app.post(url, &r.tok_a, bad).await;
+    refused.assert_problem(422, "validation_failed");
+    let mut fields: Vec<&str> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        ["id_number", "license_no", "trust_level", "valid_to"]
+    );
+    app.post(url, &r.tok_a, external(&r, &number, "X-1", "issued", "A"))
+        .await
+        .assert_problem(422, "validation_failed");
+    app.post(url, &r.tok_a, external(&r, &number, "X-1", "library", "B"))
+        .await
+        .assert_problem(422, "validation_failed");
+    // Another county's staff cannot register under this county's department.
+    app.post(
+        url,
+        &r.tok_b,
+        external(&r, &number, "X-1", "paper_certificate", "B"),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    let paper = app
+        .post(
+            url,
+            &r.tok_a,
+            external(&r, &number, "ZJ-2024-001", "paper_certificate", "B"),
+        )
+        .await;
+    assert_eq!(paper.status, 201, "{:#}", paper.body);
+    assert_eq!(paper.body["source"], "paper_certificate");
+    assert_eq!(paper.body["trust_level"], "B");
+    assert_eq!(paper.body["issuer"], "乙市市场监督管理局");
+    assert!(paper.body["case_id"].is_null());
+    assert_eq!(paper.body["valid_today"], true);
+    assert_eq!(paper.body["region_id"], r.county_a);
+    assert_eq!(
+        paper.body["holder"]["id_number"],
+        format!("{}********{}", &number[..6], &number[14..])
+    );
+    app.post(
+        url,
+        &r.tok_a,
+        external(&r, &number, "ZJ-2024-001", "other_platform", "A"),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    // The platform prints only what it issued.
+    app.post(
+        &format!("/api/v1/licenses/{}/prints", paper.body["id"]),
+        &r.tok_a,
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+
+    let cov = ok(
+        &app,
+        &r.tok_a,
+        "/api/v1/licenses/coverage",
+        json!({"item_id": r.food, "id_number": number}),
+    )
+    .await;
+    let by = &cov[0]["covered_by"];
+    assert_eq!(by["source"], "license");
+    assert_eq!(by["license_id"], paper.body["id"]);
+    assert_eq!(by["license_source"], "paper_certificate");
+    assert_eq!(by["trust_level"], "B");
+    assert_eq!(by["issuer"], "乙市市场监督管理局");
+
+    // A more trusted license from another platform takes precedence.
+    let platform = ok(
+        &app,
+        &r.tok_a,
+        url,
+        external(&r, &number, "QT-2025-7", "other_platform", "A"),
+    )
+    .await;
+    let filed = ok(
+        &app,
+        &r.tok_a,
+        "/api/v1/cases",
+        json!({
+            "item_id": r.food, "channel": "window",
+            "applicant": {"kind": "person", "name": "张三", "id_number": number},
+            "materials": ["场所平面图", "健康证明"]
+        }),
+    )
+    .await;
+    let reuses = app
+        .get(&format!("/api/v1/cases/{}/reuses", filed["id"]), &r.tok_a)
+        .await;
+    let rows = reuses.body.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{:#}", reuses.body);
+    assert_eq!(rows[0]["material"], "营业执照");
+    assert_eq!(rows[0]["covered_by"]["license_id"], platform["id"]);
+    assert_eq!(rows[0]["covered_by"]["license_source"], "other_platform");
+    assert_eq!(rows[0]["covered_by"]["trust_level"], "A");
+
+    let only = app
+        .get("/api/v1/licenses?source=paper_certificate", &r.tok_a)
+        .await;
+    assert_eq!(only.body["items"].as_array().unwrap().len(), 1);
+    let events = app
+        .get("/api/v1/events?after=0&limit=500", &app.admin_token)
+        .await;
+    let registered = events.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "license.registered")
+        .count();
+    assert_eq!(registered, 2);
+    assert!(!events.body.to_string().contains(&number));
+    let audit = app.get("/api/v1/audit?limit=500", &app.admin_token).await;
+    assert!(!audit.body.to_string().contains(&number));
+}
+on_each_backend!(
+    licenses_from_elsewhere_are_registered_and_reused,
+    a_license_from_elsewhere_is_registered_with_source_and_level_and_reused
 );

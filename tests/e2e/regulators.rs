@@ -718,6 +718,82 @@ async fn license_library(app: TestApp) {
     assert_eq!(cov.body[0]["covered_by"]["source"], "library");
     assert_eq!(cov.body[0]["covered_by"]["license_no"], "PROV-001");
     assert_eq!(cov.body[0]["library"], "found");
+    assert_eq!(cov.body[0]["covered_by"]["trust_level"], "B");
+    assert_eq!(cov.body[0]["covered_by"]["license_source"], "library");
+    assert_eq!(cov.body[0]["covered_by"]["issuer"], "省市场监管局");
+
+    // Filing takes the recorded answer (no second request): the library's license is
+    // registered here with its source and level, and the reuse names it.
+    let holder = id_number("11010519491231005");
+    let filed = app
+        .post(
+            "/api/v1/cases",
+            &c.staff,
+            json!({"item_id": item, "channel": "window",
+                   "applicant": {"kind": "person", "name": "李四", "id_number": holder}}),
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{:#}", filed.body);
+    assert_eq!(asked(&library), 2);
+    let reuses = app
+        .get(
+            &format!("/api/v1/cases/{}/reuses", filed.body["id"]),
+            &c.staff,
+        )
+        .await;
+    assert_eq!(reuses.status, 200, "{:#}", reuses.body);
+    let reused = &reuses.body[0]["covered_by"];
+    assert_eq!(reuses.body[0]["material"], "营业执照");
+    assert_eq!(reused["source"], "license");
+    assert_eq!(reused["license_source"], "library");
+    assert_eq!(reused["license_no"], "PROV-001");
+    assert_eq!(reused["trust_level"], "B");
+    let lic = app
+        .get(
+            &format!("/api/v1/licenses/{}", reused["license_id"]),
+            &c.staff,
+        )
+        .await;
+    assert_eq!(lic.status, 200, "{:#}", lic.body);
+    assert_eq!(lic.body["source"], "library");
+    assert_eq!(lic.body["issuer"], "省市场监管局");
+    assert!(lic.body["case_id"].is_null());
+    assert_eq!(lic.body["holder"]["name"], "李四");
+    assert_eq!(
+        lic.body["holder"]["id_number"],
+        format!("{}********{}", &holder[..6], &holder[14..])
+    );
+    assert_eq!(events_of(&app, "license.registered").await.len(), 1);
+    // From now on the platform holds it: coverage answers without the library.
+    let cov = app
+        .post("/api/v1/licenses/coverage", &c.staff, coverage(&holder))
+        .await;
+    assert_eq!(
+        cov.body[0]["covered_by"]["license_id"],
+        reused["license_id"]
+    );
+    assert!(cov.body[0]["library"].is_null());
+    // A second filing reuses the same registered license.
+    let again = app
+        .post(
+            "/api/v1/cases",
+            &c.staff,
+            json!({"item_id": item, "channel": "window",
+                   "applicant": {"kind": "person", "name": "李四", "id_number": holder}}),
+        )
+        .await;
+    let reuses = app
+        .get(
+            &format!("/api/v1/cases/{}/reuses", again.body["id"]),
+            &c.staff,
+        )
+        .await;
+    assert_eq!(
+        reuses.body[0]["covered_by"]["license_id"],
+        reused["license_id"]
+    );
+    assert_eq!(events_of(&app, "license.registered").await.len(), 1);
+    assert_eq!(asked(&library), 2);
 
     // A hanging or nonsense-talking library degrades to "unreachable", within the timeout.
     library.set(Mode::Hanging);

@@ -9,8 +9,8 @@ use yiwang_core::service::Services;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::cases::Reason;
 use yiwang_core::wire::licenses::{
-    CoverageRequest, HandOut, HolderLookup, License, LicenseQuery, MaterialCoverage, MaterialReuse,
-    PrintJob, PrintQuery,
+    CoverageRequest, ExternalLicense, HandOut, HolderLookup, License, LicenseQuery,
+    MaterialCoverage, MaterialReuse, PrintJob, PrintQuery,
 };
 
 use crate::error::{ApiResult, Problem};
@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_licenses)
         .service(lookup_licenses)
         .service(material_coverage)
+        .service(register_license)
         .service(get_license)
         .service(revoke_license)
         .service(license_certificate)
@@ -73,6 +74,21 @@ pub async fn material_coverage(
     Ok(web::Json(
         services.material_coverage(&auth, body.into_inner()).await?,
     ))
+}
+
+/// Registers a license from elsewhere (another platform, or a paper certificate checked at the
+/// window) with its source, issuer and trust level, so that it can stand in for materials.
+#[utoipa::path(tag = "licenses", request_body = ExternalLicense, responses(
+    (status = 201, body = License), (status = 403, body = Problem), (status = 409, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/licenses/external")]
+pub async fn register_license(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    body: web::Json<ExternalLicense>,
+) -> ApiResult<HttpResponse> {
+    let license = services.register_license(&auth, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(license))
 }
 
 /// One license, its holder masked.

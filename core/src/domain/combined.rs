@@ -89,10 +89,50 @@ pub fn outcome(rule: DenialRule, parts: &[CaseStatus]) -> (CombinedStatus, bool)
     (status, false)
 }
 
+/// The tree path of the lowest region that holds every region of `paths` (`/1/5/` for
+/// `/1/5/9/` and `/1/5/`): a combined case whose items are implemented in several regions, such
+/// as a city department's and a district department's, belongs to the region above them all.
+/// None without paths, or when they share no region.
+pub fn common_region_path<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut common: Option<Vec<&str>> = None;
+    for path in paths {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        common = Some(match common {
+            None => segments,
+            Some(c) => c
+                .iter()
+                .zip(&segments)
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| *a)
+                .collect(),
+        });
+    }
+    common
+        .filter(|c| !c.is_empty())
+        .map(|c| format!("/{}/", c.join("/")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use CaseStatus::*;
+
+    #[test]
+    fn a_combined_case_belongs_to_the_lowest_region_holding_all_its_items() {
+        assert_eq!(common_region_path(["/1/5/"]), Some("/1/5/".into()));
+        assert_eq!(
+            common_region_path(["/1/5/", "/1/5/9/"]),
+            Some("/1/5/".into())
+        );
+        assert_eq!(
+            common_region_path(["/1/5/9/", "/1/5/12/"]),
+            Some("/1/5/".into())
+        );
+        // Segments compare whole: region 5 does not hold region 55.
+        assert_eq!(common_region_path(["/1/5/", "/1/55/"]), Some("/1/".into()));
+        assert_eq!(common_region_path(["/1/", "/2/"]), None);
+        assert_eq!(common_region_path([]), None);
+    }
 
     #[test]
     fn a_combined_case_stays_in_progress_while_a_sub_case_is_open() {

@@ -63,6 +63,56 @@ impl TrustLevel {
     }
 }
 
+/// Where a license in the registry came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LicenseSource {
+    /// Issued by one of the platform's own cases (always level A).
+    Issued,
+    /// Taken over from another platform's registry.
+    OtherPlatform,
+    /// A paper certificate shown and checked at a window.
+    PaperCertificate,
+    /// Found in the provincial e-license library by a lookup.
+    Library,
+}
+
+impl LicenseSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LicenseSource::Issued => "issued",
+            LicenseSource::OtherPlatform => "other_platform",
+            LicenseSource::PaperCertificate => "paper_certificate",
+            LicenseSource::Library => "library",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "issued" => LicenseSource::Issued,
+            "other_platform" => LicenseSource::OtherPlatform,
+            "paper_certificate" => LicenseSource::PaperCertificate,
+            "library" => LicenseSource::Library,
+            _ => return None,
+        })
+    }
+
+    /// Why a license of this source cannot carry `level`, if it cannot: only the platform's own
+    /// cases issue here, and a paper certificate turned electronic at a window is at best B (the
+    /// guide keeps A for licenses the issuing department signed electronically itself).
+    pub fn refuses(self, level: TrustLevel) -> Option<&'static str> {
+        match (self, level) {
+            (LicenseSource::Issued, _) => {
+                Some("licenses are issued only by the platform's own cases")
+            }
+            (LicenseSource::PaperCertificate, TrustLevel::A) => {
+                Some("a paper certificate checked at a window is level B, C or D")
+            }
+            _ => None,
+        }
+    }
+}
+
 /// A license's registry state; an expired license stays `valid` in storage and is told apart
 /// by its dates ([`is_valid_on`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]

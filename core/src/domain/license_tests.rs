@@ -125,3 +125,18 @@ fn trust_levels_round_trip_and_order_from_a_to_d() {
     assert!(TrustLevel::A < TrustLevel::D);
     assert_eq!(TrustLevel::parse("E"), None);
 }
+
+#[test]
+fn only_cases_issue_and_a_paper_certificate_is_never_level_a() {
+    use super::LicenseSource as S;
+    assert!(S::Issued.refuses(TrustLevel::A).is_some());
+    assert!(S::PaperCertificate.refuses(TrustLevel::A).is_some());
+    for level in [TrustLevel::B, TrustLevel::C, TrustLevel::D] {
+        assert_eq!(S::PaperCertificate.refuses(level), None);
+    }
+    assert_eq!(S::OtherPlatform.refuses(TrustLevel::A), None);
+    assert_eq!(S::Library.refuses(TrustLevel::A), None);
+    for s in [S::Issued, S::OtherPlatform, S::PaperCertificate, S::Library] {
+        assert_eq!(S::parse(s.as_str()), Some(s));
+    }
+}

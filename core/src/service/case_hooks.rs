@@ -8,7 +8,7 @@ use crate::domain::case::CaseStatus;
 use crate::domain::catalogue::ItemContent;
 use crate::error::Error;
 use crate::service::audit::Actor;
-use crate::service::cases::CaseRow;
+use crate::service::cases::{CaseRow, SealedApplicant};
 use crate::service::{combined, licenses, publicity, punishment, single_window};
 use crate::store::DbConn;
 use crate::wire::cases::NewCase;
@@ -23,14 +23,14 @@ pub(crate) fn filed(
     row: &CaseRow,
     new: &NewCase,
     content: &ItemContent,
-    blind: &str,
+    applicant: &SealedApplicant,
     when: When,
 ) -> Result<(), Error> {
     single_window::route(conn, caller, row, new)?;
     if let Some(flag) = &row.details()?.joint_punishment {
         punishment::record_flag(conn, when.0, &Actor::of(caller), row, flag)?;
     }
-    licenses::record_reuses(conn, caller, row, content, &new.materials, blind, when)
+    licenses::record_reuses(conn, caller, row, content, &new.materials, applicant, when)
 }
 
 /// A case just changed from `before` to `row`'s status; acts when that closed it.

@@ -144,6 +144,18 @@ fn decode(text: &str) -> Vec<LibraryLicense> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
+/// The licenses of the holder's latest usable answer recorded since `since`: what a case filed
+/// now may reuse without asking the library again.
+pub(crate) fn recorded_licenses(
+    conn: &mut DbConn,
+    blind: &str,
+    since: Millis,
+) -> Result<Vec<LibraryLicense>, Error> {
+    Ok(cached(conn, blind, since)?
+        .map(|(_, text, _)| decode(&text))
+        .unwrap_or_default())
+}
+
 impl Services {
     /// The library's licenses of a holder (`case.read` in some scope): a recent recorded
     /// answer, or a request with the configured short timeout, recorded with its audit entry.

@@ -31,6 +31,7 @@ pub mod publicity;
 pub mod punishment;
 pub mod queue;
 pub mod regulators;
+pub mod result_handover;
 pub mod single_window;
 pub mod supervision;
 pub mod tokens;

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::service::Services;
 use crate::service::cases::{CaseRow, case_in_scope};
 use crate::store::DbConn;
-use crate::store::schema::{case_windows, cases, halls, regions, windows};
+use crate::store::schema::{case_windows, cases, halls, regions, result_handovers, windows};
 use crate::wire::cases::NewCase;
 use crate::wire::licenses::{CaseRouting, WindowResult};
 use crate::wire::{Page, PageQuery, page_of, time};
@@ -38,7 +38,7 @@ fn window_place(conn: &mut DbConn, id: WindowId) -> Result<Option<WindowPlace>, 
     }))
 }
 
-fn hall_target(path: &str) -> Target<'_> {
+pub(crate) fn hall_target(path: &str) -> Target<'_> {
     Target {
         region_path: Some(path),
         department_id: None,
@@ -151,7 +151,8 @@ impl Services {
             .await
     }
 
-    /// The results waiting at an output window, oldest first; needs `case.read` over its hall.
+    /// The results waiting at an output window (not yet handed over), oldest first; needs
+    /// `case.read` over its hall.
     pub async fn window_results(
         &self,
         caller: &Caller,
@@ -175,6 +176,10 @@ impl Services {
                     .inner_join(cases::table)
                     .filter(case_windows::output_window_id.eq(window.0))
                     .filter(case_windows::result_ready_at.is_not_null())
+                    .filter(diesel::dsl::not(diesel::dsl::exists(
+                        result_handovers::table
+                            .filter(result_handovers::case_id.eq(case_windows::case_id)),
+                    )))
                     .filter(case_windows::case_id.gt(page.after()))
                     .order(case_windows::case_id.asc())
                     .limit(limit + 1)

@@ -795,6 +795,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     catalogue_sync_conflicts,
     publicity_fields,
     publicity_reports,
+    result_handovers,
+    license_origins,
 );
 
 diesel::table! {
@@ -817,7 +819,7 @@ diesel::table! {
         id -> BigInt,
         license_no -> Text,
         kind -> Text,
-        case_id -> BigInt,
+        case_id -> Nullable<BigInt>,
         region_id -> BigInt,
         department_id -> BigInt,
         holder_blind -> Text,
@@ -1342,3 +1344,30 @@ diesel::table! {
 
 diesel::joinable!(publicity_reports -> cases (case_id));
 diesel::joinable!(catalogue_sync_conflicts -> regions (region_id));
+
+diesel::table! {
+    result_handovers (case_id) {
+        case_id -> BigInt,
+        window_id -> BigInt,
+        method -> Text,
+        recipient_name -> Text,
+        proxy_id_sealed -> Nullable<Text>,
+        proxy_id_masked -> Nullable<Text>,
+        waybill_no -> Nullable<Text>,
+        handed_by_id -> Nullable<BigInt>,
+        handed_by -> Text,
+        handed_at -> BigInt,
+    }
+}
+
+diesel::joinable!(result_handovers -> cases (case_id));
+
+diesel::table! {
+    license_origins (license_id) {
+        license_id -> BigInt,
+        source -> Text,
+        issuer -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(license_origins -> licenses (license_id));

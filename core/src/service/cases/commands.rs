@@ -186,6 +186,8 @@ pub(crate) struct SealedApplicant {
     pub blind: String,
     pub phone: Option<(String, String)>,
     pub pickup: Option<(String, String)>,
+    /// The oldest e-license library answer a filing may still reuse (the lookup cache).
+    pub library_since: Millis,
 }
 
 /// Whether an application is filed now or replayed from an old system's records.
@@ -305,15 +307,7 @@ pub(crate) fn file_case(
         0,
         None,
     )?;
-    case_hooks::filed(
-        conn,
-        caller,
-        &row,
-        new,
-        &content,
-        &applicant.blind,
-        (now, tz),
-    )?;
+    case_hooks::filed(conn, caller, &row, new, &content, applicant, (now, tz))?;
     // A past case's pickup happened long ago: only a live filing orders one.
     if let (Filing::Live, Some((sealed, masked))) = (filing, &applicant.pickup) {
         let order = courier::NewOrder {
@@ -377,6 +371,8 @@ impl Services {
             blind: self.vault.blind_index(&plain),
             phone,
             pickup,
+            library_since: self.clock.now()
+                - self.config.integrations.license_library.cache_secs.max(0) * 1_000,
         })
     }
 

@@ -21,7 +21,7 @@ pub use import::{
 pub use input::CaseCommand;
 pub(crate) use input::serial_no;
 
-pub(crate) use commands::{Filing, file_case, record_change};
+pub(crate) use commands::{Acting, Filing, SealedApplicant, act, file_case, record_change};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;

@@ -11,12 +11,13 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::domain::access::Caller;
-use crate::domain::combined::{CombinedStatus, DenialRule};
+use crate::domain::combined::{CombinedStatus, DenialRule, common_region_path};
 use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
-use crate::service::cases::{Filing, file_case};
-use crate::store::schema::{combined_case_parts, combined_cases};
+use crate::service::cases::{CaseRow, Filing, file_case};
+use crate::store::DbConn;
+use crate::store::schema::{combined_case_parts, combined_cases, regions};
 use crate::wire::cases::NewCase;
 use crate::wire::combined::{CombinedCase, NewCombinedCase};
 
@@ -79,8 +80,26 @@ fn sub_applications(new: &NewCombinedCase) -> Result<Vec<NewCase>, Error> {
         .collect())
 }
 
+/// The region of a combined case: the lowest one holding every sub-case's region (the city for
+/// a city department's and a district department's items), so that its overview is read there
+/// while each sub-case stays in its own region and department.
+fn combined_region(conn: &mut DbConn, rows: &[CaseRow]) -> Result<i64, Error> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.region_id).collect();
+    let paths: Vec<String> = regions::table
+        .filter(regions::id.eq_any(&ids))
+        .select(regions::path)
+        .load(conn)?;
+    let common = common_region_path(paths.iter().map(String::as_str))
+        .ok_or_else(|| Error::invalid("items", "the items share no region"))?;
+    Ok(regions::table
+        .filter(regions::path.eq(&common))
+        .select(regions::id)
+        .get_result(conn)?)
+}
+
 impl Services {
-    /// Files a combined case: a sub-case per item, all in one region, in one transaction.
+    /// Files a combined case: a sub-case per item (each in its item's region and department),
+    /// in one transaction.
     pub async fn submit_combined_case(
         &self,
         caller: &Caller,
@@ -129,24 +148,13 @@ impl Services {
                             ),
                             other => other,
                         })?;
-                    if rows
-                        .first()
-                        .is_some_and(|first: &crate::service::cases::CaseRow| {
-                            first.region_id != row.region_id
-                        })
-                    {
-                        return Err(Error::invalid(
-                            format!("items[{i}].item_id"),
-                            "the items of a combined case are implemented in one region",
-                        ));
-                    }
                     rows.push(row);
                 }
                 let first = rows
                     .first()
                     .ok_or_else(|| Error::invalid("items", "no items"))?;
                 let combined_no = format!("L{}", first.case_no);
-                let region_id = first.region_id;
+                let region_id = combined_region(conn, &rows)?;
                 let id: i64 = diesel::insert_into(combined_cases::table)
                     .values((
                         combined_cases::combined_no.eq(&combined_no),

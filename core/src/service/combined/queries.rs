@@ -60,7 +60,7 @@ fn wire(row: &CombinedRow, parts: &[CaseRow]) -> Result<CombinedCase, Error> {
 
 impl Services {
     /// A combined case with its sub-cases' states. Readable with `case.read` over its region or
-    /// over the department of one of its sub-cases.
+    /// over one of its sub-cases (the sub-case's region or department).
     pub async fn get_combined_case(&self, caller: &Caller, id: i64) -> Result<CombinedCase, Error> {
         let caller = caller.clone();
         self.store
@@ -72,27 +72,31 @@ impl Services {
                     .get_result(conn)
                     .optional()?;
                 let (row, path) = found.ok_or_else(|| Error::not_found("combined case", id))?;
-                let parts: Vec<CaseRow> = combined_case_parts::table
-                    .inner_join(cases::table)
+                let located: Vec<(CaseRow, String)> = combined_case_parts::table
+                    .inner_join(cases::table.inner_join(regions::table))
                     .filter(combined_case_parts::combined_id.eq(id))
                     .order(combined_case_parts::position.asc())
-                    .select(CaseRow::as_select())
+                    .select((CaseRow::as_select(), regions::path))
                     .load(conn)?;
                 let region = Target {
                     region_path: Some(&path),
                     department_id: None,
                     owner_id: None,
                 };
+                // Whoever may read one sub-case (by its region or its department) reads the
+                // overview; the other sub-cases' own records stay out of their reach.
                 let visible = caller.may(Permission::CaseRead, &region)
-                    || parts.iter().any(|p| {
+                    || located.iter().any(|(p, part_path)| {
                         caller.may(
                             Permission::CaseRead,
                             &Target {
+                                region_path: Some(part_path),
                                 department_id: Some(DepartmentId(p.department_id)),
-                                ..Target::default()
+                                owner_id: None,
                             },
                         )
                     });
+                let parts: Vec<CaseRow> = located.into_iter().map(|(p, _)| p).collect();
                 if !visible {
                     return Err(Error::not_found("combined case", id));
                 }
@@ -101,7 +105,8 @@ impl Services {
             .await
     }
 
-    /// Combined cases of the regions within the caller's case.read scope, oldest first.
+    /// Combined cases of the regions within the caller's case.read scope, and those with a
+    /// sub-case within it, oldest first.
     pub async fn list_combined_cases(
         &self,
         caller: &Caller,
@@ -122,7 +127,23 @@ impl Services {
                     .select(combined_cases::id)
                     .into_boxed();
                 if !scope.global {
-                    q = q.filter(combined_cases::region_id.eq_any(scope.region_ids));
+                    // Those of the caller's regions, and those with a sub-case of theirs (a
+                    // district's part of a city's combined case).
+                    let with_part: Vec<i64> = combined_case_parts::table
+                        .inner_join(cases::table)
+                        .filter(
+                            cases::region_id
+                                .eq_any(&scope.region_ids)
+                                .or(cases::department_id.eq_any(&scope.department_ids)),
+                        )
+                        .select(combined_case_parts::combined_id)
+                        .distinct()
+                        .load(conn)?;
+                    q = q.filter(
+                        combined_cases::region_id
+                            .eq_any(scope.region_ids)
+                            .or(combined_cases::id.eq_any(with_part)),
+                    );
                 }
                 let ids: Vec<i64> = q.load(conn)?;
                 let items = ids

@@ -4,9 +4,9 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::{LicenseRow, license_in_scope};
+use super::{LicenseRow, license_in_scope, origin_of};
 use crate::domain::access::{Caller, Permission};
-use crate::domain::license::LicenseStatus;
+use crate::domain::license::{LicenseSource, LicenseStatus};
 use crate::error::Error;
 use crate::service::Services;
 use crate::service::cases::local_date;
@@ -79,6 +79,11 @@ impl Services {
         self.store
             .read(move |conn| {
                 let license = license_in_scope(conn, &caller, Permission::CaseRead, id)?;
+                if origin_of(conn, license.id)?.0 != LicenseSource::Issued {
+                    return Err(Error::conflict(
+                        "only licenses issued here have a certificate printed here",
+                    ));
+                }
                 let issued = local_date(license.issued_at, tz);
                 let department: String = departments::table
                     .find(license.department_id)

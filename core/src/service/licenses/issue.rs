@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::license_in_scope;
+use super::{license_in_scope, wire_one};
 use crate::domain::access::{Caller, Permission};
 use crate::domain::catalogue::ItemType;
 use crate::domain::license::{DEFAULT_VALID_YEARS, LicenseStatus, TrustLevel, valid_until};
@@ -142,7 +142,7 @@ impl Services {
                 row.status = LicenseStatus::Revoked.as_str().to_owned();
                 row.revoked_at = Some(now);
                 row.revoke_reason = Some(reason);
-                Ok(row.wire(local_date(now, tz)))
+                wire_one(conn, &row, local_date(now, tz))
             })
             .await
     }

@@ -9,10 +9,13 @@ mod certificate;
 mod issue;
 mod prints;
 mod queries;
+mod register;
 mod reuse;
 
 pub(crate) use issue::issue;
 pub(crate) use reuse::record_reuses;
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -20,10 +23,10 @@ use diesel::prelude::*;
 use crate::domain::access::{Caller, Permission, Target};
 use crate::domain::case::CaseId;
 use crate::domain::ids::{DepartmentId, RegionId};
-use crate::domain::license::{LicenseStatus, TrustLevel, is_valid_on};
+use crate::domain::license::{LicenseSource, LicenseStatus, TrustLevel, is_valid_on};
 use crate::error::Error;
 use crate::store::DbConn;
-use crate::store::schema::{licenses, regions};
+use crate::store::schema::{license_origins, licenses, regions};
 use crate::wire::licenses::{License, LicenseHolder};
 use crate::wire::time;
 
@@ -34,7 +37,7 @@ pub(crate) struct LicenseRow {
     pub id: i64,
     pub license_no: String,
     pub kind: String,
-    pub case_id: i64,
+    pub case_id: Option<i64>,
     pub region_id: i64,
     pub department_id: i64,
     pub holder_name: String,
@@ -62,13 +65,15 @@ impl LicenseRow {
         (parse(&self.valid_from), parse(&self.valid_to))
     }
 
-    fn wire(&self, today: NaiveDate) -> License {
+    fn wire(&self, today: NaiveDate, (source, issuer): Origin) -> License {
         let (valid_from, valid_to) = self.dates();
         License {
             id: self.id,
             license_no: self.license_no.clone(),
             kind: self.kind.clone(),
-            case_id: CaseId(self.case_id),
+            case_id: self.case_id.map(CaseId),
+            source,
+            issuer,
             region_id: RegionId(self.region_id),
             department_id: DepartmentId(self.department_id),
             holder: LicenseHolder {
@@ -85,6 +90,59 @@ impl LicenseRow {
             revoke_reason: self.revoke_reason.clone(),
         }
     }
+}
+
+/// Where a license came from and who issued it, when not here.
+type Origin = (LicenseSource, Option<String>);
+
+fn origin((source, issuer): (String, Option<String>)) -> Origin {
+    let source = LicenseSource::parse(&source).unwrap_or(LicenseSource::OtherPlatform);
+    (source, issuer)
+}
+
+/// The origin of one license: a license without an origin row was issued here.
+fn origin_of(conn: &mut DbConn, id: i64) -> Result<Origin, Error> {
+    let found: Option<(String, Option<String>)> = license_origins::table
+        .find(id)
+        .select((license_origins::source, license_origins::issuer))
+        .get_result(conn)
+        .optional()?;
+    Ok(found.map_or((LicenseSource::Issued, None), origin))
+}
+
+/// One license as answered.
+fn wire_one(conn: &mut DbConn, row: &LicenseRow, today: NaiveDate) -> Result<License, Error> {
+    Ok(row.wire(today, origin_of(conn, row.id)?))
+}
+
+/// Licenses as answered, their origins read in one query.
+fn wire_all(
+    conn: &mut DbConn,
+    rows: &[LicenseRow],
+    today: NaiveDate,
+) -> Result<Vec<License>, Error> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let found: Vec<(i64, String, Option<String>)> = license_origins::table
+        .filter(license_origins::license_id.eq_any(&ids))
+        .select((
+            license_origins::license_id,
+            license_origins::source,
+            license_origins::issuer,
+        ))
+        .load(conn)?;
+    let mut origins: HashMap<i64, Origin> = found
+        .into_iter()
+        .map(|(id, source, issuer)| (id, origin((source, issuer))))
+        .collect();
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let o = origins
+                .remove(&r.id)
+                .unwrap_or((LicenseSource::Issued, None));
+            r.wire(today, o)
+        })
+        .collect())
 }
 
 /// The license, or not-found when it is missing or the caller may not read it; forbidden when

@@ -3,9 +3,9 @@
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::license_in_scope;
+use super::{license_in_scope, origin_of};
 use crate::domain::access::{Caller, Permission};
-use crate::domain::license::{LicenseStatus, PrintStatus};
+use crate::domain::license::{LicenseSource, LicenseStatus, PrintStatus};
 use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
@@ -79,6 +79,11 @@ impl Services {
                 let license = license_in_scope(conn, &caller, Permission::CaseHandle, license_id)?;
                 if license.status() == LicenseStatus::Revoked {
                     return Err(Error::conflict("a revoked license is not printed"));
+                }
+                if origin_of(conn, license.id)?.0 != LicenseSource::Issued {
+                    return Err(Error::conflict(
+                        "only licenses issued here are printed; its issuer prints the others",
+                    ));
                 }
                 let running: i64 = license_prints::table
                     .filter(license_prints::license_id.eq(license_id))

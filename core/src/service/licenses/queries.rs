@@ -1,15 +1,17 @@
 //! License reads: one license, the scoped list, and an applicant's valid licenses by number.
 
+use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
 use super::reuse::holder_number;
-use super::{LicenseRow, license_in_scope};
+use super::{LicenseRow, license_in_scope, wire_all, wire_one};
 use crate::domain::access::{Caller, Permission};
+use crate::domain::license::LicenseSource;
 use crate::error::Error;
 use crate::service::Services;
 use crate::service::cases::local_date;
 use crate::service::org::ScopeSql;
-use crate::store::schema::licenses;
+use crate::store::schema::{license_origins, licenses};
 use crate::wire::licenses::{License, LicenseQuery};
 use crate::wire::{Page, PageQuery, page_of};
 
@@ -20,7 +22,8 @@ impl Services {
         let today = local_date(self.clock.now(), self.config.time_zone()?);
         self.store
             .read(move |conn| {
-                Ok(license_in_scope(conn, &caller, Permission::CaseRead, id)?.wire(today))
+                let row = license_in_scope(conn, &caller, Permission::CaseRead, id)?;
+                wire_one(conn, &row, today)
             })
             .await
     }
@@ -60,11 +63,22 @@ impl Services {
                 if let Some(s) = query.status {
                     q = q.filter(licenses::status.eq(s.as_str()));
                 }
+                if let Some(source) = query.source {
+                    // Licenses issued here have no origin row.
+                    let origin =
+                        license_origins::table.filter(license_origins::license_id.eq(licenses::id));
+                    q = match source {
+                        LicenseSource::Issued => q.filter(not(exists(origin))),
+                        from => q.filter(exists(
+                            origin.filter(license_origins::source.eq(from.as_str())),
+                        )),
+                    };
+                }
                 if let Some(kind) = &query.kind {
                     q = q.filter(licenses::kind.eq(kind.trim().to_owned()));
                 }
                 let rows: Vec<LicenseRow> = q.load(conn)?;
-                let items = rows.iter().map(|r| r.wire(today)).collect();
+                let items = wire_all(conn, &rows, today)?;
                 Ok(page_of(items, limit, |l: &License| l.id))
             })
             .await
@@ -102,7 +116,7 @@ impl Services {
                     );
                 }
                 let rows: Vec<LicenseRow> = q.load(conn)?;
-                Ok(rows.iter().map(|r| r.wire(today)).collect())
+                wire_all(conn, &rows, today)
             })
             .await
     }

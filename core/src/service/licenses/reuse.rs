@@ -5,18 +5,22 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::json;
 
+use super::{origin_of, register};
 use crate::domain::access::{Caller, Permission, Target};
 use crate::domain::case::CaseId;
 use crate::domain::catalogue::ItemContent;
 use crate::domain::identity::{CreditCode, IdNumber};
 use crate::domain::ids::DepartmentId;
-use crate::domain::license::{Cover, EarlierMaterial, HeldLicense, TrustLevel, coverage};
+use crate::domain::license::{
+    Cover, EarlierMaterial, HeldLicense, LicenseSource, TrustLevel, coverage,
+};
 use crate::error::Error;
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
 use crate::service::case_hooks::When;
-use crate::service::cases::{CaseRow, case_in_scope, local_date};
+use crate::service::cases::{CaseRow, SealedApplicant, case_in_scope, local_date};
 use crate::service::catalogue::ItemRow;
+use crate::service::license_library::recorded_licenses;
 use crate::store::DbConn;
 use crate::store::schema::{cases, catalogue_items, licenses, material_reuses, regions};
 use crate::wire::licenses::{CoverView, CoverageRequest, MaterialCoverage, MaterialReuse};
@@ -74,24 +78,30 @@ fn holdings(
 }
 
 /// The most trusted library license valid `today` of a kind in `kinds`.
-fn library_cover(
-    found: &[LibraryLicense],
+fn best_library<'a>(
+    found: &'a [LibraryLicense],
     kinds: &[String],
     today: NaiveDate,
-) -> Option<CoverView> {
+) -> Option<&'a LibraryLicense> {
     found
         .iter()
         .filter(|l| kinds.contains(&l.kind) && l.valid_from <= today && today <= l.valid_to)
         .min_by_key(|l| l.trust_level)
-        .map(|l| CoverView {
-            source: "library".into(),
-            license_id: None,
-            license_no: Some(l.license_no.clone()),
-            kind: Some(l.kind.clone()),
-            trust_level: Some(l.trust_level),
-            case_id: None,
-            case_no: None,
-        })
+}
+
+/// How a library license that the platform does not hold yet is shown.
+fn library_view(l: &LibraryLicense) -> CoverView {
+    CoverView {
+        source: "library".into(),
+        license_id: None,
+        license_no: Some(l.license_no.clone()),
+        kind: Some(l.kind.clone()),
+        trust_level: Some(l.trust_level),
+        license_source: Some(LicenseSource::Library),
+        issuer: l.issuer.clone(),
+        case_id: None,
+        case_no: None,
+    }
 }
 
 /// How a cover is shown: the license's number and kind, or the earlier case's number.
@@ -102,12 +112,15 @@ fn cover_view(conn: &mut DbConn, cover: &Cover) -> Result<CoverView, Error> {
                 .find(id)
                 .select((licenses::license_no, licenses::kind))
                 .get_result(conn)?;
+            let (source, issuer) = origin_of(conn, *id)?;
             CoverView {
                 source: "license".into(),
                 license_id: Some(*id),
                 license_no: Some(no),
                 kind: Some(kind),
                 trust_level: Some(*trust_level),
+                license_source: Some(source),
+                issuer,
                 case_id: None,
                 case_no: None,
             }
@@ -123,6 +136,8 @@ fn cover_view(conn: &mut DbConn, cover: &Cover) -> Result<CoverView, Error> {
                 license_no: None,
                 kind: None,
                 trust_level: None,
+                license_source: None,
+                issuer: None,
                 case_id: Some(CaseId(*case_id)),
                 case_no: Some(no),
             }
@@ -132,26 +147,56 @@ fn cover_view(conn: &mut DbConn, cover: &Cover) -> Result<CoverView, Error> {
 
 /// Records, for a case just filed, each material of its item that the applicant did not hand
 /// in and that a valid license or an earlier case's material covers: the material is reused.
+/// What the platform does not hold may be in the library's answer recorded for the applicant
+/// (the coverage check before filing asked it): such a license is registered here first, so
+/// that the reuse names it.
 pub(crate) fn record_reuses(
     conn: &mut DbConn,
     caller: &Caller,
     row: &CaseRow,
     content: &ItemContent,
     handed_in: &[String],
-    blind: &str,
+    applicant: &SealedApplicant,
     (now, tz): When,
 ) -> Result<(), Error> {
     if content.materials.is_empty() {
         return Ok(());
     }
-    let (held, earlier) = holdings(conn, blind, local_date(now, tz), row.id)?;
+    let today = local_date(now, tz);
+    let actor = Actor::of(caller);
+    let (held, earlier) = holdings(conn, &applicant.blind, today, row.id)?;
     let covers = coverage(&content.materials, &held, &earlier);
+    let mut library: Option<Vec<LibraryLicense>> = None;
     let mut reused = Vec::new();
     for (material, cover) in content.materials.iter().zip(covers) {
-        let Some(cover) = cover else { continue };
         if handed_in.iter().any(|h| h.trim() == material.name) {
             continue;
         }
+        let cover = match cover {
+            Some(cover) => cover,
+            None if !material.substitute_licenses.is_empty() => {
+                if library.is_none() {
+                    library = Some(recorded_licenses(
+                        conn,
+                        &applicant.blind,
+                        applicant.library_since,
+                    )?);
+                }
+                let found = library.as_deref().unwrap_or_default();
+                let Some(best) = best_library(found, &material.substitute_licenses, today) else {
+                    continue;
+                };
+                let Some(id) = register::from_library(conn, &actor, row, applicant, best, now)?
+                else {
+                    continue;
+                };
+                Cover::License {
+                    id,
+                    trust_level: best.trust_level,
+                }
+            }
+            None => continue,
+        };
         let (license_id, source_case_id, level) = match cover {
             Cover::License { id, trust_level } => (Some(id), None, Some(trust_level.as_str())),
             Cover::EarlierCase { case_id } => (None, Some(case_id), None),
@@ -177,7 +222,7 @@ pub(crate) fn record_reuses(
     audit::record(
         conn,
         now,
-        &Actor::of(caller),
+        &actor,
         Change {
             region_id: Some(row.region_id),
             department_id: Some(row.department_id),
@@ -264,7 +309,7 @@ impl Services {
                 if m.covered_by.is_some() || kinds.is_empty() {
                     return m;
                 }
-                m.covered_by = library_cover(&found.licenses, &kinds, today);
+                m.covered_by = best_library(&found.licenses, &kinds, today).map(library_view);
                 m.library = Some(found.outcome.clone());
                 m
             })

@@ -99,6 +99,23 @@ pub(crate) fn form_page(
     rows: &[(&str, String)],
     signatures: &[&str],
 ) -> String {
+    office_form_page(
+        &format!("{bureau}政务服务管理局 督察处"),
+        title,
+        no,
+        rows,
+        signatures,
+    )
+}
+
+/// A form under the header of the office that keeps it (`header`, not yet escaped).
+pub(crate) fn office_form_page(
+    header: &str,
+    title: (&str, &str),
+    no: &str,
+    rows: &[(&str, String)],
+    signatures: &[&str],
+) -> String {
     let rows: String = rows
         .iter()
         .map(|(label, value)| format!("<tr><th>{label}</th><td>{value}</td></tr>"))
@@ -110,13 +127,13 @@ pub(crate) fn form_page(
     format!(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
 <title>{zh} {no}</title><style>{STYLE}</style></head><body>\
-<div class=\"bureau\">{bureau}政务服务管理局 督察处</div><h1>{zh}</h1>\
+<div class=\"bureau\">{header}</div><h1>{zh}</h1>\
 <div class=\"no\" lang=\"en\">{en}</div><div class=\"no\">编号:{no}</div>\
 <table>{rows}</table><div class=\"sign\">{signs}</div></body></html>",
         zh = esc(title.0),
         en = esc(title.1),
         no = esc(no),
-        bureau = esc(bureau),
+        header = esc(header),
     )
 }
 

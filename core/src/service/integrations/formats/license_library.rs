@@ -44,7 +44,7 @@ pub(crate) fn body(
         _ => return Ok(None),
     };
     let row: Option<Record> = licenses::table
-        .inner_join(cases::table.on(cases::id.eq(licenses::case_id)))
+        .inner_join(cases::table.on(cases::id.nullable().eq(licenses::case_id)))
         .inner_join(regions::table.on(regions::id.eq(licenses::region_id)))
         .filter(licenses::id.eq(event.entity_id))
         .select((
