@@ -24,6 +24,19 @@ use crate::wire::data_sharing::{
 };
 use crate::wire::time;
 
+/// A stored version: number, name, description, fields, frequency, form, note, actor, time.
+type VersionRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
+
 /// Keeps the data set's current content as its version `row.version`.
 pub(super) fn add_version(
     conn: &mut DbConn,
@@ -253,17 +266,7 @@ impl Services {
         self.store
             .read(move |conn| {
                 data_set(conn, id)?;
-                let rows: Vec<(
-                    i64,
-                    String,
-                    String,
-                    String,
-                    String,
-                    String,
-                    String,
-                    String,
-                    i64,
-                )> = data_set_versions::table
+                let rows: Vec<VersionRow> = data_set_versions::table
                     .filter(data_set_versions::data_set_id.eq(id))
                     .order(data_set_versions::version.asc())
                     .select((
