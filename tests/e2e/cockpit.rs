@@ -3,10 +3,14 @@
 //! a county leader sees only their county; CSV and XLSX exports; a rebuild from the source
 //! tables gives the same rollups as the fold, yellow and red cards included.
 
-use chrono::{FixedOffset, NaiveDate};
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
+use yiwang_core::domain::cockpit::Counters;
 use yiwang_core::domain::identity::id_check_char;
 use yiwang_core::service::audit::Actor;
+use yiwang_core::service::cockpit::SeedSpec;
 use yiwang_core::service::supervision;
 use yiwang_tests::{TestApp, TestDb, backends, on_each_backend, test_config};
 
@@ -325,15 +329,37 @@ async fn figures_and_rebuild(app: TestApp) {
     );
 
     // Folding again reads nothing new and changes nothing; a rebuild gives the same rows.
+    // The whole month is read from the monthly rows the fold keeps.
+    let month_start = day.with_day(1).unwrap();
+    let month_end = month_start + chrono::Months::new(1) - chrono::Days::new(1);
+    let m = get_ok(
+        &app,
+        &c.leader_a,
+        &format!("summary?from={month_start}&to={month_end}"),
+    )
+    .await;
+    assert_eq!(m["figures"]["received"], 3);
+    assert_eq!(m["figures"]["ratings"], 2);
+    let mi = get_ok(
+        &app,
+        &c.leader_a,
+        &format!("items?from={month_start}&to={month_end}"),
+    )
+    .await;
+    assert_eq!(mi["items"], items["items"]);
+
     let folded = app.services.cockpit_dump().await.unwrap();
     assert_eq!(app.services.fold_cockpit().await.unwrap(), 0);
     assert!(!folded.daily.is_empty() && !folded.halls.is_empty() && !folded.items.is_empty());
+    assert!(!folded.monthly.is_empty() && !folded.monthly_items.is_empty());
     let rebuilt = app.services.rebuild_cockpit(Actor::system()).await.unwrap();
     assert!(rebuilt.rows > 0);
     let again = app.services.cockpit_dump().await.unwrap();
     assert_eq!(folded.daily, again.daily);
     assert_eq!(folded.halls, again.halls);
     assert_eq!(folded.items, again.items);
+    assert_eq!(folded.monthly, again.monthly);
+    assert_eq!(folded.monthly_items, again.monthly_items);
     // Only the rebuild's own audit event follows; it changes no figure.
     assert_eq!(app.services.fold_cockpit().await.unwrap(), 1);
     assert_eq!(
@@ -570,3 +596,114 @@ async fn yellow_and_red_cards_count_and_rebuild_alike() {
         app.stop().await;
     }
 }
+
+/// The counters of a JSON figures object.
+fn counters_of(f: &Value) -> Counters {
+    serde_json::from_value(f.clone()).unwrap()
+}
+
+async fn months_answer_as_days(app: TestApp) {
+    let last = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    app.services
+        .seed_cockpit_rollups(SeedSpec {
+            regions: 2,
+            departments_per_region: 3,
+            items_per_department: 4,
+            days: 150,
+            last,
+            cases: 90_000,
+        })
+        .await
+        .unwrap();
+    let dump = app.services.cockpit_dump().await.unwrap();
+    // Every monthly row is the sum of its month's daily rows.
+    let mut by_month: BTreeMap<(i64, i64, i64), Counters> = BTreeMap::new();
+    for (day, region, department, c) in &dump.daily {
+        *by_month
+            .entry((day / 100, *region, *department))
+            .or_default() += c;
+    }
+    let monthly: BTreeMap<(i64, i64, i64), Counters> = dump
+        .monthly
+        .iter()
+        .map(|(m, r, d, c)| ((*m, *r, *d), *c))
+        .collect();
+    assert_eq!(monthly, by_month);
+
+    let key = |d: NaiveDate| {
+        i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+    };
+    for (from, to) in [
+        ("2026-07-03", "2026-11-30"),
+        ("2026-08-01", "2026-10-31"),
+        ("2026-07-15", "2026-09-10"),
+        ("2026-09-05", "2026-09-20"),
+        ("2026-06-01", "2026-12-31"),
+        ("2026-10-31", "2026-11-01"),
+    ] {
+        let (a, b) = (key(from.parse().unwrap()), key(to.parse().unwrap()));
+        // The old computation: the daily rows of the period, grouped.
+        let mut departments: BTreeMap<i64, Counters> = BTreeMap::new();
+        for (day, _, department, c) in &dump.daily {
+            if a <= *day && *day <= b {
+                *departments.entry(*department).or_default() += c;
+            }
+        }
+        let mut items: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for (day, _, _, code, received, concluded) in &dump.items {
+            if a <= *day && *day <= b {
+                let e = items.entry(code.clone()).or_default();
+                e.0 += received;
+                e.1 += concluded;
+            }
+        }
+        let p = format!("from={from}&to={to}");
+        let d = get_ok(&app, &app.admin_token, &format!("departments?{p}")).await;
+        let answered: BTreeMap<i64, Counters> = d["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].as_i64().unwrap(), counters_of(&r["figures"])))
+            .filter(|(_, c)| *c != Counters::default())
+            .map(|(id, c)| {
+                // Hall visits have no department; the old daily rows here hold none.
+                let c = Counters {
+                    visits: 0,
+                    waits: 0,
+                    wait_ms: 0,
+                    ..c
+                };
+                (id, c)
+            })
+            .filter(|(_, c)| *c != Counters::default())
+            .collect();
+        assert_eq!(answered, departments, "departments {p}");
+        let s = get_ok(&app, &app.admin_token, &format!("summary?{p}")).await;
+        let total = departments.values().fold(Counters::default(), |mut t, c| {
+            t += c;
+            t
+        });
+        assert_eq!(s["figures"]["received"], total.received, "summary {p}");
+        assert_eq!(s["figures"]["complaints"], total.complaints, "summary {p}");
+        let i = get_ok(&app, &app.admin_token, &format!("items?{p}&limit=100")).await;
+        let answered: BTreeMap<String, (i64, i64)> = i["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["item_code"].as_str().unwrap().to_owned(),
+                    (
+                        x["received"].as_i64().unwrap(),
+                        x["concluded"].as_i64().unwrap(),
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(answered, items, "items {p}");
+    }
+}
+on_each_backend!(
+    monthly_rollups_answer_as_the_daily_rows_did,
+    months_answer_as_days
+);

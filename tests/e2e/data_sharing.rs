@@ -321,3 +321,203 @@ async fn flow(app: TestApp) {
     assert_eq!(s.body["users"].as_array().unwrap().len(), 0);
 }
 on_each_backend!(data_is_used_only_under_an_approved_agreement_in_force, flow);
+
+fn change(fields: Value, note: &str) -> Value {
+    json!({
+        "name": "食品经营许可证信息", "description": "全市有效的食品经营许可证（含经营范围）",
+        "fields": fields, "update_frequency": "realtime", "form": "api", "note": note
+    })
+}
+
+async fn versions_and_withdrawal(app: TestApp) {
+    let d = departments(&app).await;
+    let s = app.post(SETS, &d.scj_admin, licenses(&d)).await;
+    assert_eq!(s.status, 201, "{:#}", s.body);
+    assert_eq!(s.body["version"], 1);
+    let set = s.body["id"].as_i64().unwrap();
+    let url = format!("{SETS}/{set}");
+    let fields = licenses(&d)["fields"].clone();
+
+    // The police hold an agreement on two fields, the tax office asks for all of them.
+    let r = app
+        .post(
+            &format!("{url}/requests"),
+            &d.gaj_admin,
+            json!({"department_id": d.gaj, "purpose": "核验食品经营资格",
+                   "fields": ["license_no", "holder_name"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:#}", r.body);
+    let agreement = r.body["id"].as_i64().unwrap();
+    let a = app
+        .post(
+            &format!("{REQUESTS}/{agreement}/approve"),
+            &d.scj_admin,
+            json!({"agreement_no": "GX-2026-002", "valid_until": today_plus(&app, 30)}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{:#}", a.body);
+    let p = app
+        .post(
+            &format!("{url}/requests"),
+            &d.tax_admin,
+            json!({"department_id": d.tax, "purpose": "税源核查"}),
+        )
+        .await;
+    assert_eq!(p.status, 201, "{:#}", p.body);
+    let pending = p.body["id"].as_i64().unwrap();
+
+    // Edits: only the provider, checked like a new set, and never dropping a granted field.
+    let mut more = fields.clone();
+    more.as_array_mut()
+        .unwrap()
+        .push(json!({"name": "business_scope", "label": "经营范围"}));
+    app.call(
+        reqwest::Method::PUT,
+        &url,
+        Some(&d.gaj_admin),
+        Some(change(more.clone(), "新增经营范围")),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.call(
+        reqwest::Method::PUT,
+        &url,
+        Some(&d.scj_admin),
+        Some(change(json!([]), "清空")),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let dropped = app
+        .call(
+            reqwest::Method::PUT,
+            &url,
+            Some(&d.scj_admin),
+            Some(change(json!([fields[0].clone()]), "精简字段")),
+        )
+        .await;
+    dropped.assert_problem(409, "conflict");
+    assert!(
+        dropped.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&agreement.to_string()),
+        "{:#}",
+        dropped.body
+    );
+    let u = app
+        .call(
+            reqwest::Method::PUT,
+            &url,
+            Some(&d.scj_admin),
+            Some(change(more, "新增经营范围")),
+        )
+        .await;
+    assert_eq!(u.status, 200, "{:#}", u.body);
+    assert_eq!(u.body["version"], 2);
+    assert_eq!(u.body["update_frequency"], "realtime");
+    assert_eq!(u.body["fields"].as_array().unwrap().len(), 4);
+    assert_eq!(u.body["code"], "SCJ-FOOD-LICENSES");
+    let v = app.get(&format!("{url}/versions"), &d.tax_admin).await;
+    assert_eq!(v.status, 200, "{:#}", v.body);
+    let versions = v.body.as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["update_frequency"], "daily");
+    assert_eq!(versions[0]["fields"].as_array().unwrap().len(), 3);
+    assert_eq!(versions[1]["note"], "新增经营范围");
+    assert_eq!(versions[1]["actor"], "scj_data");
+
+    // Withdrawal ends the agreement and the pending request, and refuses what follows.
+    app.post(
+        &format!("{url}/withdraw"),
+        &d.gaj_admin,
+        json!({"reason": "x"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post(
+        &format!("{url}/withdraw"),
+        &d.scj_admin,
+        json!({"reason": ""}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let w = app
+        .post(
+            &format!("{url}/withdraw"),
+            &d.scj_admin,
+            json!({"reason": "并入市场主体信息数据集"}),
+        )
+        .await;
+    assert_eq!(w.status, 200, "{:#}", w.body);
+    assert_eq!(w.body["withdraw_reason"], "并入市场主体信息数据集");
+    assert!(w.body["withdrawn_at"].is_string());
+    assert_eq!(w.body["users"].as_array().unwrap().len(), 0);
+    let held = app
+        .get(&format!("{REQUESTS}/{agreement}"), &d.gaj_admin)
+        .await;
+    assert_eq!(held.body["status"], "revoked");
+    assert_eq!(held.body["in_force"], false);
+    assert_eq!(held.body["agreement_no"], "GX-2026-002");
+    assert!(
+        held.body["decision_note"]
+            .as_str()
+            .unwrap()
+            .contains("并入市场主体信息数据集")
+    );
+    let asked = app
+        .get(&format!("{REQUESTS}/{pending}"), &d.tax_admin)
+        .await;
+    assert_eq!(asked.body["status"], "refused");
+    app.post(
+        &format!("{REQUESTS}/{agreement}/uses"),
+        &d.gaj_admin,
+        json!({"purpose": "案件 2", "records": 1}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    app.post(
+        &format!("{url}/requests"),
+        &d.gaj_admin,
+        json!({"department_id": d.gaj, "purpose": "再次申请"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    app.call(
+        reqwest::Method::PUT,
+        &url,
+        Some(&d.scj_admin),
+        Some(change(fields, "恢复")),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    app.post(
+        &format!("{url}/withdraw"),
+        &d.scj_admin,
+        json!({"reason": "again"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    // Still in the catalogue, marked; the offered list leaves it out.
+    let offered = app
+        .get(&format!("{SETS}?withdrawn=false"), &d.tax_admin)
+        .await;
+    assert_eq!(offered.body["items"].as_array().unwrap().len(), 0);
+    let gone = app
+        .get(&format!("{SETS}?withdrawn=true"), &d.tax_admin)
+        .await;
+    assert_eq!(gone.body["items"][0]["id"], set);
+    let events = app.get("/api/v1/events?limit=500", &app.admin_token).await;
+    let text = events.body.to_string();
+    for kind in [
+        "data_set.updated",
+        "data_set.withdrawn",
+        "data_share.revoked",
+    ] {
+        assert!(text.contains(kind), "{kind}: {:#}", events.body);
+    }
+}
+on_each_backend!(
+    a_data_set_is_versioned_and_its_withdrawal_ends_its_agreements,
+    versions_and_withdrawal
+);

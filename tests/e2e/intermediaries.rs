@@ -11,23 +11,23 @@ use yiwang_tests::{Backend, TestApp, TestDb, backends, on_each_backend, test_con
 
 use crate::complaints::{id_number, move_working_days, wait_for_cards};
 
-const AGENCIES: &str = "/api/v1/intermediaries";
-const PROJECTS: &str = "/api/v1/intermediary-projects";
+pub(crate) const AGENCIES: &str = "/api/v1/intermediaries";
+pub(crate) const PROJECTS: &str = "/api/v1/intermediary-projects";
 const ITEM: &str = "11350100MB0001-002";
-const HOUR_MS: i64 = 3_600_000;
+pub(crate) const HOUR_MS: i64 = 3_600_000;
 
-struct Market {
-    region: i64,
-    region_b: i64,
-    case_id: i64,
-    bureau: String,
-    county_bureau: String,
-    staff: String,
-    staff_b: String,
-    operator: String,
+pub(crate) struct Market {
+    pub region: i64,
+    pub region_b: i64,
+    pub case_id: i64,
+    pub bureau: String,
+    pub county_bureau: String,
+    pub staff: String,
+    pub staff_b: String,
+    pub operator: String,
 }
 
-async fn market(app: &TestApp) -> Market {
+pub(crate) async fn market(app: &TestApp) -> Market {
     let root = app.root_id().await;
     let region = app.region("990102", "甲区", "county", root).await;
     let region_b = app.region("990121", "乙县", "county", root).await;
@@ -121,7 +121,7 @@ async fn market(app: &TestApp) -> Market {
     }
 }
 
-fn agency(code: &str, name: &str, region: i64, valid_to: &str) -> Value {
+pub(crate) fn agency(code: &str, name: &str, region: i64, valid_to: &str) -> Value {
     json!({
         "credit_code": code, "name": name, "region_id": region,
         "service_types": ["survey"], "items": [ITEM],
@@ -133,14 +133,14 @@ fn agency(code: &str, name: &str, region: i64, valid_to: &str) -> Value {
     })
 }
 
-async fn register(app: &TestApp, who: &str, body: Value) -> i64 {
+pub(crate) async fn register(app: &TestApp, who: &str, body: Value) -> i64 {
     let a = app.post(AGENCIES, who, body).await;
     assert_eq!(a.status, 201, "{:#}", a.body);
     assert_eq!(a.body["status"], "admitted");
     a.body["id"].as_i64().unwrap()
 }
 
-async fn act(app: &TestApp, who: &str, path: &str, body: Value) -> Value {
+pub(crate) async fn act(app: &TestApp, who: &str, path: &str, body: Value) -> Value {
     let a = app.post(path, who, body).await;
     assert_eq!(a.status, 200, "{path}: {:#}", a.body);
     a.body
@@ -152,7 +152,7 @@ async fn agency_count(app: &TestApp, who: &str) -> usize {
     a.body["items"].as_array().unwrap().len()
 }
 
-fn project(m: &Market, app: &TestApp, selection: &str) -> Value {
+pub(crate) fn project(m: &Market, app: &TestApp, selection: &str) -> Value {
     json!({
         "title": "建设项目岩土工程勘察", "service_type": "survey", "item_code": ITEM,
         "case_id": m.case_id, "budget_fen": 10_000_000,
@@ -162,7 +162,7 @@ fn project(m: &Market, app: &TestApp, selection: &str) -> Value {
     })
 }
 
-async fn post_project(app: &TestApp, m: &Market, selection: &str) -> i64 {
+pub(crate) async fn post_project(app: &TestApp, m: &Market, selection: &str) -> i64 {
     let a = app
         .post(PROJECTS, &m.staff, project(m, app, selection))
         .await;

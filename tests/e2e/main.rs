@@ -26,6 +26,7 @@ mod events;
 mod health;
 mod integrations;
 mod intermediaries;
+mod intermediary_agencies;
 mod jobs;
 mod licenses;
 mod performance_review;

@@ -534,6 +534,23 @@ async fn applicants_apply_online_and_see_only_their_own_cases(app: TestApp) {
     assert_eq!(sent.body["mode"], "courier");
     assert_eq!(sent.body["waybill_no"], "1100223344556");
     assert!(!sent.body.to_string().contains("某某路88号"));
+    // The courier order the window placed, from the courier module, masked.
+    let order = &sent.body["orders"][0];
+    assert_eq!(
+        sent.body["orders"].as_array().unwrap().len(),
+        1,
+        "{:#}",
+        sent.body
+    );
+    assert_eq!(order["leg"], "result");
+    assert_eq!(order["company"], "EMS");
+    assert_eq!(order["waybill_no"], "1100223344556");
+    assert_eq!(order["status"], "ordered");
+    assert_eq!(order["status_zh"], "已下单");
+    assert!(
+        order["address"].as_str().unwrap().contains('*'),
+        "{order:#}"
+    );
 
     let detail = get_as(&app, &format!("/api/v1/portal/cases/{id}"), &zhang).await;
     assert_eq!(detail.status, 200, "{:#}", detail.body);

@@ -1,13 +1,13 @@
 //! The data-sharing catalogue (信息资源共享目录, R-3.5): data sets, requests for access with the
 //! provider's decision, and the record of each use.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use yiwang_core::service::Services;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::data_sharing::{
-    DataSet, DataSetQuery, DataUse, NewDataSet, NewDataUse, NewShareRequest, ShareApproval,
-    ShareRefusal, ShareRequest, ShareRequestQuery,
+    DataSet, DataSetChange, DataSetQuery, DataSetVersion, DataSetWithdrawal, DataUse, NewDataSet,
+    NewDataUse, NewShareRequest, ShareApproval, ShareRefusal, ShareRequest, ShareRequestQuery,
 };
 
 use crate::error::{ApiResult, Problem};
@@ -17,6 +17,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_data_set)
         .service(list_data_sets)
         .service(get_data_set)
+        .service(update_data_set)
+        .service(withdraw_data_set)
+        .service(data_set_versions)
         .service(request_data)
         .service(list_data_requests)
         .service(get_data_request)
@@ -207,5 +210,60 @@ pub async fn list_data_uses(
 ) -> ApiResult<web::Json<Vec<DataUse>>> {
     Ok(web::Json(
         services.list_data_uses(&auth, path.into_inner()).await?,
+    ))
+}
+
+/// Publishes a new version of a data set (its code and department stay); the old versions are
+/// kept. Dropping a field a pending request or an agreement in force names: 409.
+#[utoipa::path(tag = "data-sharing", params(("id" = i64, Path)), request_body = DataSetChange,
+    responses((status = 200, body = DataSet), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/data-sets/{id}")]
+pub async fn update_data_set(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<DataSetChange>,
+) -> ApiResult<web::Json<DataSet>> {
+    Ok(web::Json(
+        services
+            .update_data_set(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// Withdraws a data set: its agreements are revoked, its pending requests refused, and it
+/// takes no request from then on.
+#[utoipa::path(tag = "data-sharing", params(("id" = i64, Path)),
+    request_body = DataSetWithdrawal, responses((status = 200, body = DataSet),
+    (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/data-sets/{id}/withdraw")]
+pub async fn withdraw_data_set(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<DataSetWithdrawal>,
+) -> ApiResult<web::Json<DataSet>> {
+    Ok(web::Json(
+        services
+            .withdraw_data_set(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// A data set's versions, oldest first; the last is the current one.
+#[utoipa::path(tag = "data-sharing", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<DataSetVersion>), (status = 403, body = Problem),
+    (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/data-sets/{id}/versions")]
+pub async fn data_set_versions(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Vec<DataSetVersion>>> {
+    Ok(web::Json(
+        services.data_set_versions(&auth, path.into_inner()).await?,
     ))
 }

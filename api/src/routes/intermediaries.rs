@@ -7,9 +7,10 @@ use yiwang_core::domain::intermediary::AgencyAction;
 use yiwang_core::service::Services;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::intermediaries::{
-    AgencyChange, AgencyHistoryEntry, ContractTerms, CreditRecord, Delivery, Intermediary,
-    IntermediaryProfile, IntermediaryQuery, NewBid, NewCreditRecord, NewIntermediary, NewProject,
-    Project, ProjectEvaluation, ProjectQuery, SelectAgency,
+    AgencyChange, AgencyHistoryEntry, AgencyLogin, ContractTerms, CreditRecord, Delivery,
+    Intermediary, IntermediaryProfile, IntermediaryQuery, NewAgencyLogin, NewBid, NewCreditRecord,
+    NewIntermediary, NewProject, Project, ProjectCancellation, ProjectEvaluation, ProjectQuery,
+    SelectAgency,
 };
 
 use crate::error::{ApiResult, Problem};
@@ -23,6 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(intermediary_history)
         .service(add_credit_record)
         .service(list_credit_records)
+        .service(bind_agency_login)
+        .service(agency_logins)
         .service(change_intermediary)
         .service(post_project)
         .service(list_projects)
@@ -31,7 +34,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(select_agency)
         .service(contract_project)
         .service(deliver_project)
-        .service(evaluate_project);
+        .service(evaluate_project)
+        .service(cancel_project);
 }
 
 /// Admits an agency to the registry (`intermediary.manage` over its region); its credit code is
@@ -150,6 +154,40 @@ pub async fn list_credit_records(
 ) -> ApiResult<web::Json<Vec<CreditRecord>>> {
     Ok(web::Json(
         services.credit_records(&auth, path.into_inner()).await?,
+    ))
+}
+
+/// Binds a user to the agency: holding the `intermediary_agency` role, they act for it under
+/// `/agency`. A user serves one agency (409 when bound already).
+#[utoipa::path(tag = "intermediaries", params(("id" = i64, Path)),
+    request_body = NewAgencyLogin, responses((status = 201, body = AgencyLogin),
+    (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/intermediaries/{id}/logins")]
+pub async fn bind_agency_login(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<NewAgencyLogin>,
+) -> ApiResult<HttpResponse> {
+    let login = services
+        .bind_agency_login(&auth, path.into_inner(), body.into_inner())
+        .await?;
+    Ok(HttpResponse::Created().json(login))
+}
+
+/// The users bound to the agency.
+#[utoipa::path(tag = "intermediaries", params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<AgencyLogin>), (status = 403, body = Problem),
+    (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/intermediaries/{id}/logins")]
+pub async fn agency_logins(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Vec<AgencyLogin>>> {
+    Ok(web::Json(
+        services.agency_logins(&auth, path.into_inner()).await?,
     ))
 }
 
@@ -306,6 +344,26 @@ pub async fn evaluate_project(
     Ok(web::Json(
         services
             .evaluate_project(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// Cancels a project before its delivery, with the reason (the poster, or `intermediary.market`
+/// over its place). A cancelled project takes no further step.
+#[utoipa::path(tag = "intermediaries", params(("id" = i64, Path)),
+    request_body = ProjectCancellation, responses((status = 200, body = Project),
+    (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/intermediary-projects/{id}/cancel")]
+pub async fn cancel_project(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<ProjectCancellation>,
+) -> ApiResult<web::Json<Project>> {
+    Ok(web::Json(
+        services
+            .cancel_project(&auth, path.into_inner(), body.into_inner())
             .await?,
     ))
 }

@@ -1,5 +1,6 @@
 //! Every route of the API, one module per resource, all wired in [`configure`].
 
+pub mod agency;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
@@ -61,6 +62,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(calendar::configure)
                 .configure(connectors::configure)
                 .configure(intermediaries::configure)
+                .configure(agency::configure)
                 .configure(data_sharing::configure)
                 .configure(cockpit::configure)
                 .configure(portal::configure)

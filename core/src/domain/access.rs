@@ -72,6 +72,7 @@ permissions! {
     IntermediaryRead => "intermediary.read", "查看中介机构与中介服务项目";
     IntermediaryManage => "intermediary.manage", "管理中介机构库";
     IntermediaryMarket => "intermediary.market", "发布与办理中介服务项目";
+    IntermediaryAgency => "intermediary.agency", "以中介机构身份参与中介超市";
     DataRead => "data.read", "查看信息资源共享目录";
     DataManage => "data.manage", "管理共享数据与审批使用申请";
     DataUse => "data.use", "申请与使用共享数据";

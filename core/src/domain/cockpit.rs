@@ -2,7 +2,7 @@
 //! and department, what leaders read from them (rates and averages), and the day keys and
 //! periods (day, ISO week, month) that trends group them by. No IO.
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// Counters of one day × region × department, or a sum of such rows.
@@ -101,6 +101,56 @@ pub fn date_of_key(key: i64) -> Option<NaiveDate> {
     let m = u32::try_from(key / 100 % 100).ok()?;
     let d = u32::try_from(key % 100).ok()?;
     NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// A period cut for reading: the whole months inside it (first and last, as `yyyymm`) and the
+/// day ranges before and after them (day keys, both ends included). Every day of the period is
+/// in exactly one part.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeriodCut {
+    pub months: Option<(i64, i64)>,
+    pub days: Vec<(i64, i64)>,
+}
+
+/// Cuts `from..=to` into whole months and the days around them.
+pub fn cut_period(from: NaiveDate, to: NaiveDate) -> PeriodCut {
+    let day_range = |a: NaiveDate, b: NaiveDate| (day_key(a), day_key(b));
+    // The first whole month starts on `from` when it is a 1st, else on the next 1st.
+    let first = if from.day() == 1 {
+        Some(from)
+    } else {
+        from.with_day(1)
+            .and_then(|d| d.checked_add_months(Months::new(1)))
+    };
+    // The last whole month ends on `to` when the next day is a 1st.
+    let last_end = if to.succ_opt().is_some_and(|n| n.day() == 1) {
+        Some(to)
+    } else {
+        to.with_day(1).and_then(|d| d.pred_opt())
+    };
+    match (first, last_end) {
+        (Some(first), Some(last_end)) if first <= last_end && from <= to => {
+            let mut days = Vec::new();
+            if let Some(before) = first.pred_opt().filter(|b| from <= *b) {
+                days.push(day_range(from, before));
+            }
+            if let Some(after) = last_end.succ_opt().filter(|a| *a <= to) {
+                days.push(day_range(after, to));
+            }
+            PeriodCut {
+                months: Some((day_key(first) / 100, day_key(last_end) / 100)),
+                days,
+            }
+        }
+        _ => PeriodCut {
+            months: None,
+            days: if from <= to {
+                vec![day_range(from, to)]
+            } else {
+                Vec::new()
+            },
+        },
+    }
 }
 
 /// How a trend groups days.

@@ -153,11 +153,35 @@ pub enum ProjectStatus {
     Delivered,
     /// The poster has evaluated the agency's service.
     Evaluated,
+    /// Withdrawn by its poster or department before delivery, with a reason; final.
+    Cancelled,
 }
 names!(ProjectStatus {
     Open => "open", Selected => "selected", Contracted => "contracted",
-    Delivered => "delivered", Evaluated => "evaluated",
+    Delivered => "delivered", Evaluated => "evaluated", Cancelled => "cancelled",
 });
+
+impl ProjectStatus {
+    /// The steps a project in this status takes next, for answers that refuse a step out of
+    /// order.
+    pub fn next_actions(self) -> &'static [&'static str] {
+        match self {
+            ProjectStatus::Open => &["bid", "select", "cancel"],
+            ProjectStatus::Selected => &["contract", "cancel"],
+            ProjectStatus::Contracted => &["accept", "deliver", "cancel"],
+            ProjectStatus::Delivered => &["evaluate"],
+            ProjectStatus::Evaluated | ProjectStatus::Cancelled => &[],
+        }
+    }
+
+    /// Whether the poster may still cancel: anything before the delivery.
+    pub fn cancellable(self) -> bool {
+        matches!(
+            self,
+            ProjectStatus::Open | ProjectStatus::Selected | ProjectStatus::Contracted
+        )
+    }
+}
 
 /// The agency a draw picks: the candidates (ids, in ascending order as stored with the draw)
 /// and the seed decide it, so anyone holding both can recompute it.

@@ -152,3 +152,28 @@ fn configured_weights_change_the_score_and_must_add_up_to_100() {
     let bad = CreditWeights { public: 30, ..w };
     assert!(bad.check().is_err());
 }
+
+#[test]
+fn a_project_is_cancellable_until_delivered_and_a_cancelled_one_takes_no_step() {
+    for s in [
+        ProjectStatus::Open,
+        ProjectStatus::Selected,
+        ProjectStatus::Contracted,
+    ] {
+        assert!(s.cancellable());
+        assert!(s.next_actions().contains(&"cancel"));
+    }
+    for s in [
+        ProjectStatus::Delivered,
+        ProjectStatus::Evaluated,
+        ProjectStatus::Cancelled,
+    ] {
+        assert!(!s.cancellable());
+        assert!(!s.next_actions().contains(&"cancel"));
+    }
+    assert!(ProjectStatus::Cancelled.next_actions().is_empty());
+    assert_eq!(
+        ProjectStatus::parse("cancelled"),
+        Some(ProjectStatus::Cancelled)
+    );
+}

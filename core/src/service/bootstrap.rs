@@ -139,6 +139,11 @@ pub fn builtin_roles() -> Vec<(&'static str, &'static str, Vec<Permission>)> {
             ],
         ),
         (
+            "intermediary_agency",
+            "中介机构人员",
+            vec![IntermediaryAgency],
+        ),
+        (
             "data_admin",
             "部门数据共享管理员",
             vec![OrgRead, EventRead, DataRead, DataManage, DataUse],

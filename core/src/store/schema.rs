@@ -775,12 +775,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     intermediary_projects,
     intermediary_project_progress,
     intermediary_bids,
+    intermediary_logins,
+    intermediary_project_cancellations,
     data_sets,
+    data_set_versions,
     data_share_requests,
     data_share_uses,
     cockpit_daily,
     cockpit_daily_halls,
     cockpit_daily_items,
+    cockpit_monthly,
+    cockpit_monthly_items,
     cockpit_cursor,
     portal_materials,
     courier_orders,
@@ -1039,6 +1044,25 @@ diesel::table! {
         late -> Bool,
         evaluation_score -> Nullable<BigInt>,
         evaluation_comment -> Nullable<Text>,
+        accepted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    intermediary_project_cancellations (project_id) {
+        project_id -> BigInt,
+        reason -> Text,
+        cancelled_by -> BigInt,
+        cancelled_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    intermediary_logins (user_id) {
+        user_id -> BigInt,
+        intermediary_id -> BigInt,
+        created_by -> BigInt,
+        created_at -> BigInt,
     }
 }
 
@@ -1065,6 +1089,24 @@ diesel::table! {
         update_frequency -> Text,
         form -> Text,
         created_at -> BigInt,
+        version -> BigInt,
+        withdrawn_at -> Nullable<BigInt>,
+        withdraw_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    data_set_versions (data_set_id, version) {
+        data_set_id -> BigInt,
+        version -> BigInt,
+        name -> Text,
+        description -> Text,
+        fields -> Text,
+        update_frequency -> Text,
+        form -> Text,
+        note -> Text,
+        actor -> Text,
+        at -> BigInt,
     }
 }
 
@@ -1104,6 +1146,7 @@ diesel::joinable!(intermediaries -> regions (region_id));
 diesel::joinable!(intermediary_projects -> regions (region_id));
 diesel::joinable!(data_sets -> regions (region_id));
 diesel::joinable!(intermediary_project_progress -> intermediary_projects (project_id));
+diesel::joinable!(intermediary_logins -> users (user_id));
 diesel::joinable!(data_share_uses -> data_share_requests (request_id));
 
 diesel::table! {
@@ -1138,6 +1181,36 @@ diesel::table! {
 diesel::table! {
     cockpit_daily_items (day, region_id, department_id, item_code) {
         day -> BigInt,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        item_code -> Text,
+        received -> BigInt,
+        concluded -> BigInt,
+    }
+}
+
+diesel::table! {
+    cockpit_monthly (month, region_id, department_id) {
+        month -> BigInt,
+        region_id -> BigInt,
+        department_id -> BigInt,
+        received -> BigInt,
+        online -> BigInt,
+        concluded -> BigInt,
+        on_time -> BigInt,
+        handling_days -> BigInt,
+        courier -> BigInt,
+        ratings -> BigInt,
+        rating_sum -> BigInt,
+        yellow -> BigInt,
+        red -> BigInt,
+        complaints -> BigInt,
+    }
+}
+
+diesel::table! {
+    cockpit_monthly_items (month, region_id, department_id, item_code) {
+        month -> BigInt,
         region_id -> BigInt,
         department_id -> BigInt,
         item_code -> Text,

@@ -48,6 +48,46 @@ pub struct DataSet {
     /// Departments holding an approved agreement that has not ended.
     pub users: Vec<DataSetUser>,
     pub created_at: DateTime<Utc>,
+    /// 1 when added; each edit makes the next.
+    pub version: i64,
+    /// Withdrawn: kept for the record, takes no request, its agreements ended.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdraw_reason: Option<String>,
+}
+
+/// A new version of a data set: everything but its code and department, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataSetChange {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub fields: Vec<DataField>,
+    pub update_frequency: UpdateFrequency,
+    pub form: DataForm,
+    /// What changed and why, e.g. 新增经营范围字段.
+    pub note: String,
+}
+
+/// One version of a data set as it was published.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DataSetVersion {
+    pub version: i64,
+    pub name: String,
+    pub description: String,
+    pub fields: Vec<DataField>,
+    pub update_frequency: UpdateFrequency,
+    pub form: DataForm,
+    pub note: String,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Why a data set is withdrawn from the catalogue.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataSetWithdrawal {
+    pub reason: String,
 }
 
 /// A department that may use a data set, and under which agreement.
@@ -67,6 +107,8 @@ pub struct DataSetQuery {
     pub limit: Option<u32>,
     pub department_id: Option<i64>,
     pub form: Option<DataForm>,
+    /// `false`: only data sets still offered; `true`: only withdrawn ones.
+    pub withdrawn: Option<bool>,
 }
 
 /// A department asks to use a data set.

@@ -268,6 +268,11 @@ pub struct Project {
     pub late: bool,
     pub evaluation_score: Option<i64>,
     pub evaluation_comment: Option<String>,
+    /// When the agency accepted (countersigned) the contract.
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why the poster or the department cancelled the project.
+    pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -281,4 +286,46 @@ pub struct ProjectQuery {
     /// `true`: only contracted projects past their service time limit.
     pub overdue: Option<bool>,
     pub intermediary_id: Option<i64>,
+}
+
+/// Why the poster or the department cancels a project.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectCancellation {
+    pub reason: String,
+}
+
+/// Binds a user (holding the `intermediary_agency` role) to an agency: they act for it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAgencyLogin {
+    pub user_id: i64,
+}
+
+/// A user bound to an agency.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AgencyLogin {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub intermediary_id: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A bid made by the agency's own staff: the agency is the caller's.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyBid {
+    pub price_fen: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Filters of the projects an agency sees.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyProjectQuery {
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+    pub status: Option<ProjectStatus>,
 }

@@ -13,6 +13,7 @@ use crate::domain::ids::{AreaId, DepartmentId, HallId, ItemId, RegionId, WindowI
 use crate::domain::queue::TicketStatus;
 use crate::domain::supervision::complaints::ComplaintStep;
 use crate::wire::cases::{Applicant, Channel};
+use crate::wire::courier::CourierOrderView;
 use crate::wire::queue::BookingChannel;
 
 /// Filters of the city storefront (旗舰店); every one optional.
@@ -230,6 +231,9 @@ pub struct CourierTracking {
     pub address: Option<String>,
     pub ready_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The courier orders of the case (the pickup of its materials, the delivery of its
+    /// result), each with the courier's status reports; addresses masked.
+    pub orders: Vec<CourierOrderView>,
 }
 
 /// What a case costs and whether it is paid.

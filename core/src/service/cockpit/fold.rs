@@ -7,7 +7,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::{Parts, add_to_store, card_part, day_of, rating_part, set_halls_in_store, ticket_part};
+use super::{
+    Parts, add_to_store, card_part, day_of, months, rating_part, set_halls_in_store, ticket_part,
+};
 use crate::clock::Millis;
 use crate::domain::cockpit::{Counters, date_of_key};
 use crate::error::Error;
@@ -224,6 +226,7 @@ fn fold_batch(conn: &mut DbConn, tz: chrono_tz::Tz, now: Millis) -> Result<u64, 
         hall_parts(conn, &rows, &regions, tz, &mut parts.halls)?;
     }
     add_to_store(conn, &parts)?;
+    months::refresh(conn, &months::touched(&parts))?;
     set_halls_in_store(conn, &parts.halls)?;
     set_cursor(conn, last, now)?;
     Ok(batch.len() as u64)

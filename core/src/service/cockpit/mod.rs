@@ -9,6 +9,7 @@
 
 mod export;
 mod fold;
+mod months;
 mod query;
 mod rebuild;
 mod seed;
@@ -159,7 +160,8 @@ fn day_of(at: Millis, tz: chrono_tz::Tz) -> i64 {
     day_key(local_date(at, tz))
 }
 
-/// Adds `parts`' case, evaluation, card and complaint figures to the stored rollups.
+/// Adds `parts`' case, evaluation, card and complaint figures to the stored daily rollups (the
+/// caller brings the monthly rows up to date: `months`).
 fn add_to_store(conn: &mut DbConn, parts: &Parts) -> Result<(), Error> {
     use diesel::upsert::excluded;
     for (k, c) in &parts.daily {

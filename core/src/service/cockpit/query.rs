@@ -1,6 +1,7 @@
 //! Reading the rollups: any period and region subtree, compared by region or department,
-//! as a trend, or as top items. Queries read at most a row per day, region and department of
-//! the period, never the cases, so their cost does not grow with the number of cases.
+//! as a trend, or as top items. A period is cut into its whole months, read from the monthly
+//! rows, and the days before and after them, read from the daily rows (a trend by day reads
+//! days only); never the cases, so the cost does not grow with the number of cases.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,8 +10,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::fold::cursor;
+use super::months::COUNTERS;
 use crate::domain::access::{Caller, Permission, Target};
-use crate::domain::cockpit::{Counters, Figures, date_of_key, day_key};
+use crate::domain::cockpit::{Counters, Figures, PeriodCut, cut_period, date_of_key, day_key};
 use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::org::ScopeSql;
@@ -30,20 +32,51 @@ pub(super) struct Place {
     path: String,
     from: i64,
     to: i64,
+    /// The period as whole months and the days around them.
+    cut: PeriodCut,
     /// The subtree's regions; `None`: every region (the root, for a caller who sees it all).
     subtree: Option<Vec<i64>>,
     /// Only these departments (a caller who reads by department, or one asked for).
     departments: Option<Vec<i64>>,
 }
 
+/// Which rows of the period a query reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// Every day of the period, from the daily rows (trends by day).
+    AllDays,
+    /// The days outside the period's whole months.
+    Days,
+    /// The period's whole months, from the monthly rows.
+    Months,
+    /// Hall figures: daily only, and of no department.
+    Halls,
+}
+
 impl Place {
-    fn filter(&self, halls: bool) -> String {
+    fn filter(&self, rows: Rows) -> String {
         let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let mut w = format!("day >= {} AND day <= {}", self.from, self.to);
+        let mut w = match rows {
+            Rows::AllDays | Rows::Halls => format!("day >= {} AND day <= {}", self.from, self.to),
+            Rows::Days if self.cut.days.is_empty() => "1 = 0".to_owned(),
+            Rows::Days => {
+                let ranges: Vec<String> = self
+                    .cut
+                    .days
+                    .iter()
+                    .map(|(a, b)| format!("(day >= {a} AND day <= {b})"))
+                    .collect();
+                format!("({})", ranges.join(" OR "))
+            }
+            Rows::Months => match self.cut.months {
+                Some((a, b)) => format!("month >= {a} AND month <= {b}"),
+                None => "1 = 0".to_owned(),
+            },
+        };
         if let Some(ids) = &self.subtree {
             w.push_str(&format!(" AND region_id IN ({})", list(ids)));
         }
-        match (&self.departments, halls) {
+        match (&self.departments, rows == Rows::Halls) {
             // Hall visits belong to no department.
             (Some(_), true) => w.push_str(" AND 1 = 0"),
             (Some(ids), false) => w.push_str(&format!(" AND department_id IN ({})", list(ids))),
@@ -107,37 +140,40 @@ fn sum(col: &str) -> String {
     format!("CAST(COALESCE(SUM({col}), 0) AS BIGINT) AS {col}")
 }
 
-/// The period's counters grouped by `group` (a column; `None`: one group, key 0).
+/// The period's counters grouped by `group` (a column; `None`: one group, key 0). Grouped by
+/// day, every day is read from the daily rows; otherwise whole months from the monthly rows.
 fn sums(
     conn: &mut DbConn,
     place: &Place,
     group: Option<&str>,
 ) -> Result<BTreeMap<i64, Counters>, Error> {
     let key = group.unwrap_or("CAST(0 AS BIGINT)");
-    let tail = |halls: bool| match group {
-        Some(g) => format!("WHERE {} GROUP BY {g}", place.filter(halls)),
-        None => format!("WHERE {}", place.filter(halls)),
+    let tail = |rows: Rows| match group {
+        Some(g) => format!("WHERE {} GROUP BY {g}", place.filter(rows)),
+        None => format!("WHERE {}", place.filter(rows)),
     };
-    let cols = [
-        "received",
-        "online",
-        "concluded",
-        "on_time",
-        "handling_days",
-        "courier",
-        "ratings",
-        "rating_sum",
-        "yellow",
-        "red",
-        "complaints",
-    ]
-    .map(sum)
-    .join(", ");
-    let daily: Vec<DailySums> = diesel::sql_query(format!(
-        "SELECT {key} AS k, {cols} FROM cockpit_daily {}",
-        tail(false)
-    ))
-    .load(conn)?;
+    let cols = COUNTERS.map(sum).join(", ");
+    let mut parts = Vec::new();
+    if group == Some("day") {
+        parts.push(("cockpit_daily", Rows::AllDays));
+    } else {
+        if !place.cut.days.is_empty() {
+            parts.push(("cockpit_daily", Rows::Days));
+        }
+        if place.cut.months.is_some() {
+            parts.push(("cockpit_monthly", Rows::Months));
+        }
+    }
+    let mut daily: Vec<DailySums> = Vec::new();
+    for (table, rows) in parts {
+        daily.extend(
+            diesel::sql_query(format!(
+                "SELECT {key} AS k, {cols} FROM {table} {}",
+                tail(rows)
+            ))
+            .load::<DailySums>(conn)?,
+        );
+    }
     let mut out: BTreeMap<i64, Counters> = BTreeMap::new();
     for r in daily {
         let c = Counters {
@@ -163,8 +199,8 @@ fn sums(
         None => "CAST(0 AS BIGINT)",
     };
     let hall_tail = match group {
-        Some("department_id") | None => format!("WHERE {}", place.filter(true)),
-        Some(g) => format!("WHERE {} GROUP BY {g}", place.filter(true)),
+        Some("department_id") | None => format!("WHERE {}", place.filter(Rows::Halls)),
+        Some(g) => format!("WHERE {} GROUP BY {g}", place.filter(Rows::Halls)),
     };
     let cols = ["visits", "waits", "wait_ms"].map(sum).join(", ");
     let halls: Vec<HallSums> = diesel::sql_query(format!(
@@ -273,6 +309,7 @@ fn resolve(conn: &mut DbConn, caller: &Caller, q: &CockpitQuery) -> Result<Place
         path,
         from: day_key(q.from),
         to: day_key(q.to),
+        cut: cut_period(q.from, q.to),
         subtree,
         departments,
     })
@@ -424,12 +461,17 @@ pub(super) fn items(
 ) -> Result<CockpitItems, Error> {
     let place = resolve(conn, caller, q)?;
     let limit = q.limit.unwrap_or(10);
+    // The days' and the months' rows together, then grouped: the top is over their sums.
     let rows: Vec<ItemSums> = diesel::sql_query(format!(
-        "SELECT item_code, {}, {} FROM cockpit_daily_items WHERE {} GROUP BY item_code \
-         ORDER BY received DESC, item_code LIMIT {limit}",
+        "SELECT item_code, {}, {} FROM (\
+           SELECT item_code, received, concluded FROM cockpit_daily_items WHERE {} \
+           UNION ALL \
+           SELECT item_code, received, concluded FROM cockpit_monthly_items WHERE {}\
+         ) AS period GROUP BY item_code ORDER BY received DESC, item_code LIMIT {limit}",
         sum("received"),
         sum("concluded"),
-        place.filter(false)
+        place.filter(Rows::Days),
+        place.filter(Rows::Months)
     ))
     .load(conn)?;
     let codes: Vec<String> = rows.iter().map(|r| r.item_code.clone()).collect();

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::fold::{cursor, hall_parts, set_cursor};
-use super::{Parts, add_to_store, card_part, day_of, rating_part, set_halls_in_store};
+use super::{Parts, add_to_store, card_part, day_of, months, rating_part, set_halls_in_store};
 use crate::domain::cockpit::Counters;
 use crate::error::Error;
 use crate::service::Services;
@@ -17,8 +17,9 @@ use crate::service::cases::CaseRow;
 use crate::service::cockpit::Key;
 use crate::store::DbConn;
 use crate::store::schema::{
-    anomalies, cases, cockpit_daily, cockpit_daily_halls, cockpit_daily_items, complaints,
-    evaluation_appeals, evaluations, events, halls, queue_tickets,
+    anomalies, cases, cockpit_daily, cockpit_daily_halls, cockpit_daily_items, cockpit_monthly,
+    cockpit_monthly_items, complaints, evaluation_appeals, evaluations, events, halls,
+    queue_tickets,
 };
 
 /// Source rows read per query.
@@ -31,6 +32,9 @@ pub struct RollupDump {
     pub daily: Vec<(i64, i64, i64, Counters)>,
     pub halls: Vec<(i64, i64, Counters)>,
     pub items: Vec<(i64, i64, i64, String, i64, i64)>,
+    /// The monthly rows: (month, region, department, counters).
+    pub monthly: Vec<(i64, i64, i64, Counters)>,
+    pub monthly_items: Vec<(i64, i64, i64, String, i64, i64)>,
     /// The last event folded.
     pub cursor: i64,
 }
@@ -58,8 +62,11 @@ impl Services {
                 diesel::delete(cockpit_daily::table).execute(conn)?;
                 diesel::delete(cockpit_daily_halls::table).execute(conn)?;
                 diesel::delete(cockpit_daily_items::table).execute(conn)?;
+                diesel::delete(cockpit_monthly::table).execute(conn)?;
+                diesel::delete(cockpit_monthly_items::table).execute(conn)?;
                 let parts = recompute(conn, tz)?;
                 add_to_store(conn, &parts)?;
+                months::refresh_all(conn)?;
                 set_halls_in_store(conn, &parts.halls)?;
                 set_cursor(conn, head, now)?;
                 let rows = parts.daily.len() + parts.halls.len() + parts.items.len();
@@ -226,10 +233,24 @@ fn dump(conn: &mut DbConn) -> Result<RollupDump, Error> {
             cockpit_daily_items::item_code,
         ))
         .load(conn)?;
+    let monthly: Vec<Daily> = cockpit_monthly::table
+        .order((
+            cockpit_monthly::month,
+            cockpit_monthly::region_id,
+            cockpit_monthly::department_id,
+        ))
+        .load(conn)?;
+    let monthly_items: Vec<(i64, i64, i64, String, i64, i64)> = cockpit_monthly_items::table
+        .order((
+            cockpit_monthly_items::month,
+            cockpit_monthly_items::region_id,
+            cockpit_monthly_items::department_id,
+            cockpit_monthly_items::item_code,
+        ))
+        .load(conn)?;
     let zero = Counters::default();
-    Ok(RollupDump {
-        daily: daily
-            .into_iter()
+    let counters = |rows: Vec<Daily>| -> Vec<(i64, i64, i64, Counters)> {
+        rows.into_iter()
             .map(|r| {
                 let c = Counters {
                     received: r.3,
@@ -248,7 +269,11 @@ fn dump(conn: &mut DbConn) -> Result<RollupDump, Error> {
                 (r.0, r.1, r.2, c)
             })
             .filter(|r| r.3 != zero)
-            .collect(),
+            .collect()
+    };
+    Ok(RollupDump {
+        daily: counters(daily),
+        monthly: counters(monthly),
         halls: halls
             .into_iter()
             .map(|(day, region, visits, waits, wait_ms)| {
@@ -263,6 +288,10 @@ fn dump(conn: &mut DbConn) -> Result<RollupDump, Error> {
             .filter(|r| r.2 != zero)
             .collect(),
         items: items.into_iter().filter(|r| r.4 != 0 || r.5 != 0).collect(),
+        monthly_items: monthly_items
+            .into_iter()
+            .filter(|r| r.4 != 0 || r.5 != 0)
+            .collect(),
         cursor: cursor(conn)?,
     })
 }

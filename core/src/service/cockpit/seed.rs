@@ -120,6 +120,7 @@ impl Services {
                 })
                 .await?;
         }
+        self.store.write(super::months::refresh_all).await?;
         Ok(seeded)
     }
 }

@@ -5,6 +5,7 @@
 
 mod requests;
 mod uses;
+mod versions;
 
 use crate::service::org::region_path_of;
 use diesel::prelude::*;
@@ -38,6 +39,9 @@ pub(super) struct DataSetRow {
     pub(super) update_frequency: String,
     pub(super) form: String,
     pub(super) created_at: i64,
+    pub(super) version: i64,
+    pub(super) withdrawn_at: Option<i64>,
+    pub(super) withdraw_reason: Option<String>,
 }
 
 /// A stored request.
@@ -191,6 +195,9 @@ pub(super) fn data_set_wire(
             })
             .collect(),
         created_at: time(row.created_at),
+        version: row.version,
+        withdrawn_at: row.withdrawn_at.map(time),
+        withdraw_reason: row.withdraw_reason.clone(),
     })
 }
 
@@ -207,19 +214,30 @@ pub(super) fn validate_data_set(new: &NewDataSet) -> Result<(), Error> {
         "code",
         "1 to 40 letters, digits or '-'",
     );
-    v.text(&new.name, "name", 200);
+    validate_content(&mut v, &new.name, &new.description, &new.fields);
+    v.finish()
+}
+
+/// The checks a data set's name, description and fields pass, when added and when edited.
+pub(super) fn validate_content(
+    v: &mut Validator,
+    name: &str,
+    description: &str,
+    fields: &[DataField],
+) {
+    v.text(name, "name", 200);
     v.check(
-        new.description.chars().count() <= 2_000,
+        description.chars().count() <= 2_000,
         "description",
         "at most 2000 characters",
     );
     v.check(
-        !new.fields.is_empty() && new.fields.len() <= 500,
+        !fields.is_empty() && fields.len() <= 500,
         "fields",
         "name 1 to 500 fields",
     );
     let mut seen = std::collections::HashSet::new();
-    for (i, f) in new.fields.iter().enumerate() {
+    for (i, f) in fields.iter().enumerate() {
         v.check(
             !f.name.is_empty()
                 && f.name.len() <= 64
@@ -236,7 +254,19 @@ pub(super) fn validate_data_set(new: &NewDataSet) -> Result<(), Error> {
         );
         v.text(&f.label, &format!("fields[{i}].label"), 100);
     }
-    v.finish()
+}
+
+/// The fields as stored: labels trimmed, JSON.
+pub(super) fn stored_fields(fields: &[DataField]) -> Result<String, Error> {
+    let fields: Vec<DataField> = fields
+        .iter()
+        .map(|f| DataField {
+            name: f.name.clone(),
+            label: f.label.trim().to_owned(),
+            personal: f.personal,
+        })
+        .collect();
+    serde_json::to_string(&fields).map_err(|e| Error::Internal(e.to_string()))
 }
 
 impl Services {
@@ -266,17 +296,7 @@ impl Services {
                 if taken.is_some() {
                     return Err(Error::conflict(format!("data set code {code} is taken")));
                 }
-                let fields: Vec<DataField> = new
-                    .fields
-                    .iter()
-                    .map(|f| DataField {
-                        name: f.name.clone(),
-                        label: f.label.trim().to_owned(),
-                        personal: f.personal,
-                    })
-                    .collect();
-                let fields =
-                    serde_json::to_string(&fields).map_err(|e| Error::Internal(e.to_string()))?;
+                let fields = stored_fields(&new.fields)?;
                 let id: i64 = diesel::insert_into(data_sets::table)
                     .values((
                         data_sets::code.eq(code),
@@ -292,6 +312,7 @@ impl Services {
                     .returning(data_sets::id)
                     .get_result(conn)?;
                 let row = data_set(conn, id)?;
+                versions::add_version(conn, &row, "", &caller.username, now)?;
                 let answer = data_set_wire(conn, &row, now)?;
                 audit::record(
                     conn,
@@ -339,6 +360,11 @@ impl Services {
                 }
                 if let Some(f) = query.form {
                     q = q.filter(data_sets::form.eq(f.as_str()));
+                }
+                match query.withdrawn {
+                    Some(true) => q = q.filter(data_sets::withdrawn_at.is_not_null()),
+                    Some(false) => q = q.filter(data_sets::withdrawn_at.is_null()),
+                    None => {}
                 }
                 let rows: Vec<DataSetRow> = q.load(conn)?;
                 let mut items = Vec::with_capacity(rows.len());

@@ -38,6 +38,12 @@ impl Services {
             .write(move |conn| {
                 check_catalogue(&caller)?;
                 let set = data_set(conn, data_set_id)?;
+                if set.withdrawn_at.is_some() {
+                    return Err(Error::conflict(format!(
+                        "data set {} is withdrawn from the catalogue and takes no request",
+                        set.code
+                    )));
+                }
                 let (region_id, path) = department(conn, new.department_id, "department_id")?;
                 if !caller.may(Permission::DataUse, &target(&path, new.department_id)) {
                     return Err(Error::forbidden(

@@ -263,6 +263,29 @@ fn view(order: &OrderRow, updates: &[UpdateRow]) -> CourierOrderView {
     }
 }
 
+/// A case's courier orders, oldest first, each with every report in the courier's time order;
+/// addresses masked.
+pub(crate) fn case_orders(conn: &mut DbConn, id: CaseId) -> Result<Vec<CourierOrderView>, Error> {
+    let orders: Vec<OrderRow> = courier_orders::table
+        .filter(courier_orders::case_id.eq(id.0))
+        .order(courier_orders::id.asc())
+        .select(OrderRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let updates: Vec<UpdateRow> = courier_updates::table
+        .filter(courier_updates::order_id.eq_any(ids))
+        .order((courier_updates::at.asc(), courier_updates::id.asc()))
+        .select((
+            courier_updates::order_id,
+            courier_updates::status,
+            courier_updates::note,
+            courier_updates::at,
+            courier_updates::received_at,
+        ))
+        .load(conn)?;
+    Ok(orders.iter().map(|o| view(o, &updates)).collect())
+}
+
 impl Services {
     /// A case's courier orders with every report (case.read over the case's region or
     /// department; outside it the case does not exist).
@@ -275,27 +298,10 @@ impl Services {
         self.store
             .read(move |conn| {
                 let located = case_in_scope(conn, &caller, Permission::CaseRead, id)?;
-                let orders: Vec<OrderRow> = courier_orders::table
-                    .filter(courier_orders::case_id.eq(id.0))
-                    .order(courier_orders::id.asc())
-                    .select(OrderRow::as_select())
-                    .load(conn)?;
-                let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
-                let updates: Vec<UpdateRow> = courier_updates::table
-                    .filter(courier_updates::order_id.eq_any(ids))
-                    .order((courier_updates::at.asc(), courier_updates::id.asc()))
-                    .select((
-                        courier_updates::order_id,
-                        courier_updates::status,
-                        courier_updates::note,
-                        courier_updates::at,
-                        courier_updates::received_at,
-                    ))
-                    .load(conn)?;
                 Ok(CourierTracking {
                     case_id: id,
                     case_no: located.row.case_no.clone(),
-                    orders: orders.iter().map(|o| view(o, &updates)).collect(),
+                    orders: case_orders(conn, id)?,
                 })
             })
             .await

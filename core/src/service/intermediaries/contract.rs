@@ -4,7 +4,10 @@
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::projects::{DELIVER, answer, expect_status, progress, project, project_for, record};
+use super::projects::{
+    DELIVER, ProjectRow, answer, expect_status, out_of_order, progress, project, project_for,
+    record,
+};
 use super::working_days_end;
 use crate::clock::Millis;
 use crate::domain::access::{Caller, Permission};
@@ -15,9 +18,13 @@ use crate::service::audit::Actor;
 use crate::service::cases::{CaseRow, details_json, record_change};
 use crate::service::supervision::workflow_cards::close;
 use crate::store::DbConn;
-use crate::store::schema::{cases, intermediary_project_progress, intermediary_projects};
+use crate::store::schema::{
+    cases, intermediary_project_cancellations, intermediary_project_progress, intermediary_projects,
+};
 use crate::wire::complaints::CardSubject;
-use crate::wire::intermediaries::{ContractTerms, Delivery, Project, ProjectEvaluation};
+use crate::wire::intermediaries::{
+    ContractTerms, Delivery, Project, ProjectCancellation, ProjectEvaluation,
+};
 
 impl Services {
     /// Signs the contract: the price (the winning bid's, for lowest-price projects) and the
@@ -105,25 +112,39 @@ impl Services {
         id: i64,
         delivery: Delivery,
     ) -> Result<Project, Error> {
+        validate_delivery(&delivery)?;
+        let now = self.clock.now();
+        let caller = caller.clone();
+        self.store
+            .write(move |conn| {
+                let row = project_for(conn, &caller, Permission::IntermediaryMarket, id)?;
+                let row = deliver(conn, now, &caller, &row, &delivery)?;
+                answer(conn, &row, now)
+            })
+            .await
+    }
+
+    /// Cancels a project before its delivery (`intermediary.market` over its place: the poster
+    /// or the department), with the reason; an overdue project's workflow card closes with it.
+    pub async fn cancel_project(
+        &self,
+        caller: &Caller,
+        id: i64,
+        cancellation: ProjectCancellation,
+    ) -> Result<Project, Error> {
         Validator::new()
-            .text(&delivery.material, "material", 100)
-            .check(
-                delivery.note.chars().count() <= 1_000,
-                "note",
-                "at most 1000 characters",
-            )
+            .text(&cancellation.reason, "reason", 1_000)
             .finish()?;
         let now = self.clock.now();
         let caller = caller.clone();
         self.store
             .write(move |conn| {
                 let row = project_for(conn, &caller, Permission::IntermediaryMarket, id)?;
-                expect_status(&row, ProjectStatus::Contracted, "delivery")?;
-                let material = delivery.material.trim().to_owned();
-                if let Some(case_id) = row.case_id {
-                    add_case_material(conn, now, &caller, case_id, &material, &row.project_no)?;
+                let before = row.status();
+                if !before.cancellable() {
+                    return Err(out_of_order(&row, "cancelling", "not yet delivered"));
                 }
-                let late = row.due_at.is_some_and(|d| d <= now);
+                let reason = cancellation.reason.trim();
                 close(
                     conn,
                     now,
@@ -133,13 +154,14 @@ impl Services {
                     DELIVER,
                 )?;
                 diesel::update(intermediary_projects::table.find(id))
-                    .set(intermediary_projects::status.eq(ProjectStatus::Delivered.as_str()))
+                    .set(intermediary_projects::status.eq(ProjectStatus::Cancelled.as_str()))
                     .execute(conn)?;
-                diesel::update(intermediary_project_progress::table.find(id))
-                    .set((
-                        intermediary_project_progress::delivered_at.eq(now),
-                        intermediary_project_progress::result_material.eq(&material),
-                        intermediary_project_progress::late.eq(late),
+                diesel::insert_into(intermediary_project_cancellations::table)
+                    .values((
+                        intermediary_project_cancellations::project_id.eq(id),
+                        intermediary_project_cancellations::reason.eq(reason),
+                        intermediary_project_cancellations::cancelled_by.eq(caller.user_id.0),
+                        intermediary_project_cancellations::cancelled_at.eq(now),
                     ))
                     .execute(conn)?;
                 let (row, _) = project(conn, id)?;
@@ -149,13 +171,12 @@ impl Services {
                     &caller,
                     &row,
                     (
-                        "intermediary_project.deliver",
-                        "intermediary_project.delivered",
+                        "intermediary_project.cancel",
+                        "intermediary_project.cancelled",
                     ),
-                    Some(ProjectStatus::Contracted),
+                    Some(before),
                     json!({"project_no": row.project_no, "case_id": row.case_id,
-                           "material": material, "late": late,
-                           "note": delivery.note.trim()}),
+                           "reason": reason}),
                 )?;
                 answer(conn, &row, now)
             })
@@ -215,6 +236,69 @@ impl Services {
             })
             .await
     }
+}
+
+pub(super) fn validate_delivery(delivery: &Delivery) -> Result<(), Error> {
+    Validator::new()
+        .text(&delivery.material, "material", 100)
+        .check(
+            delivery.note.chars().count() <= 1_000,
+            "note",
+            "at most 1000 characters",
+        )
+        .finish()
+}
+
+/// Delivers a contracted project's result (into its case, when it has one); `late` when past
+/// the service time limit. Answers the project as it is afterwards.
+pub(super) fn deliver(
+    conn: &mut DbConn,
+    now: Millis,
+    caller: &Caller,
+    row: &ProjectRow,
+    delivery: &Delivery,
+) -> Result<ProjectRow, Error> {
+    expect_status(row, ProjectStatus::Contracted, "delivery")?;
+    let id = row.id;
+    let material = delivery.material.trim().to_owned();
+    if let Some(case_id) = row.case_id {
+        add_case_material(conn, now, caller, case_id, &material, &row.project_no)?;
+    }
+    let late = row.due_at.is_some_and(|d| d <= now);
+    close(
+        conn,
+        now,
+        &Actor::of(caller),
+        CardSubject::IntermediaryProject,
+        id,
+        DELIVER,
+    )?;
+    diesel::update(intermediary_projects::table.find(id))
+        .set(intermediary_projects::status.eq(ProjectStatus::Delivered.as_str()))
+        .execute(conn)?;
+    diesel::update(intermediary_project_progress::table.find(id))
+        .set((
+            intermediary_project_progress::delivered_at.eq(now),
+            intermediary_project_progress::result_material.eq(&material),
+            intermediary_project_progress::late.eq(late),
+        ))
+        .execute(conn)?;
+    let (row, _) = project(conn, id)?;
+    record(
+        conn,
+        now,
+        caller,
+        &row,
+        (
+            "intermediary_project.deliver",
+            "intermediary_project.delivered",
+        ),
+        Some(ProjectStatus::Contracted),
+        json!({"project_no": row.project_no, "case_id": row.case_id,
+               "material": material, "late": late,
+               "note": delivery.note.trim()}),
+    )?;
+    Ok(row)
 }
 
 /// Adds the result to an open case's materials, in the case's history and audit.

@@ -10,7 +10,8 @@ use super::projects::{
     At, ProjectRow, answer, candidates, expect_status, place, project, project_for, qualified,
     record, validate,
 };
-use super::{agency, encode};
+use super::{AgencyRow, agency, encode};
+use crate::crypto::Vault;
 use crate::domain::access::{Caller, Permission, Target};
 use crate::domain::ids::DepartmentId;
 use crate::domain::intermediary::{ProjectStatus, Selection, draw};
@@ -18,6 +19,7 @@ use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::cases::local_date;
 use crate::service::org::ScopeSql;
+use crate::store::DbConn;
 use crate::store::schema::{
     catalogue_items, intermediary_bids, intermediary_project_progress, intermediary_projects,
 };
@@ -99,14 +101,7 @@ impl Services {
         id: i64,
         bid: NewBid,
     ) -> Result<Project, Error> {
-        Validator::new()
-            .check(bid.price_fen > 0, "price_fen", "must be positive")
-            .check(
-                bid.note.chars().count() <= 1_000,
-                "note",
-                "at most 1000 characters",
-            )
-            .finish()?;
+        validate_bid(bid.price_fen, &bid.note)?;
         let now = self.clock.now();
         let tz = self.config.time_zone()?;
         let caller = caller.clone();
@@ -114,54 +109,13 @@ impl Services {
         self.store
             .write(move |conn| {
                 let row = project_for(conn, &caller, Permission::IntermediaryMarket, id)?;
-                expect_status(&row, ProjectStatus::Open, "bidding")?;
-                if row.selection() != Selection::LowestPrice {
-                    return Err(Error::conflict("only lowest-price projects take bids"));
-                }
-                if now >= row.bid_deadline {
-                    return Err(Error::conflict("the bid deadline has passed"));
-                }
-                if bid.price_fen > row.budget_fen {
-                    return Err(Error::invalid("price_fen", "must not exceed the budget"));
-                }
                 let (bidder, _) = agency(conn, bid.intermediary_id)
                     .map_err(|_| Error::invalid("intermediary_id", "no such agency"))?;
                 let at = At {
                     today: local_date(now, tz),
                     now,
                 };
-                qualified(conn, &vault, &bidder, &row, at)?;
-                let already: Option<i64> = intermediary_bids::table
-                    .filter(intermediary_bids::project_id.eq(id))
-                    .filter(intermediary_bids::intermediary_id.eq(bidder.id))
-                    .select(intermediary_bids::id)
-                    .get_result(conn)
-                    .optional()?;
-                if already.is_some() {
-                    return Err(Error::conflict("this agency has already bid"));
-                }
-                diesel::insert_into(intermediary_bids::table)
-                    .values((
-                        intermediary_bids::project_id.eq(id),
-                        intermediary_bids::intermediary_id.eq(bidder.id),
-                        intermediary_bids::price_fen.eq(bid.price_fen),
-                        intermediary_bids::note.eq(bid.note.trim()),
-                        intermediary_bids::at.eq(now),
-                    ))
-                    .execute(conn)?;
-                record(
-                    conn,
-                    now,
-                    &caller,
-                    &row,
-                    (
-                        "intermediary_project.bid",
-                        "intermediary_project.bid_received",
-                    ),
-                    None,
-                    json!({"project_no": row.project_no, "intermediary_id": bidder.id,
-                           "price_fen": bid.price_fen}),
-                )?;
+                place_bid(conn, &vault, &caller, &row, &bidder, &bid, at)?;
                 answer(conn, &row, now)
             })
             .await
@@ -356,4 +310,70 @@ impl Services {
             })
             .await
     }
+}
+
+pub(super) fn validate_bid(price_fen: i64, note: &str) -> Result<(), Error> {
+    Validator::new()
+        .check(price_fen > 0, "price_fen", "must be positive")
+        .check(
+            note.chars().count() <= 1_000,
+            "note",
+            "at most 1000 characters",
+        )
+        .finish()
+}
+
+/// Records `bidder`'s bid on an open lowest-price project before its deadline: the agency must
+/// be qualified and the price within the budget; one bid per agency.
+pub(super) fn place_bid(
+    conn: &mut DbConn,
+    vault: &Vault,
+    caller: &Caller,
+    row: &ProjectRow,
+    bidder: &AgencyRow,
+    bid: &NewBid,
+    at: At,
+) -> Result<(), Error> {
+    expect_status(row, ProjectStatus::Open, "bidding")?;
+    if row.selection() != Selection::LowestPrice {
+        return Err(Error::conflict("only lowest-price projects take bids"));
+    }
+    if at.now >= row.bid_deadline {
+        return Err(Error::conflict("the bid deadline has passed"));
+    }
+    if bid.price_fen > row.budget_fen {
+        return Err(Error::invalid("price_fen", "must not exceed the budget"));
+    }
+    qualified(conn, vault, bidder, row, at)?;
+    let already: Option<i64> = intermediary_bids::table
+        .filter(intermediary_bids::project_id.eq(row.id))
+        .filter(intermediary_bids::intermediary_id.eq(bidder.id))
+        .select(intermediary_bids::id)
+        .get_result(conn)
+        .optional()?;
+    if already.is_some() {
+        return Err(Error::conflict("this agency has already bid"));
+    }
+    diesel::insert_into(intermediary_bids::table)
+        .values((
+            intermediary_bids::project_id.eq(row.id),
+            intermediary_bids::intermediary_id.eq(bidder.id),
+            intermediary_bids::price_fen.eq(bid.price_fen),
+            intermediary_bids::note.eq(bid.note.trim()),
+            intermediary_bids::at.eq(at.now),
+        ))
+        .execute(conn)?;
+    record(
+        conn,
+        at.now,
+        caller,
+        row,
+        (
+            "intermediary_project.bid",
+            "intermediary_project.bid_received",
+        ),
+        None,
+        json!({"project_no": row.project_no, "intermediary_id": bidder.id,
+               "price_fen": bid.price_fen}),
+    )
 }

@@ -3,6 +3,7 @@
 //! score; the market's projects are in `projects.rs` (rows and shared checks), `market.rs`
 //! (posting, bids, selection) and `contract.rs` (contract, delivery, evaluation).
 
+mod agency;
 mod contract;
 mod credit;
 mod market;

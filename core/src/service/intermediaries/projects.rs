@@ -19,8 +19,8 @@ use crate::service::punishment;
 use crate::service::supervision::workflow_cards::OpenCards;
 use crate::store::DbConn;
 use crate::store::schema::{
-    intermediaries, intermediary_bids, intermediary_project_progress, intermediary_projects,
-    regions,
+    intermediaries, intermediary_bids, intermediary_project_cancellations,
+    intermediary_project_progress, intermediary_projects, regions,
 };
 use crate::wire::intermediaries::{Bid, DrawRecord, NewProject, Project};
 use crate::wire::time;
@@ -90,6 +90,7 @@ pub(crate) struct ProgressRow {
     pub late: bool,
     pub evaluation_score: Option<i64>,
     pub evaluation_comment: Option<String>,
+    pub accepted_at: Option<i64>,
 }
 
 impl ProjectRow {
@@ -191,6 +192,14 @@ pub(super) fn answer(conn: &mut DbConn, row: &ProjectRow, now: Millis) -> Result
         .optional()?;
     let selected = g.is_some();
     let g = g.unwrap_or_default();
+    let cancelled: Option<(String, i64)> = intermediary_project_cancellations::table
+        .find(row.id)
+        .select((
+            intermediary_project_cancellations::reason,
+            intermediary_project_cancellations::cancelled_at,
+        ))
+        .get_result(conn)
+        .optional()?;
     Ok(Project {
         id: row.id,
         project_no: row.project_no.clone(),
@@ -226,11 +235,14 @@ pub(super) fn answer(conn: &mut DbConn, row: &ProjectRow, now: Millis) -> Result
         late: g.late,
         evaluation_score: g.evaluation_score,
         evaluation_comment: g.evaluation_comment.clone(),
+        accepted_at: g.accepted_at.map(time),
+        cancelled_at: cancelled.as_ref().map(|c| time(c.1)),
+        cancel_reason: cancelled.map(|c| c.0),
         created_at: time(row.created_at),
     })
 }
 
-/// Refuses a step out of order: 409 naming the project's status.
+/// Refuses a step out of order: 409 naming the project's status and the steps it allows.
 pub(super) fn expect_status(
     row: &ProjectRow,
     wanted: ProjectStatus,
@@ -239,12 +251,22 @@ pub(super) fn expect_status(
     if row.status() == wanted {
         Ok(())
     } else {
-        Err(Error::conflict(format!(
-            "{doing} needs a {} project; this one is {}",
-            wanted.as_str(),
-            row.status
-        )))
+        Err(out_of_order(row, doing, wanted.as_str()))
     }
+}
+
+/// The 409 of a step the project's status does not allow.
+pub(super) fn out_of_order(row: &ProjectRow, doing: &str, wanted: &str) -> Error {
+    let allowed = row.status().next_actions();
+    let next = if allowed.is_empty() {
+        "nothing more can be done to it".to_owned()
+    } else {
+        format!("allowed now: {}", allowed.join(", "))
+    };
+    Error::conflict(format!(
+        "{doing} needs a {wanted} project; this one is {} ({next})",
+        row.status
+    ))
 }
 
 /// When a selection happens: the local day and the moment.

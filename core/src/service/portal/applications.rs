@@ -18,6 +18,7 @@ use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
 use crate::service::cases::{CaseRow, Filing, calendar, case_in_scope, file_case, wire_case};
+use crate::service::integrations::courier::case_orders;
 use crate::service::org::ScopeSql;
 use crate::store::DbConn;
 use crate::store::schema::{case_history, cases, catalogue_items, portal_materials, regions};
@@ -342,6 +343,7 @@ impl Services {
                     address: d.as_ref().and_then(|d| d.address.clone()),
                     ready_at: d.as_ref().and_then(|d| d.ready_at),
                     delivered_at: d.as_ref().and_then(|d| d.delivered_at),
+                    orders: case_orders(conn, CaseId(row.id))?,
                 })
             })
             .await

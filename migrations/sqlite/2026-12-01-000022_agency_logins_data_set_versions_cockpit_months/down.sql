@@ -1,0 +1,10 @@
+DROP INDEX cockpit_daily_items_cell;
+DROP TABLE cockpit_monthly_items;
+DROP TABLE cockpit_monthly;
+DROP TABLE data_set_versions;
+ALTER TABLE data_sets DROP COLUMN withdraw_reason;
+ALTER TABLE data_sets DROP COLUMN withdrawn_at;
+ALTER TABLE data_sets DROP COLUMN version;
+ALTER TABLE intermediary_project_progress DROP COLUMN accepted_at;
+DROP TABLE intermediary_project_cancellations;
+DROP TABLE intermediary_logins;
