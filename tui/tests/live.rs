@@ -83,7 +83,7 @@ async fn a_region_created_through_the_api_appears_in_the_overview_feed() {
         (0..a.feed.len()).any(|i| {
             a.feed
                 .row(i)
-                .is_some_and(|e| e.kind == "region.created" && e.entity_id == id)
+                .is_some_and(|e| &*e.kind == "region.created" && e.entity_id == id)
         })
     })
     .await;
