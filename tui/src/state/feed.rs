@@ -87,12 +87,11 @@ impl Minutes {
         let current = now.timestamp().div_euclid(60);
         let mut out = vec![0u64; minutes];
         for i in 0..MINUTES {
-            let ago = current - self.minute[i];
             let n = if taken { self.taken[i] } else { self.all[i] };
             if self.minute[i] == i64::MIN || n == 0 {
                 continue;
             }
-            let ago = usize::try_from(ago.max(0)).unwrap_or(usize::MAX);
+            let ago = usize::try_from((current - self.minute[i]).max(0)).unwrap_or(usize::MAX);
             if ago < minutes {
                 out[minutes - 1 - ago] += n;
             }
