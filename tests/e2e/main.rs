@@ -39,4 +39,3 @@ mod regulators;
 mod scope;
 mod storage;
 mod supervision;
-mod supervision_facts;

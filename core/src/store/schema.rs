@@ -579,19 +579,6 @@ diesel::table! {
         due_at -> BigInt,
         opened_at -> BigInt,
         closed_at -> Nullable<BigInt>,
-        silenced_until -> Nullable<BigInt>,
-    }
-}
-
-diesel::table! {
-    workflow_card_notes (id) {
-        id -> BigInt,
-        card_id -> BigInt,
-        at -> BigInt,
-        actor_id -> Nullable<BigInt>,
-        actor -> Text,
-        action -> Text,
-        note -> Nullable<Text>,
     }
 }
 
@@ -704,7 +691,6 @@ diesel::joinable!(supervision_orders -> cases (case_id));
 diesel::joinable!(complaints -> regions (region_id));
 diesel::joinable!(complaint_steps -> complaints (complaint_id));
 diesel::joinable!(evaluation_visits -> evaluations (evaluation_id));
-diesel::joinable!(workflow_card_notes -> workflow_cards (card_id));
 diesel::joinable!(evaluations -> regions (region_id));
 diesel::joinable!(performance_reviews -> regions (region_id));
 diesel::joinable!(review_applications -> performance_reviews (review_id));
@@ -759,7 +745,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     complaints,
     complaint_steps,
     workflow_cards,
-    workflow_card_notes,
     evaluation_visits,
     evaluation_appeals,
     performance_reviews,

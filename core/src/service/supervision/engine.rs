@@ -17,7 +17,7 @@ use serde_json::{Value as Json, json};
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::{Mutex, broadcast};
 
-use super::clocks::{Context, facts_json, rows_of, today_rank};
+use super::clocks::{clocks_of, facts_json, returns_of, rows_of, today_rank};
 use super::rules::load_compiled;
 use crate::clock::Millis;
 use crate::domain::case::CaseStatus;
@@ -152,15 +152,11 @@ pub async fn tick(services: Services) -> Result<String, Error> {
     if let Some(rx) = st.events.as_mut() {
         loop {
             match rx.try_recv() {
-                Ok(e) => match (e.event.entity.as_str(), e.event.kind.as_str()) {
-                    ("case", _) => changed.push(e.event.entity_id),
-                    // A complaint about a case, or a card of it confirmed, changes its counts.
-                    ("complaint", "complaint.accepted") | ("anomaly", "anomaly.confirmed") => {
-                        changed.extend(e.event.payload["case_id"].as_i64());
-                    }
-                    ("supervision_rule", _) => reload = true,
+                Ok(e) => match e.event.entity.as_str() {
+                    "case" => changed.push(e.event.entity_id),
+                    "supervision_rule" => reload = true,
                     // Working days moved: every clock's ranks are computed again.
-                    ("calendar", _) => recalendar = true,
+                    "calendar" => recalendar = true,
                     _ => {}
                 },
                 Err(TryRecvError::Empty) => break,
@@ -199,16 +195,12 @@ pub async fn tick(services: Services) -> Result<String, Error> {
         changed.sort_unstable();
         changed.dedup();
         let ids = changed.clone();
-        let (rows, ctx) = services
+        let (rows, returns) = services
             .store
-            .read(move |conn| {
-                let rows = rows_of(conn, &ids)?;
-                let ctx = Context::load(conn, &rows, false)?;
-                Ok((rows, ctx))
-            })
+            .read(move |conn| Ok((rows_of(conn, &ids)?, returns_of(conn, Some(&ids))?)))
             .await?;
         for row in rows {
-            let mut clocks = ctx.clocks(&row, now, tz)?;
+            let mut clocks = clocks_of(&row, returns.get(&row.id).copied().unwrap_or(0), now, tz)?;
             let (j, next) = verdict(&st.rules, row.id, &clocks, rank, today);
             judged.push(j);
             clocks.next = next;
@@ -267,7 +259,7 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
     let now = services.clock.now();
     let cal = calendar()?;
     let cal = &*cal;
-    let (rules, rows, ctx) = services
+    let (rules, rows, returns) = services
         .store
         .read_heavy(|conn| {
             let rules = load_compiled(conn)?;
@@ -276,8 +268,7 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
                 .order(cases::id.asc())
                 .select(CaseRow::as_select())
                 .load(conn)?;
-            let ctx = Context::load(conn, &rows, true)?;
-            Ok((rules, rows, ctx))
+            Ok((rules, rows, returns_of(conn, None)?))
         })
         .await?;
     let rank = today_rank(cal, now, tz);
@@ -285,7 +276,7 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
     let mut projection = Projection::with_capacity(rows.len());
     let mut judged = Vec::with_capacity(rows.len());
     for row in &rows {
-        let mut clocks = ctx.clocks(row, now, tz)?;
+        let mut clocks = clocks_of(row, returns.get(&row.id).copied().unwrap_or(0), now, tz)?;
         let (j, next) = verdict(&rules, row.id, &clocks, rank, today);
         clocks.next = next;
         projection.upsert(row.id, clocks);
