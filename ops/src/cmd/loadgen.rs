@@ -260,6 +260,41 @@ async fn run(spec: RunSpec) -> anyhow::Result<Report> {
 }
 
 /// Durable writes in process: one-by-one FULL commits against the group-committing writer.
+/// A city-wide admin named `name` (password `bench-password`), created without a caller.
+pub(crate) async fn bench_admin(
+    services: &Services,
+    name: &str,
+) -> anyhow::Result<yiwang_core::domain::ids::UserId> {
+    let root = services.root_region().await?;
+    let u = services
+        .create_user_as(
+            Actor::system(),
+            None,
+            NewUser {
+                username: name.into(),
+                display_name: name.into(),
+                password: "bench-password".into(),
+                region_id: root.id,
+                department_id: None,
+                phone: None,
+            },
+        )
+        .await?;
+    services
+        .grant_role_as(
+            Actor::system(),
+            None,
+            u.id,
+            NewUserRole {
+                role: "admin".into(),
+                scope_kind: ScopeKind::Region,
+                scope_id: Some(root.id.0),
+            },
+        )
+        .await?;
+    Ok(u.id)
+}
+
 async fn commits(count: u32) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let config = Config {
@@ -268,36 +303,9 @@ async fn commits(count: u32) -> anyhow::Result<()> {
     };
     let url = config.db_url()?;
     let services = Services::start(config, Clock::System).await?;
-    let root = services.root_region().await?;
     let mut ids = Vec::new();
     for name in ["bench_admin", "bench_target"] {
-        let u = services
-            .create_user_as(
-                Actor::system(),
-                None,
-                NewUser {
-                    username: name.into(),
-                    display_name: name.into(),
-                    password: "bench-password".into(),
-                    region_id: root.id,
-                    department_id: None,
-                    phone: None,
-                },
-            )
-            .await?;
-        services
-            .grant_role_as(
-                Actor::system(),
-                None,
-                u.id,
-                NewUserRole {
-                    role: "admin".into(),
-                    scope_kind: ScopeKind::Region,
-                    scope_id: Some(root.id.0),
-                },
-            )
-            .await?;
-        ids.push(u.id);
+        ids.push(bench_admin(&services, name).await?);
     }
     let caller = services.caller_of(ids[0]).await?;
     let target = ids[1];

@@ -19,15 +19,13 @@ use reqwest::Client;
 use serde_json::{Value, json};
 use yiwang_api::Application;
 use yiwang_core::config::Config;
-use yiwang_core::domain::access::ScopeKind;
 use yiwang_core::domain::calendar::SuspensionReason;
 use yiwang_core::domain::case::CaseId;
 use yiwang_core::domain::identity::id_check_char;
 use yiwang_core::service::Services;
-use yiwang_core::service::audit::Actor;
 use yiwang_core::service::cases::CaseCommand;
-use yiwang_core::wire::org::{NewUser, NewUserRole};
 
+use crate::cmd::loadgen::bench_admin;
 use crate::cmd::loadgen_queue::{id, send};
 
 /// The `n`-th applicant: a resident ID number with a valid check character, distinct per case
@@ -67,7 +65,7 @@ pub async fn transitions(spec: TransitionSpec) -> anyhow::Result<()> {
     let handle = app.handle();
     let server = tokio::spawn(app.run_until_stopped());
 
-    let admin = admin(&services).await?;
+    let admin = bench_admin(&services, "bench_admin").await?;
     let caller = services.caller_of(admin).await?;
     let client = Client::new();
     let token = login(&client, &base).await?;
@@ -128,37 +126,6 @@ pub async fn transitions(spec: TransitionSpec) -> anyhow::Result<()> {
         })
     );
     Ok(())
-}
-
-async fn admin(services: &Services) -> anyhow::Result<yiwang_core::domain::ids::UserId> {
-    let root = services.root_region().await?;
-    let u = services
-        .create_user_as(
-            Actor::system(),
-            None,
-            NewUser {
-                username: "bench_admin".into(),
-                display_name: "bench_admin".into(),
-                password: "bench-password".into(),
-                region_id: root.id,
-                department_id: None,
-                phone: None,
-            },
-        )
-        .await?;
-    services
-        .grant_role_as(
-            Actor::system(),
-            None,
-            u.id,
-            NewUserRole {
-                role: "admin".into(),
-                scope_kind: ScopeKind::Region,
-                scope_id: Some(root.id.0),
-            },
-        )
-        .await?;
-    Ok(u.id)
 }
 
 async fn login(client: &Client, base: &str) -> anyhow::Result<String> {
