@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use yiwang_core::domain::case::CaseStatus;
 use yiwang_core::domain::supervision::facts::{
-    FLAG_ACCEPTED, FLAG_STEP_CLOCK, NO_RANK, status_code,
+    FLAG_ACCEPTED, FLAG_STEP_CLOCK, NO_RANK, Signals, status_code,
 };
 use yiwang_core::domain::supervision::projection::Projection;
 use yiwang_core::domain::supervision::{
@@ -78,6 +78,7 @@ fn case(i: u32) -> CaseClocks {
         materials: 2,
         returns: 0,
         flags: FLAG_ACCEPTED | FLAG_STEP_CLOCK,
+        signals: Signals::default(),
     }
 }
 

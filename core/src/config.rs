@@ -31,9 +31,18 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub org: OrgConfig,
     pub notify: NotifyConfig,
+    pub supervision: SupervisionConfig,
     pub integrations: crate::service::integrations::IntegrationsConfig,
     /// The intermediaries' credit score: weights (percent, adding up to 100) and deductions.
     pub intermediary_credit: crate::domain::intermediary::CreditWeights,
+}
+
+/// Online supervision's settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SupervisionConfig {
+    /// Working days of each complaint step (`[supervision.complaint_limits]`).
+    pub complaint_limits: crate::domain::supervision::complaints::ComplaintLimits,
 }
 
 /// Notices to people (supervision orders, escalations). Off by default.
@@ -110,6 +119,7 @@ impl Default for Config {
             secrets: SecretsConfig::default(),
             org: OrgConfig::default(),
             notify: NotifyConfig::default(),
+            supervision: SupervisionConfig::default(),
             integrations: Default::default(),
             intermediary_credit: Default::default(),
         }

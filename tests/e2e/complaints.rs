@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 use yiwang_core::domain::calendar::Calendar;
 use yiwang_core::domain::identity::id_check_char;
 use yiwang_core::service::supervision;
-use yiwang_tests::{Backend, TestApp, TestDb, backends, on_each_backend, test_config};
+use yiwang_tests::{
+    ADMIN_PASSWORD, Backend, TestApp, TestDb, backends, on_each_backend, test_config,
+};
 
 const COMPLAINTS: &str = "/api/v1/complaints";
 const DAY_MS: i64 = 86_400_000;
@@ -583,5 +585,194 @@ async fn late_step(backend: Backend) {
 async fn a_late_complaint_step_raises_a_red_card_that_closes_when_done() {
     for backend in backends() {
         late_step(backend).await;
+    }
+}
+
+async fn configured_limit(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut config = test_config(&db);
+    config.supervision.complaint_limits.investigate = 1;
+    let app = TestApp::spawn_on(db, config, supervision::jobs()).await;
+    let c = county(&app).await;
+    let a = app
+        .post(COMPLAINTS, &c.hotline, hotline_complaint(&c, "12345-0011"))
+        .await;
+    assert_eq!(a.status, 201, "{:#}", a.body);
+    let id = a.body["id"].as_i64().unwrap();
+    // One working day for the investigation, as configured: on that day it is not late yet.
+    move_working_days(&app, 1);
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let office = app.login("office_a", "office_a-password").await;
+    wait_for_cards(&app, &office, "complaint", 0).await;
+    move_working_days(&app, 1);
+    let office = app.login("office_a", "office_a-password").await;
+    let cards = wait_for_cards(&app, &office, "complaint", 1).await;
+    assert_eq!(cards[0]["subject_id"], id);
+    assert_eq!(cards[0]["step"], "investigate");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complaint_step_limits_are_configured() {
+    for backend in backends() {
+        configured_limit(backend).await;
+    }
+}
+
+async fn card_actions(backend: Backend) {
+    let db = TestDb::new(backend);
+    let config = test_config(&db);
+    let app = TestApp::spawn_on(db, config, supervision::jobs()).await;
+    let c = county(&app).await;
+    let a = app
+        .post(COMPLAINTS, &c.hotline, hotline_complaint(&c, "12345-0012"))
+        .await;
+    assert_eq!(a.status, 201, "{:#}", a.body);
+    let id = a.body["id"].as_i64().unwrap();
+    move_working_days(&app, 6);
+    let office = app.login("office_a", "office_a-password").await;
+    let office_b = app.login("office_b", "office_b-password").await;
+    let card = wait_for_cards(&app, &office, "complaint", 1).await[0].clone();
+    assert_eq!(card["allowed_actions"], json!(["acknowledge", "dismiss"]));
+    let url = format!("/api/v1/supervision/workflow-cards/{}", card["id"]);
+
+    // Another county's office does not see it.
+    app.get(&url, &office_b)
+        .await
+        .assert_problem(404, "not_found");
+    app.post(
+        &format!("{url}/actions"),
+        &office_b,
+        json!({"action": "acknowledge"}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+
+    let acked = app
+        .post(
+            &format!("{url}/actions"),
+            &office,
+            json!({"action": "acknowledge", "note": "已电话催办"}),
+        )
+        .await;
+    assert_eq!(acked.status, 200, "{:#}", acked.body);
+    assert_eq!(acked.body["status"], "acknowledged");
+    assert_eq!(acked.body["allowed_actions"], json!(["dismiss"]));
+    assert_eq!(acked.body["notes"][0]["action"], "acknowledge");
+    assert_eq!(acked.body["notes"][0]["note"], "已电话催办");
+    app.post(
+        &format!("{url}/actions"),
+        &office,
+        json!({"action": "acknowledge"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+
+    // A silence needs a reason and an expiry within 90 days.
+    let until = chrono::DateTime::from_timestamp_millis(app.clock.now() + 3 * DAY_MS)
+        .unwrap()
+        .to_rfc3339();
+    let no_reason = app
+        .post(
+            &format!("{url}/silence"),
+            &office,
+            json!({"reason": " ", "until": until}),
+        )
+        .await;
+    no_reason.assert_problem(422, "validation_failed");
+    assert_eq!(no_reason.body["errors"][0]["field"], "reason");
+    let silenced = app
+        .post(
+            &format!("{url}/silence"),
+            &office,
+            json!({"reason": "调查组外出核实", "until": until}),
+        )
+        .await;
+    assert_eq!(silenced.status, 200, "{:#}", silenced.body);
+    assert!(silenced.body["silenced_until"].is_string());
+    let noted = app
+        .post(
+            &format!("{url}/notes"),
+            &office,
+            json!({"note": "投诉人同意延期"}),
+        )
+        .await;
+    assert_eq!(noted.status, 200, "{:#}", noted.body);
+    assert_eq!(noted.body["status"], "acknowledged");
+
+    // Dismissing needs its reason; a dismissed card is finished.
+    app.post(
+        &format!("{url}/actions"),
+        &office,
+        json!({"action": "dismiss"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let dismissed = app
+        .post(
+            &format!("{url}/actions"),
+            &office,
+            json!({"action": "dismiss", "note": "延期经分管领导批准"}),
+        )
+        .await;
+    assert_eq!(dismissed.status, 200, "{:#}", dismissed.body);
+    assert_eq!(dismissed.body["status"], "dismissed");
+    assert!(dismissed.body["closed_at"].is_string());
+    assert_eq!(dismissed.body["allowed_actions"], json!([]));
+    let actions: Vec<&str> = dismissed.body["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["acknowledge", "silence", "note", "dismiss"]);
+    wait_for_cards(&app, &office, "complaint", 0).await;
+    let finished = app
+        .get(
+            "/api/v1/supervision/workflow-cards?subject=complaint&status=dismissed",
+            &office,
+        )
+        .await;
+    assert_eq!(finished.body["items"][0]["id"], card["id"]);
+
+    // Doing the step leaves the dismissed card as it is, and no new card opens.
+    step(
+        &app,
+        &office,
+        id,
+        "investigate",
+        json!({"text": "情况属实"}),
+    )
+    .await;
+    let after = app.get(&url, &office).await;
+    assert_eq!(after.body["status"], "dismissed");
+
+    // Each action is an audited event.
+    let admin = app.login("admin", ADMIN_PASSWORD).await;
+    let events = app.get("/api/v1/events?after=0&limit=500", &admin).await;
+    let kinds: Vec<&str> = events.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entity"] == "workflow_card")
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "workflow_card.opened",
+            "workflow_card.acknowledged",
+            "workflow_card.silenced",
+            "workflow_card.noted",
+            "workflow_card.dismissed"
+        ]
+    );
+    let verify = app.get("/api/v1/audit/verify", &admin).await;
+    assert!(verify.body["first_broken"].is_null(), "{:#}", verify.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_acknowledges_silences_notes_and_dismisses_workflow_cards() {
+    for backend in backends() {
+        card_actions(backend).await;
     }
 }

@@ -39,3 +39,4 @@ mod regulators;
 mod scope;
 mod storage;
 mod supervision;
+mod supervision_facts;

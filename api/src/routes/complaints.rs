@@ -7,8 +7,10 @@ use yiwang_core::domain::supervision::complaints::ComplaintStep;
 use yiwang_core::service::Services;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::complaints::{
-    Complaint, ComplaintQuery, ComplaintStepInput, NewComplaint, WorkflowCard, WorkflowCardQuery,
+    Complaint, ComplaintQuery, ComplaintStepInput, NewComplaint, WorkflowCard,
+    WorkflowCardActionRequest, WorkflowCardDetail, WorkflowCardQuery,
 };
+use yiwang_core::wire::supervision::{NewNote, SilenceRequest};
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::Authenticated;
@@ -19,7 +21,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_complaint)
         .service(complaint_step)
         .service(print_complaint)
-        .service(list_workflow_cards);
+        .service(list_workflow_cards)
+        .service(get_workflow_card)
+        .service(act_on_workflow_card)
+        .service(silence_workflow_card)
+        .service(note_workflow_card);
 }
 
 /// Takes an online complaint (portal, app, 12345 hotline: `complaint.submit`, idempotent by
@@ -123,6 +129,78 @@ pub async fn list_workflow_cards(
     Ok(web::Json(
         services
             .list_workflow_cards(&auth, query.into_inner())
+            .await?,
+    ))
+}
+
+/// One workflow card with the office's notes on it.
+#[utoipa::path(tag = "complaints", params(("id" = i64, Path)), responses(
+    (status = 200, body = WorkflowCardDetail), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/supervision/workflow-cards/{id}")]
+pub async fn get_workflow_card(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<WorkflowCardDetail>> {
+    Ok(web::Json(
+        services.get_workflow_card(&auth, path.into_inner()).await?,
+    ))
+}
+
+/// Acknowledges or dismisses a workflow card (the office; a note is required to dismiss).
+#[utoipa::path(tag = "complaints", params(("id" = i64, Path)),
+    request_body = WorkflowCardActionRequest, responses(
+    (status = 200, body = WorkflowCardDetail), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/supervision/workflow-cards/{id}/actions")]
+pub async fn act_on_workflow_card(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<WorkflowCardActionRequest>,
+) -> ApiResult<web::Json<WorkflowCardDetail>> {
+    Ok(web::Json(
+        services
+            .act_on_workflow_card(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// Silences a live workflow card's notices until a time, with a reason.
+#[utoipa::path(tag = "complaints", params(("id" = i64, Path)), request_body = SilenceRequest,
+    responses((status = 200, body = WorkflowCardDetail), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+#[post("/supervision/workflow-cards/{id}/silence")]
+pub async fn silence_workflow_card(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<SilenceRequest>,
+) -> ApiResult<web::Json<WorkflowCardDetail>> {
+    Ok(web::Json(
+        services
+            .silence_workflow_card(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// Adds a note to a workflow card without changing its status.
+#[utoipa::path(tag = "complaints", params(("id" = i64, Path)), request_body = NewNote,
+    responses((status = 200, body = WorkflowCardDetail), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+#[post("/supervision/workflow-cards/{id}/notes")]
+pub async fn note_workflow_card(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<NewNote>,
+) -> ApiResult<web::Json<WorkflowCardDetail>> {
+    Ok(web::Json(
+        services
+            .note_workflow_card(&auth, path.into_inner(), body.into_inner())
             .await?,
     ))
 }

@@ -265,6 +265,9 @@ pub struct WorkflowStep {
     /// Consecutive steps with the same group number run in parallel (并联).
     #[serde(default)]
     pub parallel_group: Option<u32>,
+    /// The step is an integrity-risk point (廉政风险点): supervision rules can single it out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub risk_point: bool,
 }
 
 /// How a result reaches the applicant.

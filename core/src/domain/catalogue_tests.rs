@@ -10,6 +10,7 @@ fn step(name: &str, days: u32, group: Option<u32>) -> WorkflowStep {
         role: "reviewer".into(),
         limit_days: days,
         parallel_group: group,
+        risk_point: false,
     }
 }
 

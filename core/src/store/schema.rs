@@ -579,6 +579,19 @@ diesel::table! {
         due_at -> BigInt,
         opened_at -> BigInt,
         closed_at -> Nullable<BigInt>,
+        silenced_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    workflow_card_notes (id) {
+        id -> BigInt,
+        card_id -> BigInt,
+        at -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        note -> Nullable<Text>,
     }
 }
 
@@ -691,6 +704,7 @@ diesel::joinable!(supervision_orders -> cases (case_id));
 diesel::joinable!(complaints -> regions (region_id));
 diesel::joinable!(complaint_steps -> complaints (complaint_id));
 diesel::joinable!(evaluation_visits -> evaluations (evaluation_id));
+diesel::joinable!(workflow_card_notes -> workflow_cards (card_id));
 diesel::joinable!(evaluations -> regions (region_id));
 diesel::joinable!(performance_reviews -> regions (region_id));
 diesel::joinable!(review_applications -> performance_reviews (review_id));
@@ -745,6 +759,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     complaints,
     complaint_steps,
     workflow_cards,
+    workflow_card_notes,
     evaluation_visits,
     evaluation_appeals,
     performance_reviews,
@@ -1429,3 +1444,11 @@ diesel::table! {
 }
 
 diesel::joinable!(license_origins -> licenses (license_id));
+
+diesel::table! {
+    supervision_cursor (id) {
+        id -> BigInt,
+        last_event -> BigInt,
+        updated_at -> BigInt,
+    }
+}

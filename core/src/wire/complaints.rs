@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::supervision::cards::WorkflowCardAction;
 use crate::domain::supervision::complaints::{ComplaintSource, ComplaintStep};
+use crate::wire::supervision::AnomalyNote;
 
 /// Who complains. The phone and ID number are sealed at rest and answered masked.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -151,13 +153,33 @@ pub struct WorkflowCard {
     pub subject_id: i64,
     pub step: String,
     pub severity: String,
-    /// `open` or `closed`.
+    /// `open`, `acknowledged`, `dismissed` (by the office) or `closed` (its step was done).
     pub status: String,
     pub region_id: i64,
     pub department_id: Option<i64>,
     pub due_at: DateTime<Utc>,
     pub opened_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Notices are muted until then (the reason is in the card's notes).
+    pub silenced_until: Option<DateTime<Utc>>,
+    pub allowed_actions: Vec<WorkflowCardAction>,
+}
+
+/// One workflow card with the office's notes on it (actions, silences, notes), oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WorkflowCardDetail {
+    #[serde(flatten)]
+    pub card: WorkflowCard,
+    pub notes: Vec<AnomalyNote>,
+}
+
+/// The office's action on a workflow card, with its note (required to dismiss).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowCardActionRequest {
+    pub action: WorkflowCardAction,
+    #[serde(default)]
+    pub note: String,
 }
 
 /// Filters of the workflow-card list.
@@ -165,7 +187,7 @@ pub struct WorkflowCard {
 #[serde(deny_unknown_fields)]
 pub struct WorkflowCardQuery {
     pub subject: Option<CardSubject>,
-    /// `open` or `closed`.
+    /// `open`, `acknowledged`, `dismissed` or `closed`.
     pub status: Option<String>,
     pub after: Option<i64>,
     pub limit: Option<u32>,

@@ -185,3 +185,50 @@ pub fn inhibited(cards: &[CardKey], id: i64) -> bool {
             c.case_id == card.case_id && c.step < 0 && c.live && c.severity == Severity::Red
         })
 }
+
+/// What the office does to a workflow card (a late complaint step, rectification, regulator
+/// feedback or publicity report): the anomaly store's actions that fit a card no rule made.
+/// It closes by itself when its step is done; notes and silences have their own routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkflowCardAction {
+    /// Seen and being followed up (`open` → `acknowledged`).
+    Acknowledge,
+    /// Not a breach (the delay had a lawful cause): finished, with the reason as its note.
+    Dismiss,
+}
+
+impl WorkflowCardAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkflowCardAction::Acknowledge => "acknowledge",
+            WorkflowCardAction::Dismiss => "dismiss",
+        }
+    }
+
+    /// The event's verb.
+    pub fn past(self) -> &'static str {
+        match self {
+            WorkflowCardAction::Acknowledge => "acknowledged",
+            WorkflowCardAction::Dismiss => "dismissed",
+        }
+    }
+}
+
+/// The actions allowed on a workflow card in `status` (`open`, `acknowledged`, `dismissed`,
+/// `closed`).
+pub fn workflow_card_actions(status: &str) -> &'static [WorkflowCardAction] {
+    use WorkflowCardAction::*;
+    match status {
+        "open" => &[Acknowledge, Dismiss],
+        "acknowledged" => &[Dismiss],
+        _ => &[],
+    }
+}
+
+/// Where `action` leads a workflow card from `status`, or `None` when it is not allowed.
+pub fn workflow_card_next(status: &str, action: WorkflowCardAction) -> Option<&'static str> {
+    workflow_card_actions(status)
+        .contains(&action)
+        .then_some(action.past())
+}

@@ -84,6 +84,44 @@ impl ComplaintSource {
     }
 }
 
+/// Working days each complaint step may take once the step before it is done, configured as
+/// `[supervision.complaint_limits]` (defaults: 5, 2, 2, 3). A step past its limit gets a red
+/// workflow card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComplaintLimits {
+    pub investigate: u32,
+    pub sign: u32,
+    pub instruct: u32,
+    pub publish: u32,
+}
+
+impl Default for ComplaintLimits {
+    fn default() -> Self {
+        ComplaintLimits {
+            investigate: 5,
+            sign: 2,
+            instruct: 2,
+            publish: 3,
+        }
+    }
+}
+
+impl ComplaintLimits {
+    /// The step's limit (acceptance has none: it is the start). A limit configured as 0 counts
+    /// as 1: a step is never late the moment it becomes due.
+    pub fn days(&self, step: ComplaintStep) -> u32 {
+        let days = match step {
+            ComplaintStep::Accept => return 0,
+            ComplaintStep::Investigate => self.investigate,
+            ComplaintStep::Sign => self.sign,
+            ComplaintStep::Instruct => self.instruct,
+            ComplaintStep::Publish => self.publish,
+        };
+        days.max(1)
+    }
+}
+
 /// A step of the complaint workflow, in order.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
@@ -145,18 +183,6 @@ impl ComplaintStep {
             }
             ComplaintStep::Sign => Permission::SupervisionReply,
             ComplaintStep::Instruct => Permission::SupervisionDecide,
-        }
-    }
-
-    /// Working days the step may take once the step before it is done (acceptance has none:
-    /// it is the start).
-    pub fn limit_days(self) -> u32 {
-        match self {
-            ComplaintStep::Accept => 0,
-            ComplaintStep::Investigate => 5,
-            ComplaintStep::Sign => 2,
-            ComplaintStep::Instruct => 2,
-            ComplaintStep::Publish => 3,
         }
     }
 

@@ -88,6 +88,13 @@ facts! {
     MaterialsCount => "materials.count", Num, "materials handed in";
     MaterialsMissing => "materials.missing", Num, "materials asked for in an open supplement request";
     Returns => "case.returns", Num, "times the case was sent back to an earlier step";
+    MaterialsAbsent => "materials.absent", Num, "required materials of the item version neither handed in nor stood in for by a reused e-license";
+    MaterialsUnlisted => "materials.unlisted", Num, "materials handed in that the item version does not list (inconsistent with the catalogue)";
+    FeeMismatch => "fee.mismatch", Bool, "the case was approved and the fee charged (0 when none) is not what the catalogue's fee rule in force when it was charged gives for the declared quantity";
+    FeeWaived => "fee.waived", Bool, "the fee charged at approval was waived (a discretionary act)";
+    RiskPoint => "step.risk_point", Bool, "the current step is an integrity-risk point (廉政风险点, marked in the item's workflow)";
+    Complaints => "case.complaints", Num, "complaints filed about the case";
+    Anomalies => "case.anomalies", Num, "cards on the case the office confirmed as real anomalies";
 }
 
 impl Fact {
@@ -110,7 +117,12 @@ impl Fact {
     pub fn of_step(self) -> bool {
         matches!(
             self,
-            Fact::Step | Fact::StepLimit | Fact::StepElapsed | Fact::StepRemaining | Fact::StepUsed
+            Fact::Step
+                | Fact::StepLimit
+                | Fact::StepElapsed
+                | Fact::StepRemaining
+                | Fact::StepUsed
+                | Fact::RiskPoint
         )
     }
 }
@@ -122,8 +134,29 @@ pub const NO_RANK: i32 = i32::MIN;
 pub const FLAG_ACCEPTED: u8 = 1;
 /// Bit of [`CaseClocks::flags`]: the current step has a running clock.
 pub const FLAG_STEP_CLOCK: u8 = 2;
+/// Bit of [`CaseClocks::flags`]: `fee.mismatch`.
+pub const FLAG_FEE_MISMATCH: u8 = 4;
+/// Bit of [`CaseClocks::flags`]: `fee.waived`.
+pub const FLAG_FEE_WAIVED: u8 = 8;
+/// Bit of [`CaseClocks::flags`]: `step.risk_point`.
+pub const FLAG_RISK_POINT: u8 = 16;
 
-/// What the engine keeps of one case: everything a rule can ask, in 40 bytes.
+/// What other records say of a case (the catalogue, complaints, the office's verdicts on its
+/// cards), read with the case when its events arrive: these facts never move with the days, so
+/// the timer never looks at them. Counts stop at 255.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Signals {
+    /// `materials.absent`.
+    pub absent: u8,
+    /// `materials.unlisted`.
+    pub unlisted: u8,
+    /// `case.complaints`.
+    pub complaints: u8,
+    /// `case.anomalies`.
+    pub anomalies: u8,
+}
+
+/// What the engine keeps of one case: everything a rule can ask, in 44 bytes.
 ///
 /// `case_base` / `step_base` are the ranks from which elapsed days count (acceptance or step
 /// start, moved later by every closed suspension); `stopped_at` is the rank at which the clocks
@@ -147,6 +180,7 @@ pub struct CaseClocks {
     pub materials: u8,
     pub returns: u8,
     pub flags: u8,
+    pub signals: Signals,
 }
 
 /// The status as stored in [`CaseClocks::status`].
@@ -246,7 +280,14 @@ impl CaseClocks {
             Fact::MaterialsCount => (0.0, f64::from(self.materials)),
             Fact::MaterialsMissing => (0.0, f64::from(self.missing)),
             Fact::Returns => (0.0, f64::from(self.returns)),
+            Fact::MaterialsAbsent => (0.0, f64::from(self.signals.absent)),
+            Fact::MaterialsUnlisted => (0.0, f64::from(self.signals.unlisted)),
+            Fact::Complaints => (0.0, f64::from(self.signals.complaints)),
+            Fact::Anomalies => (0.0, f64::from(self.signals.anomalies)),
             Fact::Status
+            | Fact::FeeMismatch
+            | Fact::FeeWaived
+            | Fact::RiskPoint
             | Fact::Open
             | Fact::Accepted
             | Fact::Suspended
@@ -269,6 +310,9 @@ impl CaseClocks {
             Fact::Rejected => Value::Bool(status == CaseStatus::RejectedAtIntake),
             Fact::Denied => Value::Bool(status == CaseStatus::Denied),
             Fact::Approved => Value::Bool(status == CaseStatus::Approved),
+            Fact::FeeMismatch => Value::Bool(self.flags & FLAG_FEE_MISMATCH != 0),
+            Fact::FeeWaived => Value::Bool(self.flags & FLAG_FEE_WAIVED != 0),
+            Fact::RiskPoint => Value::Bool(self.flags & FLAG_RISK_POINT != 0),
             _ => {
                 let (a, b) = self.affine(fact);
                 Value::Num(a * f64::from(rank) + b)

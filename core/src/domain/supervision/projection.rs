@@ -1,7 +1,7 @@
 //! The in-memory projection of every open case's clocks, and the timer over it.
 //!
 //! Cases are kept in two parallel vectors sorted by case id (ids only grow, so a new case is an
-//! append; a lookup is a binary search), 48 bytes a case, plus one 8-byte entry per case in a
+//! append; a lookup is a binary search), 52 bytes a case, plus one 8-byte entry per case in a
 //! min-heap of the rank at which the case's verdicts may next change. Waking at a rank pops only
 //! the cases due then, so the steady cost follows the cases that cross something, not the cases
 //! that are open. Removed cases leave a tombstone until more than half are dead, then the

@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use rstest::rstest;
 
 use super::cards::{AnomalyAction, AnomalyStatus, CardKey, group, inhibited, next};
-use super::facts::{FLAG_ACCEPTED, FLAG_STEP_CLOCK, NO_RANK, status_code};
+use super::facts::{FLAG_ACCEPTED, FLAG_STEP_CLOCK, NO_RANK, Signals, status_code};
 use super::projection::Projection;
 use super::*;
 use crate::domain::case::CaseStatus;
@@ -28,6 +28,7 @@ fn running() -> CaseClocks {
         materials: 1,
         returns: 0,
         flags: FLAG_ACCEPTED | FLAG_STEP_CLOCK,
+        signals: Signals::default(),
     }
 }
 
@@ -347,4 +348,51 @@ fn the_card_lifecycle_allows_only_its_steps() {
     assert_eq!(next(Ordered, Confirm), None);
     assert_eq!(next(Dismissed, Acknowledge), None);
     assert_eq!(next(Open, Reply), None);
+}
+
+#[test]
+fn a_workflow_card_is_acknowledged_then_dismissed_and_stays_finished() {
+    use super::cards::WorkflowCardAction::*;
+    use super::cards::workflow_card_next as next;
+    assert_eq!(next("open", Acknowledge), Some("acknowledged"));
+    assert_eq!(next("open", Dismiss), Some("dismissed"));
+    assert_eq!(next("acknowledged", Dismiss), Some("dismissed"));
+    assert_eq!(next("acknowledged", Acknowledge), None);
+    assert_eq!(next("dismissed", Dismiss), None);
+    assert_eq!(next("closed", Acknowledge), None);
+}
+
+#[test]
+fn event_facts_are_read_from_the_clocks_and_give_step_cards_for_risk_points() {
+    use super::facts::{FLAG_FEE_MISMATCH, FLAG_FEE_WAIVED, FLAG_RISK_POINT};
+    let mut c = running();
+    c.signals = Signals {
+        absent: 1,
+        unlisted: 2,
+        complaints: 3,
+        anomalies: 4,
+    };
+    let holds_now = |c: &CaseClocks, src: &str| holds(&parse(src).unwrap(), c, 105);
+    assert!(holds_now(
+        &c,
+        "materials.absent == 1 and materials.unlisted == 2"
+    ));
+    assert!(holds_now(&c, "case.complaints + case.anomalies == 7"));
+    assert!(!holds_now(
+        &c,
+        "fee.mismatch or fee.waived or step.risk_point"
+    ));
+    c.flags |= FLAG_FEE_MISMATCH | FLAG_FEE_WAIVED | FLAG_RISK_POINT;
+    assert!(holds_now(
+        &c,
+        "fee.mismatch and fee.waived and step.risk_point"
+    ));
+    // They never move with the days: no timer wake for them.
+    assert_eq!(
+        next_change(&parse("case.complaints > 2").unwrap(), &c, 105),
+        None
+    );
+    assert!(parse("step.risk_point").unwrap().of_step());
+    assert!(!parse("fee.mismatch").unwrap().of_step());
+    assert!(size_of::<CaseClocks>() <= 44);
 }

@@ -638,7 +638,14 @@ pub(crate) fn act(
             to: None,
             reason: *reason,
         }),
-        CaseCommand::ReceiveSupplement => d.missing.clear(),
+        CaseCommand::ReceiveSupplement => {
+            // What was asked for is now handed in: it joins the case's materials.
+            for m in std::mem::take(&mut d.missing) {
+                if !d.materials.contains(&m) {
+                    d.materials.push(m);
+                }
+            }
+        }
         _ => {}
     }
     // Accepting, completing a stage or returning opens a stage: each of its steps

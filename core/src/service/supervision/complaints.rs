@@ -307,7 +307,7 @@ fn record_step(
 impl Services {
     /// Takes an online complaint (integration, `complaint.submit`) or registers an offline one
     /// (the office, `supervision.manage`); either way it is accepted now and its investigation
-    /// is due in 5 working days. A repeated online reference answers the first (`false`).
+    /// is due in the configured working days (5 by default). A repeated online reference answers the first (`false`).
     pub async fn submit_complaint(
         &self,
         caller: &Caller,
@@ -318,7 +318,8 @@ impl Services {
         let id_sealed = id_number.map(|n| self.vault.seal(n.as_str())).transpose()?;
         let now = self.clock.now();
         let tz = self.config.time_zone()?;
-        let due = reply_due(now, tz, ComplaintStep::Investigate.limit_days())?;
+        let limits = self.config.supervision.complaint_limits;
+        let due = reply_due(now, tz, limits.days(ComplaintStep::Investigate))?;
         let caller = caller.clone();
         let vault = self.vault.clone();
         self.store
@@ -434,7 +435,7 @@ impl Services {
         let tz = self.config.time_zone()?;
         let due = step
             .next()
-            .map(|n| reply_due(now, tz, n.limit_days()))
+            .map(|n| reply_due(now, tz, self.config.supervision.complaint_limits.days(n)))
             .transpose()?;
         let caller = caller.clone();
         let vault = self.vault.clone();

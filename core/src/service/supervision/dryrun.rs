@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::clocks::{clocks_of, facts_json, returns_of, today_rank};
+use super::clocks::{Context, facts_json, today_rank};
 use super::rules::{condition_error, reach_of};
 use crate::domain::access::{Caller, Permission};
 use crate::domain::case::CaseStatus;
@@ -62,11 +62,9 @@ impl Services {
                     let rows: Vec<CaseRow> = q.load(conn)?;
                     let Some(last) = rows.last() else { break };
                     after = last.id;
-                    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-                    let returns = returns_of(conn, Some(&ids))?;
+                    let ctx = Context::load(conn, &rows, false)?;
                     for row in &rows {
-                        let clocks =
-                            clocks_of(row, returns.get(&row.id).copied().unwrap_or(0), now, tz)?;
+                        let clocks = ctx.clocks(row, now, tz)?;
                         if !reach.covers(&clocks) {
                             continue;
                         }

@@ -6,7 +6,8 @@
 //! cases due today, persist what changed). A tick with no event and no case due costs a channel
 //! poll and a heap peek. The projection is rebuilt from storage when the job first runs, after a
 //! gap (leadership lapsed), when the event channel overflowed, and on demand; a rule change
-//! re-judges every case in memory.
+//! re-judges every case in memory. A rebuild also judges the concluded cases whose events came
+//! after the stored cursor (`cursor`), which no engine heard.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -17,7 +18,8 @@ use serde_json::{Value as Json, json};
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::{Mutex, broadcast};
 
-use super::clocks::{clocks_of, facts_json, returns_of, rows_of, today_rank};
+use super::clocks::{Context, facts_json, rows_of, today_rank};
+use super::cursor;
 use super::rules::load_compiled;
 use crate::clock::Millis;
 use crate::domain::case::CaseStatus;
@@ -41,6 +43,10 @@ pub(crate) const ENGINE: &str = "engine";
 /// lapsed and events been missed).
 const GAP: Duration = Duration::from_secs(5);
 
+/// How often the cursor is stored when events were judged but no card changed; a cursor behind
+/// costs a rebuild only the re-judging of the cases since.
+const CURSOR_EVERY: Duration = Duration::from_secs(30);
+
 /// The engine's state; one per node, used by the leader.
 #[derive(Clone, Default)]
 pub struct Engine {
@@ -54,6 +60,21 @@ struct State {
     projection: Projection,
     events: Option<broadcast::Receiver<Arc<LoggedEvent>>>,
     last_run: Option<Instant>,
+    /// The last event judged in memory, and the last one stored (and when).
+    cursor: i64,
+    saved_cursor: i64,
+    saved_at: Option<Instant>,
+}
+
+impl State {
+    /// The cursor to store with this batch's cards, and whether to store it without any.
+    fn mark(&self) -> (Option<i64>, bool) {
+        if self.cursor <= self.saved_cursor {
+            return (None, false);
+        }
+        let stale = self.saved_at.is_none_or(|t| t.elapsed() > CURSOR_EVERY);
+        (Some(self.cursor), stale)
+    }
 }
 
 /// The jobs of online supervision (the runner runs them on the leader only).
@@ -148,23 +169,33 @@ pub async fn tick(services: Services) -> Result<String, Error> {
     let gap = st.last_run.is_none_or(|t| t.elapsed() > GAP);
     st.last_run = Some(Instant::now());
     let mut changed: Vec<i64> = Vec::new();
+    let mut seen = 0;
     let (mut reload, mut lost, mut recalendar) = (false, false, false);
     if let Some(rx) = st.events.as_mut() {
         loop {
-            match rx.try_recv() {
-                Ok(e) => match e.event.entity.as_str() {
-                    "case" => changed.push(e.event.entity_id),
-                    "supervision_rule" => reload = true,
-                    // Working days moved: every clock's ranks are computed again.
-                    "calendar" => recalendar = true,
-                    _ => {}
-                },
+            let e = match rx.try_recv() {
+                Ok(e) => e,
                 Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Lagged(_)) => lost = true,
+                Err(TryRecvError::Lagged(_)) => {
+                    lost = true;
+                    continue;
+                }
                 Err(TryRecvError::Closed) => {
                     lost = true;
                     break;
                 }
+            };
+            seen = seen.max(e.event.id.0);
+            match (e.event.entity.as_str(), e.event.kind.as_str()) {
+                ("case", _) => changed.push(e.event.entity_id),
+                // A complaint about a case, or a card of it confirmed, changes its counts.
+                ("complaint", "complaint.accepted") | ("anomaly", "anomaly.confirmed") => {
+                    changed.extend(e.event.payload["case_id"].as_i64());
+                }
+                ("supervision_rule", _) => reload = true,
+                // Working days moved: every clock's ranks are computed again.
+                ("calendar", _) => recalendar = true,
+                _ => {}
             }
         }
     }
@@ -175,12 +206,14 @@ pub async fn tick(services: Services) -> Result<String, Error> {
         services.install_calendar().await?;
     }
     if !st.loaded || gap || lost || recalendar {
+        // The rebuild reads the log from the stored cursor: it covers what was just received.
         let r = rebuild(&services, &mut st).await?;
         return Ok(format!(
             "rebuilt: {} open cases, {} opened, {} closed",
             r.cases, r.opened, r.closed
         ));
     }
+    st.cursor = st.cursor.max(seen);
     if reload {
         st.rules = services.store.read(load_compiled).await?;
     }
@@ -195,12 +228,16 @@ pub async fn tick(services: Services) -> Result<String, Error> {
         changed.sort_unstable();
         changed.dedup();
         let ids = changed.clone();
-        let (rows, returns) = services
+        let (rows, ctx) = services
             .store
-            .read(move |conn| Ok((rows_of(conn, &ids)?, returns_of(conn, Some(&ids))?)))
+            .read(move |conn| {
+                let rows = rows_of(conn, &ids)?;
+                let ctx = Context::load(conn, &rows, false)?;
+                Ok((rows, ctx))
+            })
             .await?;
         for row in rows {
-            let mut clocks = clocks_of(&row, returns.get(&row.id).copied().unwrap_or(0), now, tz)?;
+            let mut clocks = ctx.clocks(&row, now, tz)?;
             let (j, next) = verdict(&st.rules, row.id, &clocks, rank, today);
             judged.push(j);
             clocks.next = next;
@@ -225,9 +262,11 @@ pub async fn tick(services: Services) -> Result<String, Error> {
         for (index, next) in next_of {
             st.projection.reschedule(index, next);
         }
+        let mark = st.mark();
         drop(st);
         let n = judged.len();
-        let (opened, closed) = persist(&services, judged, true).await?;
+        let (opened, closed, last) = persist(&services, judged, true, mark).await?;
+        saved(&mut *engine.state.lock().await, last);
         return Ok(format!(
             "rules changed: {n} cases judged, {opened} opened, {closed} closed"
         ));
@@ -242,12 +281,14 @@ pub async fn tick(services: Services) -> Result<String, Error> {
         judged.push(j);
         st.projection.reschedule(index, next);
     }
+    let mark = st.mark();
     drop(st);
-    if judged.is_empty() {
+    if judged.is_empty() && !mark.1 {
         return Ok("idle".into());
     }
     let n = judged.len();
-    let (opened, closed) = persist(&services, judged, false).await?;
+    let (opened, closed, last) = persist(&services, judged, false, mark).await?;
+    saved(&mut *engine.state.lock().await, last);
     Ok(format!(
         "{n} cases judged, {opened} opened, {closed} closed"
     ))
@@ -259,7 +300,7 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
     let now = services.clock.now();
     let cal = calendar()?;
     let cal = &*cal;
-    let (rules, rows, returns) = services
+    let (rules, rows, ctx, head, missed) = services
         .store
         .read_heavy(|conn| {
             let rules = load_compiled(conn)?;
@@ -268,7 +309,12 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
                 .order(cases::id.asc())
                 .select(CaseRow::as_select())
                 .load(conn)?;
-            Ok((rules, rows, returns_of(conn, None)?))
+            let ctx = Context::load(conn, &rows, true)?;
+            let after = cursor::load(conn)?;
+            let (head, missed) = cursor::missed(conn, after)?;
+            let missed = rows_of(conn, &missed)?;
+            let missed_ctx = Context::load(conn, &missed, false)?;
+            Ok((rules, rows, ctx, head, (missed, missed_ctx)))
         })
         .await?;
     let rank = today_rank(cal, now, tz);
@@ -276,17 +322,25 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
     let mut projection = Projection::with_capacity(rows.len());
     let mut judged = Vec::with_capacity(rows.len());
     for row in &rows {
-        let mut clocks = clocks_of(row, returns.get(&row.id).copied().unwrap_or(0), now, tz)?;
+        let mut clocks = ctx.clocks(row, now, tz)?;
         let (j, next) = verdict(&rules, row.id, &clocks, rank, today);
         clocks.next = next;
         projection.upsert(row.id, clocks);
         judged.push(j);
     }
+    let (missed, missed_ctx) = missed;
+    for row in &missed {
+        let clocks = missed_ctx.clocks(row, now, tz)?;
+        judged.push(verdict(&rules, row.id, &clocks, rank, today).0);
+    }
     st.rules = rules;
     st.projection = projection;
     st.loaded = true;
+    st.cursor = st.cursor.max(head);
+    let mark = (Some(st.cursor), true);
     let cases = u64::try_from(rows.len()).unwrap_or(u64::MAX);
-    let (opened, closed) = persist(services, judged, true).await?;
+    let (opened, closed, last) = persist(services, judged, true, mark).await?;
+    saved(st, last);
     Ok(ScanReport {
         cases,
         opened,
@@ -414,26 +468,49 @@ fn diff(judged: Vec<Judged>, cards: Vec<Card>) -> Diff {
 }
 
 /// Persists a batch of verdicts: the diff is computed on a read, then written in one
-/// transaction (each insert guarded by the live-card index, each close by the card's state).
-pub(crate) async fn persist(
+/// transaction (each insert guarded by the live-card index, each close by the card's state)
+/// with the cursor of `mark`, which is stored even with no card to write when its flag says so.
+async fn persist(
     services: &Services,
     judged: Vec<Judged>,
     all: bool,
-) -> Result<(u64, u64), Error> {
+    mark: (Option<i64>, bool),
+) -> Result<(u64, u64, Option<i64>), Error> {
     let ids: Vec<i64> = judged.iter().map(|j| j.case_id).collect();
-    let cards = services
-        .store
-        .read_heavy(move |conn| load_cards(conn, (!all).then_some(ids.as_slice())))
-        .await?;
+    let cards = if judged.is_empty() {
+        Vec::new()
+    } else {
+        services
+            .store
+            .read_heavy(move |conn| load_cards(conn, (!all).then_some(ids.as_slice())))
+            .await?
+    };
     let d = diff(judged, cards);
-    if d.open.is_empty() && d.close.is_empty() {
-        return Ok((0, 0));
+    let (last, force) = mark;
+    let last = last.filter(|_| force || !d.open.is_empty() || !d.close.is_empty());
+    if d.open.is_empty() && d.close.is_empty() && last.is_none() {
+        return Ok((0, 0, None));
     }
     let now = services.clock.now();
-    services
+    let written = services
         .store
-        .write(move |conn| write_diff(conn, now, d))
-        .await
+        .write(move |conn| {
+            if let Some(last) = last {
+                cursor::save(conn, last, now)?;
+            }
+            write_diff(conn, now, d)
+        })
+        .await?;
+    Ok((written.0, written.1, last))
+}
+
+/// Records a stored cursor; the caller holds the state, which `persist` must not take (a
+/// rebuild persists while holding it).
+fn saved(st: &mut State, last: Option<i64>) {
+    if let Some(last) = last {
+        st.saved_cursor = st.saved_cursor.max(last);
+        st.saved_at = Some(Instant::now());
+    }
 }
 
 fn write_diff(conn: &mut DbConn, now: Millis, d: Diff) -> Result<(u64, u64), Error> {

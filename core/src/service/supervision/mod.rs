@@ -9,6 +9,7 @@ mod anomalies;
 pub(crate) mod clocks;
 mod comparison;
 mod complaints;
+mod cursor;
 mod dryrun;
 mod engine;
 mod evaluations;

@@ -17,9 +17,7 @@ use crate::store::schema::{
 use crate::wire::supervision::{Indicator, NewRule, Rule, RuleInput, RuleScope};
 use crate::wire::time;
 
-/// The rules shipped with the platform: the five indicators of the tender (R-2.6.1.1). Fee rules
-/// need the fee charged on a case, which cases do not record yet, so that indicator starts
-/// empty.
+/// The rules shipped with the platform: the five indicators of the tender (R-2.6.1.1).
 pub fn builtin_rules() -> Vec<NewRule> {
     let rule = |code: &str, name: &str, kind, severity, condition: &str| NewRule {
         code: code.into(),
@@ -86,11 +84,40 @@ pub fn builtin_rules() -> Vec<NewRule> {
             "materials.missing > 0 and suspended and suspended.days > 5",
         ),
         rule(
+            "content-absent-materials",
+            "受理时缺少必要材料",
+            Content,
+            Yellow,
+            "accepted and open and materials.absent > 0",
+        ),
+        rule(
+            "fee-mismatch",
+            "收费与目录收费标准不符",
+            Fee,
+            Red,
+            "fee.mismatch",
+        ),
+        rule("fee-waived", "减免收费", Fee, Yellow, "fee.waived"),
+        rule(
             "integrity-repeated-returns",
             "多次退回(廉政风险)",
             IntegrityRisk,
             Yellow,
             "case.returns >= 2",
+        ),
+        rule(
+            "integrity-risk-point",
+            "廉政风险点环节有投诉或异常",
+            IntegrityRisk,
+            Yellow,
+            "step.risk_point and (case.complaints > 0 or case.anomalies > 0)",
+        ),
+        rule(
+            "integrity-repeated-complaints",
+            "多次被投诉(廉政风险)",
+            IntegrityRisk,
+            Red,
+            "case.complaints >= 2",
         ),
     ]
 }

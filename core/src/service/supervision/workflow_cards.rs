@@ -1,23 +1,37 @@
 //! Workflow cards: a red card when a step of a complaint, a bad review's rectification or an
 //! intermediary's service passes its time limit, raised by the leader's `workflow-deadlines` job (like the time-limit rules
 //! raise cards on cases) and closed when the step is done. Kept beside the anomaly store, whose
-//! cards belong to cases: a complaint or a rating need not have one.
+//! cards belong to cases: a complaint or a rating need not have one. The office works them as
+//! it works the store's cards: acknowledges, dismisses, notes and silences them.
 
 use diesel::prelude::*;
 use serde_json::json;
 
 use crate::clock::Millis;
-use crate::domain::access::{Caller, Permission};
+use crate::domain::access::{Caller, Permission, Target};
+use crate::domain::ids::DepartmentId;
+use crate::domain::supervision::cards::{
+    WorkflowCardAction, workflow_card_actions, workflow_card_next,
+};
 use crate::domain::supervision::complaints::ComplaintStep;
-use crate::error::Error;
+use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
 use crate::service::org::ScopeSql;
 use crate::store::DbConn;
-use crate::store::schema::{complaints, evaluations, workflow_cards};
-use crate::wire::complaints::{CardSubject, WorkflowCard, WorkflowCardQuery};
-use crate::wire::supervision::FollowUp;
+use crate::store::schema::{complaints, evaluations, regions, workflow_card_notes, workflow_cards};
+use crate::wire::complaints::{
+    CardSubject, WorkflowCard, WorkflowCardActionRequest, WorkflowCardDetail, WorkflowCardQuery,
+};
+use crate::wire::supervision::{AnomalyNote, FollowUp, NewNote, SilenceRequest};
 use crate::wire::{Page, PageQuery, page_of, time};
+
+/// Longest note or reason.
+const MAX_NOTE: usize = 2_000;
+/// Longest silence.
+const MAX_SILENCE_MS: i64 = 90 * 86_400_000;
+/// The statuses a card can have.
+const STATUSES: [&str; 4] = ["open", "acknowledged", "dismissed", "closed"];
 
 /// The step of a bad review's card.
 pub(crate) const RECTIFY: &str = "rectify";
@@ -36,6 +50,7 @@ struct CardRow {
     due_at: i64,
     opened_at: i64,
     closed_at: Option<i64>,
+    silenced_until: Option<i64>,
 }
 
 impl CardRow {
@@ -52,6 +67,8 @@ impl CardRow {
             due_at: time(self.due_at),
             opened_at: time(self.opened_at),
             closed_at: self.closed_at.map(time),
+            silenced_until: self.silenced_until.map(time),
+            allowed_actions: workflow_card_actions(&self.status).to_vec(),
         }
     }
 }
@@ -308,10 +325,12 @@ impl Services {
         query: WorkflowCardQuery,
     ) -> Result<Page<WorkflowCard>, Error> {
         if let Some(s) = &query.status
-            && s != "open"
-            && s != "closed"
+            && !STATUSES.contains(&s.as_str())
         {
-            return Err(Error::invalid("status", "open or closed"));
+            return Err(Error::invalid(
+                "status",
+                "open, acknowledged, dismissed or closed",
+            ));
         }
         let caller = caller.clone();
         self.store
@@ -347,6 +366,266 @@ impl Services {
                 let rows: Vec<CardRow> = q.load(conn)?;
                 let items = rows.iter().map(CardRow::wire).collect();
                 Ok(page_of(items, limit, |c: &WorkflowCard| c.id))
+            })
+            .await
+    }
+}
+
+/// One card and its region's path.
+fn located(conn: &mut DbConn, id: i64) -> Result<(CardRow, String), Error> {
+    workflow_cards::table
+        .inner_join(regions::table.on(regions::id.eq(workflow_cards::region_id)))
+        .filter(workflow_cards::id.eq(id))
+        .select((CardRow::as_select(), regions::path))
+        .get_result(conn)
+        .optional()?
+        .ok_or_else(|| Error::not_found("workflow card", id))
+}
+
+fn target<'a>(row: &CardRow, path: &'a str) -> Target<'a> {
+    Target {
+        region_path: Some(path),
+        department_id: row.department_id.map(DepartmentId),
+        owner_id: None,
+    }
+}
+
+/// The card `id`, checked: the office (`supervision.manage`) over its place; 404 outside the
+/// caller's read scope.
+fn managed(conn: &mut DbConn, caller: &Caller, id: i64) -> Result<CardRow, Error> {
+    let (row, path) = located(conn, id)?;
+    caller.check(
+        Permission::SupervisionManage,
+        Permission::SupervisionRead,
+        &target(&row, &path),
+        "workflow card",
+        id,
+    )?;
+    Ok(row)
+}
+
+/// Records what the office did to a card: its note, the audit entry and the event
+/// `workflow_card.{verb}`.
+fn noted(
+    conn: &mut DbConn,
+    now: Millis,
+    caller: &Caller,
+    row: &CardRow,
+    (action, verb): (&str, &str),
+    note: Option<&str>,
+    (before, after): (serde_json::Value, serde_json::Value),
+) -> Result<(), Error> {
+    diesel::insert_into(workflow_card_notes::table)
+        .values((
+            workflow_card_notes::card_id.eq(row.id),
+            workflow_card_notes::at.eq(now),
+            workflow_card_notes::actor_id.eq(caller.user_id.0),
+            workflow_card_notes::actor.eq(&caller.username),
+            workflow_card_notes::action.eq(action),
+            workflow_card_notes::note.eq(note),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        now,
+        &Actor::of(caller),
+        Change {
+            region_id: Some(row.region_id),
+            department_id: row.department_id,
+            before: Some(before),
+            after: Some(after),
+            payload: json!({
+                "subject": row.subject, "subject_id": row.subject_id, "step": row.step,
+                "severity": row.severity, "note": note,
+            }),
+            ..Change::new(
+                &format!("workflow_card.{action}"),
+                &format!("workflow_card.{verb}"),
+                "workflow_card",
+                row.id,
+            )
+        },
+    )?;
+    Ok(())
+}
+
+/// The card with its notes.
+fn detail(conn: &mut DbConn, id: i64) -> Result<WorkflowCardDetail, Error> {
+    let row: CardRow = workflow_cards::table
+        .find(id)
+        .select(CardRow::as_select())
+        .get_result(conn)?;
+    type NoteRow = (i64, i64, String, String, Option<String>);
+    let notes: Vec<NoteRow> = workflow_card_notes::table
+        .filter(workflow_card_notes::card_id.eq(id))
+        .order(workflow_card_notes::id.asc())
+        .select((
+            workflow_card_notes::id,
+            workflow_card_notes::at,
+            workflow_card_notes::actor,
+            workflow_card_notes::action,
+            workflow_card_notes::note,
+        ))
+        .load(conn)?;
+    Ok(WorkflowCardDetail {
+        card: row.wire(),
+        notes: notes
+            .into_iter()
+            .map(|(id, at, actor, action, note)| AnomalyNote {
+                id,
+                at: time(at),
+                actor,
+                action,
+                note,
+            })
+            .collect(),
+    })
+}
+
+impl Services {
+    /// One workflow card with its notes, in the caller's supervision.read scope (else 404).
+    pub async fn get_workflow_card(
+        &self,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<WorkflowCardDetail, Error> {
+        let caller = caller.clone();
+        self.store
+            .read(move |conn| {
+                let (row, path) = located(conn, id)?;
+                if !caller.may(Permission::SupervisionRead, &target(&row, &path)) {
+                    return Err(Error::not_found("workflow card", id));
+                }
+                detail(conn, id)
+            })
+            .await
+    }
+
+    /// Acknowledges or dismisses a workflow card (the office), with its note: required to
+    /// dismiss. A dismissed card is finished: its step being done later leaves it dismissed.
+    pub async fn act_on_workflow_card(
+        &self,
+        caller: &Caller,
+        id: i64,
+        req: WorkflowCardActionRequest,
+    ) -> Result<WorkflowCardDetail, Error> {
+        let mut v = Validator::new();
+        if req.action == WorkflowCardAction::Dismiss {
+            v.text(&req.note, "note", MAX_NOTE);
+        } else {
+            v.check(
+                req.note.chars().count() <= MAX_NOTE,
+                "note",
+                "at most 2000 characters",
+            );
+        }
+        v.finish()?;
+        let note = Some(req.note.trim().to_owned()).filter(|n| !n.is_empty());
+        let caller = caller.clone();
+        let now = self.clock.now();
+        self.store
+            .write(move |conn| {
+                let row = managed(conn, &caller, id)?;
+                let Some(after) = workflow_card_next(&row.status, req.action) else {
+                    return Err(Error::conflict(format!(
+                        "a card that is {} cannot be {}",
+                        row.status,
+                        req.action.past()
+                    )));
+                };
+                let closed_at = (after == "dismissed").then_some(now);
+                diesel::update(workflow_cards::table.find(id))
+                    .set((
+                        workflow_cards::status.eq(after),
+                        workflow_cards::closed_at.eq(closed_at),
+                    ))
+                    .execute(conn)?;
+                noted(
+                    conn,
+                    now,
+                    &caller,
+                    &row,
+                    (req.action.as_str(), req.action.past()),
+                    note.as_deref(),
+                    (json!({"status": row.status}), json!({"status": after})),
+                )?;
+                detail(conn, id)
+            })
+            .await
+    }
+
+    /// Mutes a live workflow card's notices until a time (at most 90 days ahead), with a reason.
+    pub async fn silence_workflow_card(
+        &self,
+        caller: &Caller,
+        id: i64,
+        req: SilenceRequest,
+    ) -> Result<WorkflowCardDetail, Error> {
+        let now = self.clock.now();
+        let until = req.until.timestamp_millis();
+        let mut v = Validator::new();
+        v.text(&req.reason, "reason", MAX_NOTE);
+        v.check(until > now, "until", "must be in the future");
+        v.check(
+            until <= now + MAX_SILENCE_MS,
+            "until",
+            "at most 90 days ahead",
+        );
+        v.finish()?;
+        let reason = req.reason.trim().to_owned();
+        let caller = caller.clone();
+        self.store
+            .write(move |conn| {
+                let row = managed(conn, &caller, id)?;
+                if row.closed_at.is_some() {
+                    return Err(Error::conflict("a finished card cannot be silenced"));
+                }
+                diesel::update(workflow_cards::table.find(id))
+                    .set(workflow_cards::silenced_until.eq(until))
+                    .execute(conn)?;
+                noted(
+                    conn,
+                    now,
+                    &caller,
+                    &row,
+                    ("silence", "silenced"),
+                    Some(&reason),
+                    (
+                        json!({"silenced_until": row.silenced_until}),
+                        json!({"silenced_until": until}),
+                    ),
+                )?;
+                detail(conn, id)
+            })
+            .await
+    }
+
+    /// Adds the office's note to a workflow card, its status unchanged (also when finished).
+    pub async fn note_workflow_card(
+        &self,
+        caller: &Caller,
+        id: i64,
+        req: NewNote,
+    ) -> Result<WorkflowCardDetail, Error> {
+        let mut v = Validator::new();
+        v.text(&req.note, "note", MAX_NOTE);
+        v.finish()?;
+        let note = req.note.trim().to_owned();
+        let caller = caller.clone();
+        let now = self.clock.now();
+        self.store
+            .write(move |conn| {
+                let row = managed(conn, &caller, id)?;
+                noted(
+                    conn,
+                    now,
+                    &caller,
+                    &row,
+                    ("note", "noted"),
+                    Some(&note),
+                    (json!({"status": row.status}), json!({"status": row.status})),
+                )?;
+                detail(conn, id)
             })
             .await
     }
