@@ -96,7 +96,7 @@ pub fn redact_password(url: &str) -> String {
     }
 }
 
-/// How a SQLite connection is used; the writer alone checkpoints.
+/// How a SQLite connection is used; the writer and the checkpointing thread keep the WAL small.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Writer,
