@@ -96,7 +96,7 @@ pub fn redact_password(url: &str) -> String {
     }
 }
 
-/// How a SQLite connection is used; the writer and the checkpointing thread keep the WAL small.
+/// How a SQLite connection is used; the writer alone checkpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Writer,
