@@ -12,7 +12,7 @@ LAT_SECONDS=${LAT_SECONDS:-60}
 SOAK_SECONDS=${SOAK_SECONDS:-0}
 RATE=${RATE:-3000}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
-BIN=./target/release/yiwang
+BIN=${BIN:-./target/release/yiwang}
 [ -x "$BIN" ] || cargo build --release
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 

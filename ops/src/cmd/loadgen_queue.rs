@@ -1,8 +1,9 @@
 //! `yiwang loadgen queue`: the hall queue under load against a running server. It sets up a
 //! hall with one area and N windows (a staff user signed in at each), fills the queue, then
 //! runs two open loops at once: kiosks taking tickets at `--take-rate`, and windows calling at
-//! `--call-rate` in all (each call followed by serve and finish, which are load but not
-//! measured). Latency counts from each request's scheduled time (no coordinated omission).
+//! `--call-rate` in all, evenly spread over the windows (each call followed by serve and
+//! finish, which are load but not measured). Latency counts from each request's scheduled time
+//! (no coordinated omission).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -239,7 +240,11 @@ pub async fn queue(spec: QueueSpec) -> anyhow::Result<()> {
     let empty = Arc::new(AtomicU64::new(0));
     let per_window = f64::from(spec.call_rate) / spec.windows as f64;
     let mut callers = Vec::new();
-    for (w, token) in s.windows.clone() {
+    for (i, (w, token)) in s.windows.clone().into_iter().enumerate() {
+        // Each window's calls are shifted by its share of the period, so that the windows
+        // together call evenly at --call-rate rather than all in the same instant (a burst of
+        // every window at once, once per period).
+        let phase = i as f64 / spec.windows as f64;
         let (client, errors, empty, api) = (
             client.clone(),
             call_errors.clone(),
@@ -253,7 +258,7 @@ pub async fn queue(spec: QueueSpec) -> anyhow::Result<()> {
             }
             let mut n = 0u64;
             loop {
-                let due = start + Duration::from_secs_f64(n as f64 / per_window);
+                let due = start + Duration::from_secs_f64((n as f64 + phase) / per_window);
                 n += 1;
                 if due >= end {
                     break;
