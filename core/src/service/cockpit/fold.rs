@@ -1,6 +1,11 @@
 //! Folding the event log into the rollups: the leader-only `cockpit-rollup` job reads the
-//! events after its cursor, adds the part each one fixes (a filing, a conclusion, a rating …)
-//! and moves the cursor, all in one transaction, so an event is folded exactly once.
+//! events after its cursor and works out the part each one fixes (a filing, a conclusion, a
+//! rating …) on a read connection, then adds the parts and moves the cursor in one write that
+//! first checks the cursor has not moved, so an event is folded exactly once.
+//!
+//! The reading is kept out of the write because a hall's day is counted again whole from its
+//! tickets and their intervals whenever one of them changes: tens of thousands of rows late in
+//! a busy day, which inside the single writer held every window's call behind it.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -31,10 +36,17 @@ impl Services {
         let tz = self.config.time_zone()?;
         let mut total = 0;
         loop {
+            let Some(batch) = self
+                .store
+                .read_heavy(move |conn| read_batch(conn, tz))
+                .await?
+            else {
+                return Ok(total);
+            };
             let now = self.clock.now();
             let n = self
                 .store
-                .write(move |conn| fold_batch(conn, tz, now))
+                .write(move |conn| write_batch(conn, batch, now))
                 .await?;
             total += n;
             if n < BATCH as u64 {
@@ -105,7 +117,18 @@ fn evaluation(conn: &mut DbConn, id: i64, tz: chrono_tz::Tz) -> Result<Option<(i
     }))
 }
 
-fn fold_batch(conn: &mut DbConn, tz: chrono_tz::Tz, now: Millis) -> Result<u64, Error> {
+/// A batch of events read and turned into parts, to be added if the cursor still stands at
+/// `after`.
+struct Batch {
+    after: i64,
+    last: i64,
+    events: u64,
+    parts: Parts,
+}
+
+/// Reads the events after the cursor (up to `BATCH`) and the records they name; `None` when
+/// there is none.
+fn read_batch(conn: &mut DbConn, tz: chrono_tz::Tz) -> Result<Option<Batch>, Error> {
     let after = cursor(conn)?;
     let batch: Vec<(i64, String, String, i64)> = events::table
         .filter(events::id.gt(after))
@@ -114,7 +137,7 @@ fn fold_batch(conn: &mut DbConn, tz: chrono_tz::Tz, now: Millis) -> Result<u64, 
         .select((events::id, events::kind, events::entity, events::entity_id))
         .load(conn)?;
     let Some(last) = batch.last().map(|e| e.0) else {
-        return Ok(0);
+        return Ok(None);
     };
     let mut parts = Parts::default();
     let mut tickets = BTreeSet::new();
@@ -225,11 +248,26 @@ fn fold_batch(conn: &mut DbConn, tz: chrono_tz::Tz, now: Millis) -> Result<u64, 
         parts.halls.insert((day, region), Counters::default());
         hall_parts(conn, &rows, &regions, tz, &mut parts.halls)?;
     }
-    add_to_store(conn, &parts)?;
-    months::refresh(conn, &months::touched(&parts))?;
-    set_halls_in_store(conn, &parts.halls)?;
-    set_cursor(conn, last, now)?;
-    Ok(batch.len() as u64)
+    Ok(Some(Batch {
+        after,
+        last,
+        events: batch.len() as u64,
+        parts,
+    }))
+}
+
+/// Adds a batch's parts and moves the cursor past it; folds nothing (answers 0) when another
+/// fold moved the cursor since the batch was read. A hall's day read a moment ago is set whole
+/// and counted again at the next event of its tickets, so a later change is not lost.
+fn write_batch(conn: &mut DbConn, b: Batch, now: Millis) -> Result<u64, Error> {
+    if cursor(conn)? != b.after {
+        return Ok(0);
+    }
+    add_to_store(conn, &b.parts)?;
+    months::refresh(conn, &months::touched(&b.parts))?;
+    set_halls_in_store(conn, &b.parts.halls)?;
+    set_cursor(conn, b.last, now)?;
+    Ok(b.events)
 }
 
 /// The (day, hall region) rows these tickets count in.
