@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use yiwang_tests::{TestApp, on_each_backend};
+use yiwang_tests::{TestApp, id_number, on_each_backend};
 
 enum Body {
     None,
@@ -603,7 +603,7 @@ async fn queue_refusals_are_clear_and_change_nothing(app: TestApp) {
         .post(
             &format!("/api/v1/slots/{slot}/appointments"),
             &h.kiosk,
-            json!({"applicant_name": "张三", "id_number": crate::queue::id_number("11010519491231002"),
+            json!({"applicant_name": "张三", "id_number": id_number("11010519491231002"),
                    "channel": "app"}),
         )
         .await;
@@ -719,7 +719,7 @@ async fn queue_refusals_are_clear_and_change_nothing(app: TestApp) {
             format!("/api/v1/slots/{slot}/appointments"),
             Some(h.kiosk.as_str()),
             Body::Json(json!({"applicant_name": "李四",
-             "id_number": crate::queue::id_number("11010519800101003"), "channel": "app"})),
+             "id_number": id_number("11010519800101003"), "channel": "app"})),
             409,
             "conflict",
         ),
@@ -729,7 +729,7 @@ async fn queue_refusals_are_clear_and_change_nothing(app: TestApp) {
             "/api/v1/slots/999999/appointments".into(),
             Some(h.kiosk.as_str()),
             Body::Json(json!({"applicant_name": "李四",
-             "id_number": crate::queue::id_number("11010519800101003"), "channel": "app"})),
+             "id_number": id_number("11010519800101003"), "channel": "app"})),
             404,
             "not_found",
         ),

@@ -3,15 +3,9 @@
 //! while the rest load; a second import of the same file skips what is in; scope and permission.
 
 use serde_json::{Value, json};
-use yiwang_core::domain::identity::id_check_char;
-use yiwang_tests::{TestApp, on_each_backend};
+use yiwang_tests::{TestApp, id_number, on_each_backend};
 
 const IMPORT: &str = "/api/v1/cases/import";
-
-fn id_number(body: &str) -> String {
-    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
-    format!("{body}{}", id_check_char(&bytes).unwrap())
-}
 
 /// County A's item with a review and a decision step; county B.
 async fn setup(app: &TestApp) -> (i64, i64, i64) {

@@ -6,8 +6,7 @@
 use chrono::{FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 use yiwang_core::domain::calendar::Calendar;
-use yiwang_core::domain::identity::id_check_char;
-use yiwang_tests::{TestApp, on_each_backend};
+use yiwang_tests::{TestApp, id_number, on_each_backend};
 
 const CASES: &str = "/api/v1/cases";
 const DAY_MS: i64 = 86_400_000;
@@ -22,11 +21,6 @@ struct County {
     y: (i64, String),
     z: (i64, String),
     b: (i64, String),
-}
-
-fn id_number(body: &str) -> String {
-    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
-    format!("{body}{}", id_check_char(&bytes).unwrap())
 }
 
 fn today(app: &TestApp) -> NaiveDate {

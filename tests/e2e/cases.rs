@@ -5,8 +5,7 @@
 use chrono::{Days, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 use yiwang_core::domain::calendar::Calendar;
-use yiwang_core::domain::identity::id_check_char;
-use yiwang_tests::{TestApp, on_each_backend};
+use yiwang_tests::{TestApp, id_number, on_each_backend};
 
 const CASES: &str = "/api/v1/cases";
 const DAY_MS: i64 = 86_400_000;
@@ -16,12 +15,6 @@ struct Hall {
     item: i64,
     tok_a: String,
     tok_b: String,
-}
-
-/// A valid ID number from its first 17 digits.
-fn id_number(body: &str) -> String {
-    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
-    format!("{body}{}", id_check_char(&bytes).unwrap())
 }
 
 async fn hall(app: &TestApp) -> Hall {

@@ -16,7 +16,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use yiwang_core::service::integrations::{ConnectorConfig, Format};
 use yiwang_core::service::publicity;
-use yiwang_tests::{TestApp, on_each_backend, test_config};
+use yiwang_tests::{TestApp, id_number, on_each_backend, test_config};
 
 /// How the peer answers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -658,7 +658,7 @@ async fn approved_licensing_case(app: &TestApp, p: &Place, code: &str, item_type
             ("region", Some(p.region)),
         )
         .await;
-    let number = crate::complaints::id_number("11010519491231002");
+    let number = id_number("11010519491231002");
     let c = app
         .post(
             "/api/v1/cases",

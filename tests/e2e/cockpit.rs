@@ -8,18 +8,12 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 use yiwang_core::domain::cockpit::Counters;
-use yiwang_core::domain::identity::id_check_char;
 use yiwang_core::service::audit::Actor;
 use yiwang_core::service::cockpit::SeedSpec;
 use yiwang_core::service::supervision;
-use yiwang_tests::{TestApp, TestDb, backends, on_each_backend, test_config};
+use yiwang_tests::{TestApp, TestDb, backends, id_number, on_each_backend, test_config};
 
 const MINUTE: i64 = 60_000;
-
-fn id_number(body: &str) -> String {
-    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
-    format!("{body}{}", id_check_char(&bytes).unwrap())
-}
 
 fn today(app: &TestApp) -> NaiveDate {
     let tz = FixedOffset::east_opt(8 * 3600).unwrap();
@@ -340,6 +334,15 @@ async fn figures_and_rebuild(app: TestApp) {
     .await;
     assert_eq!(m["figures"]["received"], 3);
     assert_eq!(m["figures"]["ratings"], 2);
+    // A trend by month reads a whole month from its monthly rows: the same figures.
+    let mt = get_ok(
+        &app,
+        &c.leader_a,
+        &format!("trend?from={month_start}&to={month_end}&granularity=month"),
+    )
+    .await;
+    assert_eq!(mt["points"].as_array().unwrap().len(), 1, "{mt:#}");
+    assert_eq!(mt["points"][0]["figures"], m["figures"]);
     let mi = get_ok(
         &app,
         &c.leader_a,

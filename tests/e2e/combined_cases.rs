@@ -3,15 +3,9 @@
 //! concludes by its denial rule; results come back to one output window; bad input and scope.
 
 use serde_json::{Value, json};
-use yiwang_core::domain::identity::id_check_char;
-use yiwang_tests::{TestApp, on_each_backend};
+use yiwang_tests::{TestApp, id_number, on_each_backend};
 
 const COMBINED: &str = "/api/v1/combined-cases";
-
-fn id_number(body: &str) -> String {
-    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
-    format!("{body}{}", id_check_char(&bytes).unwrap())
-}
 
 /// County A's hall with a comprehensive intake window and an output window, two departments
 /// each with an item and a back-office user, front-desk staff over the hall's county; county B

@@ -9,10 +9,9 @@ use chrono::{FixedOffset, NaiveDate};
 use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 use yiwang_core::domain::calendar::Calendar;
-use yiwang_core::domain::identity::id_check_char;
 use yiwang_core::service::supervision;
 use yiwang_tests::{
-    ADMIN_PASSWORD, Backend, TestApp, TestDb, backends, on_each_backend, test_config,
+    ADMIN_PASSWORD, Backend, TestApp, TestDb, backends, id_number, on_each_backend, test_config,
 };
 
 const COMPLAINTS: &str = "/api/v1/complaints";
@@ -32,11 +31,6 @@ pub(crate) struct County {
     pub hotline: String,
     pub office_b: String,
     pub region_b: i64,
-}
-
-pub(crate) fn id_number(body: &str) -> String {
-    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
-    format!("{body}{}", id_check_char(&bytes).unwrap())
 }
 
 pub(crate) async fn county(app: &TestApp) -> County {

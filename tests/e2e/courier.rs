@@ -12,9 +12,9 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use yiwang_core::service::integrations::{ConnectorConfig, Format};
 use yiwang_core::store::schema::{audit_log, events, inbound_messages};
-use yiwang_tests::{TestApp, on_each_backend, test_config};
+use yiwang_tests::{TestApp, id_number, on_each_backend, test_config};
 
-use crate::complaints::{County, county, id_number};
+use crate::complaints::{County, county};
 use crate::integrations::{Mode, Peer, connector, wait_until, with_connectors};
 
 const PHONE: &str = "13800138000";

@@ -17,7 +17,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use yiwang_core::config::Secret;
 use yiwang_core::service::integrations::{ConnectorConfig, Format};
-use yiwang_tests::{TestApp, on_each_backend, test_config};
+use yiwang_tests::{TestApp, id_number, on_each_backend, test_config};
 
 /// How the peer answers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -546,7 +546,7 @@ async fn province_and_sms_replies(app: TestApp) {
     assert_eq!(report["event_type"], "case.submitted");
     assert_eq!(report["case"]["item_code"], "11350100MB0001-001");
     assert_eq!(report["case"]["applicant"]["name"], "张*");
-    let idn = crate::complaints::id_number("11010519491231002");
+    let idn = id_number("11010519491231002");
     assert_eq!(
         report["case"]["applicant"]["id_number"],
         format!("110105********{}", &idn[14..])

@@ -9,7 +9,8 @@ use yiwang_core::domain::intermediary::draw;
 use yiwang_core::service::supervision;
 use yiwang_tests::{Backend, TestApp, TestDb, backends, on_each_backend, test_config};
 
-use crate::complaints::{id_number, move_working_days, wait_for_cards};
+use crate::complaints::{move_working_days, wait_for_cards};
+use yiwang_tests::id_number;
 
 pub(crate) const AGENCIES: &str = "/api/v1/intermediaries";
 pub(crate) const PROJECTS: &str = "/api/v1/intermediary-projects";

@@ -4,14 +4,7 @@
 
 use chrono::{Datelike, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
-use yiwang_core::domain::identity::id_check_char;
-use yiwang_tests::{TestApp, on_each_backend};
-
-/// A valid ID number from its first 17 digits.
-fn id_number(body: &str) -> String {
-    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
-    format!("{body}{}", id_check_char(&bytes).unwrap())
-}
+use yiwang_tests::{TestApp, id_number, on_each_backend};
 
 fn today(app: &TestApp) -> NaiveDate {
     let tz = FixedOffset::east_opt(8 * 3600).unwrap();

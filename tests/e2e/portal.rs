@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use yiwang_core::config::{Config, Secret};
 use yiwang_tests::{Answer, TestApp};
 
-use crate::queue::{created, id_number};
+use crate::queue::created;
+use yiwang_tests::id_number;
 
 pub(crate) const SECRET: &str = "proxy-secret";
 const ITEM: &str = "11350100MB0001-001";

@@ -4,8 +4,7 @@
 //! appointments, night clearing, the front desk and the analytics.
 
 use serde_json::{Value, json};
-use yiwang_core::domain::identity::id_check_char;
-use yiwang_tests::{TestApp, on_each_backend};
+use yiwang_tests::{TestApp, id_number, on_each_backend};
 
 pub const ITEM: &str = "11350100MB0001-001";
 const MINUTE: i64 = 60_000;
@@ -20,12 +19,6 @@ pub struct Hall {
     pub windows: Vec<i64>,
     pub kiosk: String,
     pub staff: Vec<String>,
-}
-
-/// A valid ID number from its first 17 digits.
-pub fn id_number(body: &str) -> String {
-    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
-    format!("{body}{}", id_check_char(&bytes).unwrap())
 }
 
 pub fn created(a: &yiwang_tests::Answer) -> i64 {

@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 use yiwang_tests::{TestApp, on_each_backend};
 
-use crate::queue::{ITEM, hall_in, id_number, sign_in, take};
+use crate::queue::{ITEM, hall_in, sign_in, take};
+use yiwang_tests::id_number;
 
 const MINUTE: i64 = 60_000;
 

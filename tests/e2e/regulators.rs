@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 use yiwang_core::config::Secret;
 use yiwang_core::service::integrations::{ConnectorConfig, Format};
 use yiwang_core::service::regulators::feedback::watch_feedback;
-use yiwang_tests::{Answer, TestApp, on_each_backend, test_config};
+use yiwang_tests::{Answer, TestApp, id_number, on_each_backend, test_config};
 
-use crate::complaints::{County, county, id_number};
+use crate::complaints::{County, county};
 
 const REGULATORS: &str = "/api/v1/regulators";
 const PUNISHMENTS: &str = "/api/v1/punishments";

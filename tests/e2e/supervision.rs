@@ -7,9 +7,8 @@ use std::time::Duration;
 use chrono::{FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 use yiwang_core::domain::calendar::Calendar;
-use yiwang_core::domain::identity::id_check_char;
 use yiwang_core::service::supervision;
-use yiwang_tests::{ADMIN_PASSWORD, Backend, TestApp, TestDb, backends, test_config};
+use yiwang_tests::{ADMIN_PASSWORD, Backend, TestApp, TestDb, backends, id_number, test_config};
 
 const DAY_MS: i64 = 86_400_000;
 const ANOMALIES: &str = "/api/v1/supervision/anomalies";
@@ -29,11 +28,6 @@ struct County {
     staff: String,
     office: String,
     office_b: String,
-}
-
-fn id_number(body: &str) -> String {
-    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
-    format!("{body}{}", id_check_char(&bytes).unwrap())
 }
 
 async fn county(app: &TestApp) -> County {

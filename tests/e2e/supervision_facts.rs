@@ -7,9 +7,8 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use yiwang_core::domain::identity::id_check_char;
 use yiwang_core::service::supervision;
-use yiwang_tests::{Backend, TestApp, TestDb, backends, test_config};
+use yiwang_tests::{Backend, TestApp, TestDb, backends, id_number, test_config};
 
 const ANOMALIES: &str = "/api/v1/supervision/anomalies";
 
@@ -24,11 +23,6 @@ struct County {
     content: Value,
     staff: String,
     office: String,
-}
-
-fn id_number(body: &str) -> String {
-    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
-    format!("{body}{}", id_check_char(&bytes).unwrap())
 }
 
 /// A county with an item charging 100 yuan, asking for two materials, whose first step is an

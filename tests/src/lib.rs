@@ -18,6 +18,7 @@ use yiwang_api::Application;
 use yiwang_core::clock::Clock;
 use yiwang_core::config::Config;
 use yiwang_core::domain::access::ScopeKind;
+use yiwang_core::domain::identity::id_check_char;
 use yiwang_core::service::Services;
 use yiwang_core::service::audit::Actor;
 use yiwang_core::service::jobs::JobSpec;
@@ -456,4 +457,11 @@ macro_rules! on_each_backend {
             }
         }
     };
+}
+
+/// A valid 18-character resident ID number made of its first 17 characters and the check
+/// character GB 11643 gives them.
+pub fn id_number(body: &str) -> String {
+    let bytes: [u8; 17] = body.as_bytes().try_into().unwrap();
+    format!("{body}{}", id_check_char(&bytes).unwrap())
 }
