@@ -12,7 +12,9 @@ use diesel::sql_types::{BigInt, Text};
 use super::fold::cursor;
 use super::months::COUNTERS;
 use crate::domain::access::{Caller, Permission, Target};
-use crate::domain::cockpit::{Counters, Figures, PeriodCut, cut_period, date_of_key, day_key};
+use crate::domain::cockpit::{
+    Counters, Figures, Granularity, PeriodCut, cut_period, date_of_key, day_key,
+};
 use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::org::ScopeSql;
@@ -25,6 +27,9 @@ use crate::wire::cockpit::{
 
 /// The longest period one request covers (five years).
 const MAX_DAYS: i64 = 1_830;
+/// `sums` grouped by month: whole months from the monthly rows, the days around them by their
+/// month.
+const MONTH: &str = "month";
 
 /// A resolved request: the period's day keys and which rollup rows it reads.
 pub(super) struct Place {
@@ -140,15 +145,22 @@ fn sum(col: &str) -> String {
     format!("CAST(COALESCE(SUM({col}), 0) AS BIGINT) AS {col}")
 }
 
-/// The period's counters grouped by `group` (a column; `None`: one group, key 0). Grouped by
-/// day, every day is read from the daily rows; otherwise whole months from the monthly rows.
+/// The period's counters grouped by `group` (a column; `None`: one group, key 0; `MONTH`: the
+/// month, key `yyyymm`). Grouped by day, every day is read from the daily rows; otherwise whole
+/// months from the monthly rows.
 fn sums(
     conn: &mut DbConn,
     place: &Place,
     group: Option<&str>,
 ) -> Result<BTreeMap<i64, Counters>, Error> {
-    let key = group.unwrap_or("CAST(0 AS BIGINT)");
-    let tail = |rows: Rows| match group {
+    // A month is a monthly row's `month`, and a daily row's day key without its day.
+    let group_in = |table: &str| match group {
+        Some(MONTH) if table == "cockpit_monthly" => Some("month"),
+        Some(MONTH) => Some("CAST(day / 100 AS BIGINT)"),
+        g => g,
+    };
+    let key_in = |table: &str| group_in(table).unwrap_or("CAST(0 AS BIGINT)");
+    let tail = |table: &str, rows: Rows| match group_in(table) {
         Some(g) => format!("WHERE {} GROUP BY {g}", place.filter(rows)),
         None => format!("WHERE {}", place.filter(rows)),
     };
@@ -168,8 +180,9 @@ fn sums(
     for (table, rows) in parts {
         daily.extend(
             diesel::sql_query(format!(
-                "SELECT {key} AS k, {cols} FROM {table} {}",
-                tail(rows)
+                "SELECT {} AS k, {cols} FROM {table} {}",
+                key_in(table),
+                tail(table, rows)
             ))
             .load::<DailySums>(conn)?,
         );
@@ -193,13 +206,13 @@ fn sums(
         *out.entry(r.k).or_default() += &c;
     }
     // Hall figures have no department: grouped by department they all go to "none" (0).
-    let hall_key = match group {
-        Some("department_id") => "CAST(0 AS BIGINT)",
-        Some(g) => g,
-        None => "CAST(0 AS BIGINT)",
+    let hall_group = match group_in("cockpit_daily_halls") {
+        Some("department_id") | None => None,
+        g => g,
     };
-    let hall_tail = match group {
-        Some("department_id") | None => format!("WHERE {}", place.filter(Rows::Halls)),
+    let hall_key = hall_group.unwrap_or("CAST(0 AS BIGINT)");
+    let hall_tail = match hall_group {
+        None => format!("WHERE {}", place.filter(Rows::Halls)),
         Some(g) => format!("WHERE {} GROUP BY {g}", place.filter(Rows::Halls)),
     };
     let cols = ["visits", "waits", "wait_ms"].map(sum).join(", ");
@@ -427,15 +440,26 @@ pub(super) fn trend(
 ) -> Result<CockpitTrend, Error> {
     let place = resolve(conn, caller, q)?;
     let g = q.granularity.unwrap_or_default();
-    let by_day = sums(conn, &place, Some("day"))?;
     let mut periods: BTreeMap<NaiveDate, Counters> = BTreeMap::new();
     let mut d = q.from;
     while d <= q.to {
         periods.entry(g.start_of(d)).or_default();
         d = d.succ_opt().unwrap_or(NaiveDate::MAX);
     }
-    for (day, c) in by_day {
-        if let Some(date) = date_of_key(day) {
+    // By month, a year reads 12 monthly rows per region and department instead of 365 daily.
+    let (rows, date_of): (_, fn(i64) -> Option<NaiveDate>) = if g == Granularity::Month {
+        (sums(conn, &place, Some(MONTH))?, |m| {
+            NaiveDate::from_ymd_opt(
+                i32::try_from(m / 100).ok()?,
+                u32::try_from(m % 100).ok()?,
+                1,
+            )
+        })
+    } else {
+        (sums(conn, &place, Some("day"))?, date_of_key)
+    };
+    for (key, c) in rows {
+        if let Some(date) = date_of(key) {
             *periods.entry(g.start_of(date)).or_default() += &c;
         }
     }
