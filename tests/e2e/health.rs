@@ -269,6 +269,7 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/intermediaries/{id}/credit-records", "get"),
         ("/api/v1/intermediaries/{id}/logins", "post"),
         ("/api/v1/intermediaries/{id}/logins", "get"),
+        ("/api/v1/intermediaries/{id}/logins/{user_id}", "delete"),
         ("/api/v1/intermediaries/{id}/{action}", "post"),
         ("/api/v1/intermediary-projects", "post"),
         ("/api/v1/intermediary-projects", "get"),

@@ -211,6 +211,50 @@ async fn agency_logins(app: TestApp) {
     let other = app.get(AGENCY, &token_b).await;
     assert_eq!(other.body["id"], b);
     assert!(other.body["credit"]["public_rating"].is_null());
+
+    // Unbinding is the registry keeper's too, and takes effect at the login's next request;
+    // the user may then be bound again, to another agency.
+    let unbind = format!("{logins}/{agent_a}");
+    app.delete(&unbind, &m.county_bureau)
+        .await
+        .assert_problem(403, "forbidden");
+    app.delete(&format!("{AGENCIES}/{b}/logins/{agent_a}"), &m.bureau)
+        .await
+        .assert_problem(404, "not_found");
+    let gone = app.delete(&unbind, &m.bureau).await;
+    assert_eq!(gone.status, 204, "{:#}", gone.body);
+    app.get(AGENCY, &token_a)
+        .await
+        .assert_problem(403, "forbidden");
+    app.delete(&unbind, &m.bureau)
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        app.get(&logins, &m.bureau)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let rebound = app
+        .post(
+            &format!("{AGENCIES}/{b}/logins"),
+            &m.bureau,
+            json!({"user_id": agent_a}),
+        )
+        .await;
+    assert_eq!(rebound.status, 201, "{:#}", rebound.body);
+    let audit = app.get("/api/v1/audit?limit=500", &app.admin_token).await;
+    assert!(
+        audit.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "intermediary.unbind_login" && e["entity_id"] == a),
+        "the unbinding is audited"
+    );
 }
 on_each_backend!(
     an_agency_login_bids_accepts_delivers_and_sees_only_its_own,

@@ -348,6 +348,10 @@ impl TestApp {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
     /// Drafts a catalogue item of `content` for `region` and `department` as the admin and
     /// publishes it; its id.
     pub async fn published_item(&self, region: i64, department: i64, content: Value) -> i64 {

@@ -1,7 +1,7 @@
 //! Intermediaries (涉审中介, R-3.3): the registry of agencies with their history and credit,
 //! and the market's service projects from posting to evaluation.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use yiwang_core::domain::intermediary::AgencyAction;
 use yiwang_core::service::Services;
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(add_credit_record)
         .service(list_credit_records)
         .service(bind_agency_login)
+        .service(unbind_agency_login)
         .service(agency_logins)
         .service(change_intermediary)
         .service(post_project)
@@ -174,6 +175,22 @@ pub async fn bind_agency_login(
         .bind_agency_login(&auth, path.into_inner(), body.into_inner())
         .await?;
     Ok(HttpResponse::Created().json(login))
+}
+
+/// Unbinds a user from the agency: from their next request on they no longer act for it.
+/// 404 when the user is not bound to this agency.
+#[utoipa::path(tag = "intermediaries",
+    params(("id" = i64, Path), ("user_id" = i64, Path)), responses((status = 204),
+    (status = 403, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[delete("/intermediaries/{id}/logins/{user_id}")]
+pub async fn unbind_agency_login(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (id, user_id) = path.into_inner();
+    services.unbind_agency_login(&auth, id, user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The users bound to the agency.

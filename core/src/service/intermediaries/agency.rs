@@ -208,6 +208,53 @@ impl Services {
             .await
     }
 
+    /// Unbinds a user from an agency (`intermediary.manage` over the agency's region): from
+    /// the next request on they no longer act for it. 404 when the user is not bound to it.
+    pub async fn unbind_agency_login(
+        &self,
+        caller: &Caller,
+        id: i64,
+        user_id: i64,
+    ) -> Result<(), Error> {
+        let now = self.clock.now();
+        let caller = caller.clone();
+        self.store
+            .write(move |conn| {
+                let (row, path) = agency(conn, id)?;
+                check_manage(&caller, &path, id)?;
+                let n = diesel::delete(
+                    intermediary_logins::table
+                        .filter(intermediary_logins::user_id.eq(user_id))
+                        .filter(intermediary_logins::intermediary_id.eq(id)),
+                )
+                .execute(conn)?;
+                if n == 0 {
+                    return Err(Error::not_found(
+                        "agency login",
+                        format!("{user_id} of agency {id}"),
+                    ));
+                }
+                audit::record(
+                    conn,
+                    now,
+                    &Actor::of(&caller),
+                    Change {
+                        region_id: Some(row.region_id),
+                        before: Some(json!({"user_id": user_id})),
+                        payload: json!({"user_id": user_id}),
+                        ..Change::new(
+                            "intermediary.unbind_login",
+                            "intermediary.login_unbound",
+                            "intermediary",
+                            id,
+                        )
+                    },
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
     /// The users bound to an agency (`intermediary.manage` over its region).
     pub async fn agency_logins(&self, caller: &Caller, id: i64) -> Result<Vec<AgencyLogin>, Error> {
         let caller = caller.clone();
