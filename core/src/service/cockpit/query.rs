@@ -448,12 +448,9 @@ pub(super) fn trend(
     }
     // By month, a year reads 12 monthly rows per region and department instead of 365 daily.
     let (rows, date_of): (_, fn(i64) -> Option<NaiveDate>) = if g == Granularity::Month {
+        // A month key `yyyymm` is the day key of its first day without the day.
         (sums(conn, &place, Some(MONTH))?, |m| {
-            NaiveDate::from_ymd_opt(
-                i32::try_from(m / 100).ok()?,
-                u32::try_from(m % 100).ok()?,
-                1,
-            )
+            date_of_key(m * 100 + 1)
         })
     } else {
         (sums(conn, &place, Some("day"))?, date_of_key)
