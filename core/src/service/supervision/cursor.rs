@@ -24,9 +24,10 @@ pub(super) fn load(conn: &mut DbConn) -> Result<i64, Error> {
         .unwrap_or(0))
 }
 
-/// Moves the cursor; never back, so a slow writer cannot undo a later one's progress.
+/// Moves the cursor (its row is the migration's); never back, so a slow writer cannot undo a
+/// later one's progress.
 pub(super) fn save(conn: &mut DbConn, last: i64, now: Millis) -> Result<(), Error> {
-    let n = diesel::update(
+    diesel::update(
         supervision_cursor::table
             .find(1)
             .filter(supervision_cursor::last_event.le(last)),
@@ -36,24 +37,7 @@ pub(super) fn save(conn: &mut DbConn, last: i64, now: Millis) -> Result<(), Erro
         supervision_cursor::updated_at.eq(now),
     ))
     .execute(conn)?;
-    if n == 0 && load_row(conn)?.is_none() {
-        diesel::insert_into(supervision_cursor::table)
-            .values((
-                supervision_cursor::id.eq(1),
-                supervision_cursor::last_event.eq(last),
-                supervision_cursor::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
     Ok(())
-}
-
-fn load_row(conn: &mut DbConn) -> Result<Option<i64>, Error> {
-    Ok(supervision_cursor::table
-        .find(1)
-        .select(supervision_cursor::id)
-        .get_result(conn)
-        .optional()?)
 }
 
 /// The log's head, and the concluded cases with events after `after` up to it: those a rebuild

@@ -66,14 +66,40 @@ struct State {
     saved_at: Option<Instant>,
 }
 
+/// The cursor to store with a batch's cards.
+#[derive(Clone, Copy)]
+struct Mark {
+    last: i64,
+    /// Store it even when the batch changes no card.
+    alone: bool,
+}
+
 impl State {
-    /// The cursor to store with this batch's cards, and whether to store it without any.
-    fn mark(&self) -> (Option<i64>, bool) {
-        if self.cursor <= self.saved_cursor {
-            return (None, false);
+    /// The cursor to store with this batch's cards, if it moved since it was last stored.
+    fn mark(&self) -> Option<Mark> {
+        (self.cursor > self.saved_cursor).then(|| Mark {
+            last: self.cursor,
+            alone: self.saved_at.is_none_or(|t| t.elapsed() > CURSOR_EVERY),
+        })
+    }
+
+    /// After a batch was persisted (or not): a stored cursor is recorded; a failed batch makes
+    /// the next tick rebuild from the stored cursor, so the cases it judged are judged again
+    /// instead of being passed by a later cursor.
+    fn persisted<T>(&mut self, r: Result<(T, Option<i64>), Error>) -> Result<T, Error> {
+        match r {
+            Ok((out, last)) => {
+                if let Some(last) = last {
+                    self.saved_cursor = self.saved_cursor.max(last);
+                    self.saved_at = Some(Instant::now());
+                }
+                Ok(out)
+            }
+            Err(e) => {
+                self.loaded = false;
+                Err(e)
+            }
         }
-        let stale = self.saved_at.is_none_or(|t| t.elapsed() > CURSOR_EVERY);
-        (Some(self.cursor), stale)
     }
 }
 
@@ -265,8 +291,8 @@ pub async fn tick(services: Services) -> Result<String, Error> {
         let mark = st.mark();
         drop(st);
         let n = judged.len();
-        let (opened, closed, last) = persist(&services, judged, true, mark).await?;
-        saved(&mut *engine.state.lock().await, last);
+        let r = persist(&services, judged, true, mark).await;
+        let (opened, closed) = engine.state.lock().await.persisted(r)?;
         return Ok(format!(
             "rules changed: {n} cases judged, {opened} opened, {closed} closed"
         ));
@@ -283,12 +309,12 @@ pub async fn tick(services: Services) -> Result<String, Error> {
     }
     let mark = st.mark();
     drop(st);
-    if judged.is_empty() && !mark.1 {
+    if judged.is_empty() && !mark.is_some_and(|m| m.alone) {
         return Ok("idle".into());
     }
     let n = judged.len();
-    let (opened, closed, last) = persist(&services, judged, false, mark).await?;
-    saved(&mut *engine.state.lock().await, last);
+    let r = persist(&services, judged, false, mark).await;
+    let (opened, closed) = engine.state.lock().await.persisted(r)?;
     Ok(format!(
         "{n} cases judged, {opened} opened, {closed} closed"
     ))
@@ -337,10 +363,13 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
     st.projection = projection;
     st.loaded = true;
     st.cursor = st.cursor.max(head);
-    let mark = (Some(st.cursor), true);
+    let mark = Some(Mark {
+        last: st.cursor,
+        alone: true,
+    });
     let cases = u64::try_from(rows.len()).unwrap_or(u64::MAX);
-    let (opened, closed, last) = persist(services, judged, true, mark).await?;
-    saved(st, last);
+    let r = persist(services, judged, true, mark).await;
+    let (opened, closed) = st.persisted(r)?;
     Ok(ScanReport {
         cases,
         opened,
@@ -469,13 +498,13 @@ fn diff(judged: Vec<Judged>, cards: Vec<Card>) -> Diff {
 
 /// Persists a batch of verdicts: the diff is computed on a read, then written in one
 /// transaction (each insert guarded by the live-card index, each close by the card's state)
-/// with the cursor of `mark`, which is stored even with no card to write when its flag says so.
+/// with the cursor of `mark`; answers the cards opened and closed and the cursor stored.
 async fn persist(
     services: &Services,
     judged: Vec<Judged>,
     all: bool,
-    mark: (Option<i64>, bool),
-) -> Result<(u64, u64, Option<i64>), Error> {
+    mark: Option<Mark>,
+) -> Result<((u64, u64), Option<i64>), Error> {
     let ids: Vec<i64> = judged.iter().map(|j| j.case_id).collect();
     let cards = if judged.is_empty() {
         Vec::new()
@@ -486,10 +515,10 @@ async fn persist(
             .await?
     };
     let d = diff(judged, cards);
-    let (last, force) = mark;
-    let last = last.filter(|_| force || !d.open.is_empty() || !d.close.is_empty());
-    if d.open.is_empty() && d.close.is_empty() && last.is_none() {
-        return Ok((0, 0, None));
+    let cards = !d.open.is_empty() || !d.close.is_empty();
+    let last = mark.filter(|m| m.alone || cards).map(|m| m.last);
+    if !cards && last.is_none() {
+        return Ok(((0, 0), None));
     }
     let now = services.clock.now();
     let written = services
@@ -501,16 +530,7 @@ async fn persist(
             write_diff(conn, now, d)
         })
         .await?;
-    Ok((written.0, written.1, last))
-}
-
-/// Records a stored cursor; the caller holds the state, which `persist` must not take (a
-/// rebuild persists while holding it).
-fn saved(st: &mut State, last: Option<i64>) {
-    if let Some(last) = last {
-        st.saved_cursor = st.saved_cursor.max(last);
-        st.saved_at = Some(Instant::now());
-    }
+    Ok((written, last))
 }
 
 fn write_diff(conn: &mut DbConn, now: Millis, d: Diff) -> Result<(u64, u64), Error> {
