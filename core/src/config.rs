@@ -9,6 +9,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::supervision::Severity;
+use crate::domain::working_hours::WorkingHours;
 use crate::error::Error;
 use crate::store::DbUrl;
 
@@ -45,11 +47,34 @@ pub struct SupervisionConfig {
     pub complaint_limits: crate::domain::supervision::complaints::ComplaintLimits,
 }
 
-/// Notices to people (supervision orders, escalations). Off by default.
+/// Notices to people (supervision orders, escalations, cards). Off by default.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NotifyConfig {
     pub smtp: SmtpConfig,
+    pub cards: CardNoticeConfig,
+}
+
+/// Notices of new yellow and red cards: an SMS to the person handling the case (through the
+/// `sms` connector) and a mail to the office (through `smtp`), sent within working hours.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CardNoticeConfig {
+    pub enabled: bool,
+    /// Which cards are told: `["red", "yellow"]` unless set.
+    pub severities: Vec<Severity>,
+    /// When people may be told, on the calendar's working days (local time).
+    pub hours: WorkingHours,
+}
+
+impl Default for CardNoticeConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            severities: vec![Severity::Red, Severity::Yellow],
+            hours: WorkingHours::default(),
+        }
+    }
 }
 
 /// Email through an SMTP relay (plain SMTP on the government network, optional login).
@@ -330,5 +355,32 @@ impl Config {
         self.timezone
             .parse()
             .map_err(|_| Error::invalid("timezone", "not an IANA time zone name"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_loads_with_its_notices() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops/deploy/yiwang.example.toml");
+        let c = Config::load(Some(&path)).unwrap();
+        assert!(!c.notify.cards.enabled);
+        assert_eq!(c.notify.cards.hours, WorkingHours::default());
+        assert_eq!(c.notify.cards.severities, [Severity::Red, Severity::Yellow]);
+    }
+
+    #[test]
+    fn office_hours_out_of_order_stop_the_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("yiwang.toml");
+        std::fs::write(
+            &path,
+            "[notify.cards]\nhours = { start = \"18:00\", end = \"09:00\" }\n",
+        )
+        .unwrap();
+        let e = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(e.contains("not before"), "{e}");
     }
 }

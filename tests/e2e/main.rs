@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod calendar;
+mod card_notices;
 mod case_import;
 mod case_steps;
 mod cases;

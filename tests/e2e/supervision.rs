@@ -643,14 +643,14 @@ async fn orders_go_to_the_window_head_get_replies_print_and_escalate() {
 
 /// One message a test SMTP listener took: its recipients and its data.
 #[derive(Debug)]
-struct Mail {
-    rcpt: Vec<String>,
-    data: String,
+pub(crate) struct Mail {
+    pub(crate) rcpt: Vec<String>,
+    pub(crate) data: String,
 }
 
 /// A real SMTP listener on a free port, speaking just enough of the protocol for one client at a
 /// time; every message it takes is sent to the returned channel.
-async fn smtp_listener() -> (u16, tokio::sync::mpsc::UnboundedReceiver<Mail>) {
+pub(crate) async fn smtp_listener() -> (u16, tokio::sync::mpsc::UnboundedReceiver<Mail>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

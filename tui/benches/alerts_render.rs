@@ -71,6 +71,7 @@ fn cards(n: i64) -> Vec<Card> {
                 updated_at: t0(),
                 closed_at: None,
                 silenced_until: None,
+                notified_at: None,
                 inhibited: false,
                 allowed_actions: allowed(status).to_vec(),
             };

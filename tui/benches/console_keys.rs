@@ -77,6 +77,7 @@ fn card(i: i64, codes: &mut RuleCodes) -> Card {
         updated_at: t0(),
         closed_at: None,
         silenced_until: None,
+        notified_at: None,
         inhibited: false,
         allowed_actions: allowed(status).to_vec(),
     };

@@ -19,3 +19,4 @@ pub mod portal;
 pub mod queue;
 pub mod regulation;
 pub mod supervision;
+pub mod working_hours;

@@ -474,6 +474,7 @@ diesel::table! {
         closed_at -> Nullable<BigInt>,
         closed_by -> Nullable<Text>,
         silenced_until -> Nullable<BigInt>,
+        notified_at -> Nullable<BigInt>,
     }
 }
 

@@ -157,6 +157,9 @@ pub struct Anomaly {
     pub closed_at: Option<DateTime<Utc>>,
     /// Notices are muted until then (the reason is in the anomaly's notes).
     pub silenced_until: Option<DateTime<Utc>>,
+    /// When its notice went to the case's handler and the office (within working hours;
+    /// `notify.cards`), if it did.
+    pub notified_at: Option<DateTime<Utc>>,
     /// A step card muted by a live red card on its case.
     pub inhibited: bool,
     pub allowed_actions: Vec<AnomalyAction>,

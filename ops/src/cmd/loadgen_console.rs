@@ -65,6 +65,7 @@ fn card(i: i64) -> Anomaly {
         updated_at: now,
         closed_at: None,
         silenced_until: None,
+        notified_at: None,
         inhibited: false,
         allowed_actions: allowed(status).to_vec(),
     }

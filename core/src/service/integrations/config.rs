@@ -76,7 +76,11 @@ impl Format {
             Format::ProvinceCases => vec!["case.".into()],
             Format::Email => vec!["notice.".into()],
             Format::Courier => vec!["courier.ordered".into()],
-            Format::Sms => vec!["case.approved".into(), "case.denied".into()],
+            Format::Sms => vec![
+                "case.approved".into(),
+                "case.denied".into(),
+                "notice.card".into(),
+            ],
             Format::Hotline => vec!["complaint.published".into()],
             Format::ProvinceLogistics => vec!["logistics.reported".into()],
             Format::Regulator => vec!["case.".into()],

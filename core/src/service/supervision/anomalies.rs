@@ -52,6 +52,7 @@ pub(crate) struct AnomalyRow {
     pub updated_at: i64,
     pub closed_at: Option<i64>,
     pub silenced_until: Option<i64>,
+    pub notified_at: Option<i64>,
 }
 
 impl AnomalyRow {
@@ -92,6 +93,7 @@ impl AnomalyRow {
             updated_at: time(self.updated_at),
             closed_at: self.closed_at.map(time),
             silenced_until: self.silenced_until.map(time),
+            notified_at: self.notified_at.map(time),
             inhibited: muted,
             allowed_actions: allowed(self.status()).to_vec(),
         }

@@ -117,6 +117,11 @@ pub fn jobs() -> Vec<JobSpec> {
             Duration::from_secs(2),
             super::workflow_cards::raise_overdue,
         ),
+        JobSpec::new(
+            "card-notices",
+            Duration::from_secs(2),
+            super::card_notices::notify_cards,
+        ),
     ]
 }
 

@@ -6,6 +6,7 @@
 //! `store.write` with its audit entry and event.
 
 mod anomalies;
+mod card_notices;
 pub(crate) mod clocks;
 mod comparison;
 mod complaints;
@@ -21,6 +22,7 @@ mod review;
 mod rules;
 pub(crate) mod workflow_cards;
 
+pub use card_notices::notify_cards;
 pub use engine::{Engine, jobs, tick};
 pub use orders::escalate_overdue;
 pub use rules::builtin_rules;

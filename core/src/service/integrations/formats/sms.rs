@@ -1,14 +1,19 @@
-//! A generic HTTP SMS gateway (短信评议, R-2.2.1.3): when a case concludes (`case.approved`,
-//! `case.denied`) and the applicant gave a mobile phone, the gateway is asked to send the
-//! rating request made from the connector's `template`:
+//! A generic HTTP SMS gateway. Two messages go through it:
+//!
+//! - the rating request (短信评议, R-2.2.1.3): when a case concludes (`case.approved`,
+//!   `case.denied`) and the applicant gave a mobile phone, the text made from the connector's
+//!   `template`:
 //!
 //! ```json
 //! {"message_id": "yiwang:sms:42", "phone": "13800138000",
 //!  "text": "【一网通办】您办理的食品经营许可（办件号350102-20261201-000001）已办结…"}
 //! ```
-//! The citizen's reply comes back as an inbound message whose `reference` is `message_id`, and
-//! becomes the case's evaluation. A case without a phone owes the gateway nothing. The answer
-//! must be 2xx, empty or JSON (a `receipt_id` is kept).
+//!   The citizen's reply comes back as an inbound message whose `reference` is `message_id`,
+//!   and becomes the case's evaluation. A case without a phone owes the gateway nothing.
+//! - a card's notice (`notice.card`, `notify.cards`) to the staff member handling the case, at
+//!   the phone of their user; a handler without one owes the gateway nothing.
+//!
+//! The answer must be 2xx, empty or JSON (a `receipt_id` is kept).
 
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -19,7 +24,7 @@ use crate::crypto::Vault;
 use crate::error::Error;
 use crate::service::cases::CaseRow;
 use crate::store::DbConn;
-use crate::store::schema::cases;
+use crate::store::schema::{cases, users};
 
 /// The rating request when the connector configures none.
 pub const DEFAULT_TEMPLATE: &str = "【一网通办】您办理的{item_name}（办件号{case_no}）{result}。\
@@ -40,6 +45,9 @@ pub(crate) fn body(
     event: &EventRow,
     key: &str,
 ) -> Result<Option<Value>, Error> {
+    if event.kind == "notice.card" {
+        return card_notice(conn, vault, event, key);
+    }
     if event.entity != "case" {
         return Ok(None);
     }
@@ -65,6 +73,37 @@ pub(crate) fn body(
         "message_id": key,
         "phone": vault.open(sealed)?,
         "text": fill(template, &case.case_no, &d.item_name, result),
+    })))
+}
+
+/// A card's notice to its handler: the text the event carries, to the handler's phone.
+fn card_notice(
+    conn: &mut DbConn,
+    vault: &Vault,
+    event: &EventRow,
+    key: &str,
+) -> Result<Option<Value>, Error> {
+    let p = super::payload(event);
+    let (Some(user_id), Some(text)) = (
+        p.pointer("/handler/user_id").and_then(Value::as_i64),
+        p.get("sms").and_then(Value::as_str),
+    ) else {
+        return Ok(None);
+    };
+    let sealed: Option<String> = users::table
+        .find(user_id)
+        .filter(users::active.eq(true))
+        .select(users::phone_enc)
+        .get_result::<Option<String>>(conn)
+        .optional()?
+        .flatten();
+    let Some(sealed) = sealed else {
+        return Ok(None);
+    };
+    Ok(Some(json!({
+        "message_id": key,
+        "phone": vault.open(&sealed)?,
+        "text": text,
     })))
 }
 
