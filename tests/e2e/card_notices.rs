@@ -119,15 +119,7 @@ async fn notices(backend: Backend) {
 
     let root = app.root_id().await;
     let region = app.region("990102", "甲区", "county", root).await;
-    let d = app
-        .post(
-            "/api/v1/departments",
-            &app.admin_token,
-            json!({"region_id": region, "code": "SCJ", "name": "市场监督管理局"}),
-        )
-        .await;
-    assert_eq!(d.status, 201, "{:#}", d.body);
-    let dep = d.body["id"].as_i64().unwrap();
+    let dep = app.department(region, "SCJ", "市场监督管理局").await;
     let item = app
         .published_item(
             region,

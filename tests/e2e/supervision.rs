@@ -34,15 +34,7 @@ async fn county(app: &TestApp) -> County {
     let root = app.root_id().await;
     let a = app.region("990102", "甲区", "county", root).await;
     let b = app.region("990121", "乙县", "county", root).await;
-    let d = app
-        .post(
-            "/api/v1/departments",
-            &app.admin_token,
-            json!({"region_id": a, "code": "SCJ", "name": "市场监督管理局"}),
-        )
-        .await;
-    assert_eq!(d.status, 201, "{:#}", d.body);
-    let dep = d.body["id"].as_i64().unwrap();
+    let dep = app.department(a, "SCJ", "市场监督管理局").await;
     let content = json!({
         "item_code": "11350100MB0001-001", "name": "食品经营许可", "item_type": "licensing",
         "legal_basis": "《中华人民共和国食品安全法》第三十五条",

@@ -425,6 +425,19 @@ impl TestApp {
         a.body["id"].as_i64().unwrap()
     }
 
+    /// Creates a department in `region` as admin; returns its id.
+    pub async fn department(&self, region: i64, code: &str, name: &str) -> i64 {
+        let a = self
+            .post(
+                "/api/v1/departments",
+                &self.admin_token,
+                json!({"region_id": region, "code": code, "name": name}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{:#}", a.body);
+        a.body["id"].as_i64().unwrap()
+    }
+
     pub async fn root_id(&self) -> i64 {
         self.services.root_region().await.unwrap().id.0
     }
