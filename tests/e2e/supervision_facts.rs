@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::{Value, json};
 use yiwang_core::service::supervision;
 use yiwang_tests::{Backend, TestApp, TestDb, backends, id_number, test_config};
@@ -323,5 +324,116 @@ async fn concluded_unheard(backend: Backend) {
 async fn a_case_concluded_while_no_engine_ran_is_judged_at_the_next_start() {
     for backend in backends() {
         concluded_unheard(backend).await;
+    }
+}
+
+async fn risk_people(app: TestApp) {
+    let c = county(&app).await;
+    let root = app.root_id().await;
+    let other = app.region("990104", "丁区", "county", root).await;
+    let (_, office_d) = app
+        .user_with_role(
+            "office_d",
+            other,
+            None,
+            "supervisor",
+            ("region", Some(other)),
+        )
+        .await;
+    let staff = app
+        .services
+        .user_id_by_name("staff_c")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let handled = accepted(
+        &app,
+        &c,
+        "11010519491231002",
+        json!(["营业执照", "施工合同"]),
+    )
+    .await;
+    let flag = |tok: &str, user: i64, reason: &str| {
+        let (app, tok) = (&app, tok.to_owned());
+        let body = json!({"reason": reason});
+        async move {
+            app.call(
+                Method::PUT,
+                &format!("/api/v1/supervision/risk-people/{user}"),
+                Some(&tok),
+                Some(body),
+            )
+            .await
+        }
+    };
+    // Refused, nothing flagged: no reason, someone outside the office's scope, nobody.
+    flag(&c.office, staff, " ")
+        .await
+        .assert_problem(422, "validation_failed");
+    flag(&office_d, staff, "越权")
+        .await
+        .assert_problem(404, "not_found");
+    flag(&c.office, 999_999, "查无此人")
+        .await
+        .assert_problem(404, "not_found");
+    // Window staff do not read supervision: to them nobody is there to flag.
+    flag(&c.staff, staff, "自查")
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        app.get("/api/v1/supervision/risk-people", &c.office)
+            .await
+            .body,
+        json!([])
+    );
+
+    // Flagged: the open case they handled gets the integrity indicator's yellow card.
+    let flagged = flag(&c.office, staff, "多次被举报吃拿卡要").await;
+    assert_eq!(flagged.status, 200, "{:#}", flagged.body);
+    assert_eq!(flagged.body["user_id"], staff);
+    assert_eq!(flagged.body["reason"], "多次被举报吃拿卡要");
+    let card = wait_for(&app, &c.office, handled, "integrity-risk-person", "open").await;
+    assert_eq!(card["kind"], "integrity_risk");
+    assert_eq!(card["step"], -1);
+    assert_eq!(card["facts"]["person.risk_point"], true);
+    // So does a case they take on afterwards.
+    let later = accepted(
+        &app,
+        &c,
+        "11010519491231003",
+        json!(["营业执照", "施工合同"]),
+    )
+    .await;
+    wait_for(&app, &c.office, later, "integrity-risk-person", "open").await;
+    let listed = app.get("/api/v1/supervision/risk-people", &c.office).await;
+    assert_eq!(listed.status, 200, "{:#}", listed.body);
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    assert_eq!(listed.body[0]["display_name"], "staff_c");
+    assert_eq!(
+        app.get("/api/v1/supervision/risk-people", &office_d)
+            .await
+            .body,
+        json!([])
+    );
+
+    // Lifted: the yellow cards close by themselves; lifting twice finds nothing.
+    let path = format!("/api/v1/supervision/risk-people/{staff}");
+    app.delete(&path, &office_d)
+        .await
+        .assert_problem(404, "not_found");
+    let lifted = app.delete(&path, &c.office).await;
+    assert_eq!(lifted.status, 204, "{:#}", lifted.body);
+    wait_for(&app, &c.office, handled, "integrity-risk-person", "closed").await;
+    wait_for(&app, &c.office, later, "integrity-risk-person", "closed").await;
+    app.delete(&path, &c.office)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_handled_by_a_flagged_risk_person_get_cards_until_the_flag_is_lifted() {
+    for backend in backends() {
+        risk_people(spawn(backend).await).await;
     }
 }

@@ -1,15 +1,16 @@
 //! Online supervision (网上督查, R-2.6.1): rules and indicators, dry runs, re-scans, the anomaly
-//! store and the office's actions on it.
+//! store and the office's actions on it, integrity-risk people.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use yiwang_core::service::Services;
 use yiwang_core::wire::Page;
 use yiwang_core::wire::supervision::{
     Anomaly, AnomalyActionRequest, AnomalyDetail, AnomalyQuery, BulkAnomalyAction, BulkResult,
     CloseOrder, ComparisonQuery, ComparisonRow, DryRun, DryRunResult, Evaluation, Indicator,
-    NewEvaluation, NewNote, NewOrder, NewRule, OrderQuery, OrderReply, Rule, RuleInput, ScanReport,
-    SilenceRequest, SummaryQuery, SummaryRow, SupervisionOrder,
+    NewEvaluation, NewNote, NewOrder, NewRule, OrderQuery, OrderReply, RiskPerson,
+    RiskPersonReason, Rule, RuleInput, ScanReport, SilenceRequest, SummaryQuery, SummaryRow,
+    SupervisionOrder,
 };
 
 use crate::error::{ApiResult, Problem};
@@ -38,7 +39,55 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(print_order)
         .service(submit_evaluation)
         .service(evaluation_summary)
-        .service(compare);
+        .service(compare)
+        .service(list_risk_people)
+        .service(flag_risk_person)
+        .service(clear_risk_person);
+}
+
+/// The staff flagged as integrity-risk people (廉政风险点人员) in the caller's scope.
+#[utoipa::path(tag = "supervision", responses(
+    (status = 200, body = Vec<RiskPerson>), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/supervision/risk-people")]
+pub async fn list_risk_people(
+    services: web::Data<Services>,
+    auth: Authenticated,
+) -> ApiResult<web::Json<Vec<RiskPerson>>> {
+    Ok(web::Json(services.list_risk_people(&auth).await?))
+}
+
+/// Flags a staff member as an integrity-risk person, with the reason (or changes the reason).
+#[utoipa::path(tag = "supervision", params(("user_id" = i64, Path)),
+    request_body = RiskPersonReason, responses((status = 200, body = RiskPerson),
+    (status = 403, body = Problem), (status = 404, body = Problem),
+    (status = 422, body = Problem)), security(("bearer" = [])))]
+#[put("/supervision/risk-people/{user_id}")]
+pub async fn flag_risk_person(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<RiskPersonReason>,
+) -> ApiResult<web::Json<RiskPerson>> {
+    Ok(web::Json(
+        services
+            .flag_risk_person(&auth, path.into_inner(), body.into_inner())
+            .await?,
+    ))
+}
+
+/// Lifts a flag.
+#[utoipa::path(tag = "supervision", params(("user_id" = i64, Path)), responses(
+    (status = 204), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+#[delete("/supervision/risk-people/{user_id}")]
+pub async fn clear_risk_person(
+    services: web::Data<Services>,
+    auth: Authenticated,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    services.clear_risk_person(&auth, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Every supervision rule at its current version.

@@ -479,6 +479,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    risk_people (user_id) {
+        user_id -> BigInt,
+        reason -> Text,
+        flagged_by -> Nullable<BigInt>,
+        flagged_at -> BigInt,
+    }
+}
+
+diesel::table! {
     anomaly_notes (id) {
         id -> BigInt,
         anomaly_id -> BigInt,
@@ -700,6 +709,7 @@ diesel::joinable!(anomalies -> supervision_rules (rule_id));
 diesel::joinable!(anomalies -> cases (case_id));
 diesel::joinable!(anomalies -> regions (region_id));
 diesel::joinable!(anomaly_notes -> anomalies (anomaly_id));
+diesel::joinable!(risk_people -> users (user_id));
 diesel::joinable!(supervision_orders -> cases (case_id));
 
 diesel::joinable!(complaints -> regions (region_id));
@@ -716,6 +726,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     supervision_rule_versions,
     anomalies,
     anomaly_notes,
+    risk_people,
     supervision_orders,
     evaluations,
     regions,

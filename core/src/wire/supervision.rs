@@ -551,3 +551,24 @@ pub struct ComparisonRow {
     /// Complaints filed in the period.
     pub complaints: u64,
 }
+
+/// A staff member the office flagged as an integrity-risk person (廉政风险点人员): the cases
+/// they acted on have the fact `person.risk_point`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RiskPerson {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub region_id: i64,
+    pub department_id: Option<i64>,
+    pub reason: String,
+    pub flagged_at: DateTime<Utc>,
+    pub flagged_by: Option<i64>,
+}
+
+/// Why a person is flagged, or why the flag is lifted.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskPersonReason {
+    pub reason: String,
+}

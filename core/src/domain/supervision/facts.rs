@@ -95,6 +95,7 @@ facts! {
     RiskPoint => "step.risk_point", Bool, "the current step is an integrity-risk point (廉政风险点, marked in the item's workflow)";
     Complaints => "case.complaints", Num, "complaints filed about the case";
     Anomalies => "case.anomalies", Num, "cards on the case the office confirmed as real anomalies";
+    PersonRisk => "person.risk_point", Bool, "someone the office flagged as an integrity-risk person (廉政风险点人员) acted on the case";
 }
 
 impl Fact {
@@ -140,6 +141,8 @@ pub const FLAG_FEE_MISMATCH: u8 = 4;
 pub const FLAG_FEE_WAIVED: u8 = 8;
 /// Bit of [`CaseClocks::flags`]: `step.risk_point`.
 pub const FLAG_RISK_POINT: u8 = 16;
+/// Bit of [`CaseClocks::flags`]: `person.risk_point`.
+pub const FLAG_PERSON_RISK: u8 = 32;
 
 /// What other records say of a case (the catalogue, complaints, the office's verdicts on its
 /// cards), read with the case when its events arrive: these facts never move with the days, so
@@ -288,6 +291,7 @@ impl CaseClocks {
             | Fact::FeeMismatch
             | Fact::FeeWaived
             | Fact::RiskPoint
+            | Fact::PersonRisk
             | Fact::Open
             | Fact::Accepted
             | Fact::Suspended
@@ -313,6 +317,7 @@ impl CaseClocks {
             Fact::FeeMismatch => Value::Bool(self.flags & FLAG_FEE_MISMATCH != 0),
             Fact::FeeWaived => Value::Bool(self.flags & FLAG_FEE_WAIVED != 0),
             Fact::RiskPoint => Value::Bool(self.flags & FLAG_RISK_POINT != 0),
+            Fact::PersonRisk => Value::Bool(self.flags & FLAG_PERSON_RISK != 0),
             _ => {
                 let (a, b) = self.affine(fact);
                 Value::Num(a * f64::from(rank) + b)

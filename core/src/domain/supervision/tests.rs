@@ -364,7 +364,7 @@ fn a_workflow_card_is_acknowledged_then_dismissed_and_stays_finished() {
 
 #[test]
 fn event_facts_are_read_from_the_clocks_and_give_step_cards_for_risk_points() {
-    use super::facts::{FLAG_FEE_MISMATCH, FLAG_FEE_WAIVED, FLAG_RISK_POINT};
+    use super::facts::{FLAG_FEE_MISMATCH, FLAG_FEE_WAIVED, FLAG_PERSON_RISK, FLAG_RISK_POINT};
     let mut c = running();
     c.signals = Signals {
         absent: 1,
@@ -387,6 +387,9 @@ fn event_facts_are_read_from_the_clocks_and_give_step_cards_for_risk_points() {
         &c,
         "fee.mismatch and fee.waived and step.risk_point"
     ));
+    assert!(!holds_now(&c, "person.risk_point"));
+    c.flags |= FLAG_PERSON_RISK;
+    assert!(holds_now(&c, "person.risk_point and step.risk_point"));
     // They never move with the days: no timer wake for them.
     assert_eq!(
         next_change(&parse("case.complaints > 2").unwrap(), &c, 105),
@@ -394,5 +397,6 @@ fn event_facts_are_read_from_the_clocks_and_give_step_cards_for_risk_points() {
     );
     assert!(parse("step.risk_point").unwrap().of_step());
     assert!(!parse("fee.mismatch").unwrap().of_step());
+    assert!(!parse("person.risk_point").unwrap().of_step());
     assert!(size_of::<CaseClocks>() <= 44);
 }

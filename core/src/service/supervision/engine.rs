@@ -18,7 +18,7 @@ use serde_json::{Value as Json, json};
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::{Mutex, broadcast};
 
-use super::clocks::{Context, facts_json, rows_of, today_rank};
+use super::clocks::{Context, facts_json, open_cases_acted_on_by, rows_of, today_rank};
 use super::cursor;
 use super::rules::load_compiled;
 use crate::clock::Millis;
@@ -200,6 +200,7 @@ pub async fn tick(services: Services) -> Result<String, Error> {
     let gap = st.last_run.is_none_or(|t| t.elapsed() > GAP);
     st.last_run = Some(Instant::now());
     let mut changed: Vec<i64> = Vec::new();
+    let mut people: Vec<i64> = Vec::new();
     let mut seen = 0;
     let (mut reload, mut lost, mut recalendar) = (false, false, false);
     if let Some(rx) = st.events.as_mut() {
@@ -223,6 +224,8 @@ pub async fn tick(services: Services) -> Result<String, Error> {
                 ("complaint", "complaint.accepted") | ("anomaly", "anomaly.confirmed") => {
                     changed.extend(e.event.payload["case_id"].as_i64());
                 }
+                // A person flagged or cleared: the open cases they acted on change.
+                ("risk_person", _) => people.extend(e.event.payload["user_id"].as_i64()),
                 ("supervision_rule", _) => reload = true,
                 // Working days moved: every clock's ranks are computed again.
                 ("calendar", _) => recalendar = true,
@@ -245,6 +248,14 @@ pub async fn tick(services: Services) -> Result<String, Error> {
         ));
     }
     st.cursor = st.cursor.max(seen);
+    if !people.is_empty() {
+        changed.extend(
+            services
+                .store
+                .read(move |conn| open_cases_acted_on_by(conn, &people))
+                .await?,
+        );
+    }
     if reload {
         st.rules = services.store.read(load_compiled).await?;
     }

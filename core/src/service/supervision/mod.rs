@@ -19,6 +19,7 @@ mod notify;
 mod orders;
 pub(crate) mod print;
 mod review;
+mod risk_people;
 mod rules;
 pub(crate) mod workflow_cards;
 

@@ -113,6 +113,13 @@ pub fn builtin_rules() -> Vec<NewRule> {
             "step.risk_point and (case.complaints > 0 or case.anomalies > 0)",
         ),
         rule(
+            "integrity-risk-person",
+            "廉政风险点人员经办",
+            IntegrityRisk,
+            Yellow,
+            "open and person.risk_point",
+        ),
+        rule(
             "integrity-repeated-complaints",
             "多次被投诉(廉政风险)",
             IntegrityRisk,

@@ -1,0 +1,2 @@
+DROP INDEX case_history_actor;
+DROP TABLE risk_people;
