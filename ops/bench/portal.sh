@@ -80,7 +80,7 @@ H="authorization: Bearer $PORTAL"
 FRONT=http://127.0.0.1:18380/api/v1/portal/storefront
 GUIDE=http://127.0.0.1:18380/api/v1/portal/items/$GUIDE_ITEM/guide
 THEME="$FRONT?theme=%E4%B8%BB%E9%A2%983&limit=20"
-ETAG=$(curl -sfI "$GUIDE" -H "$H" | awk 'tolower($1)=="etag:" {sub(/\r/,""); print $2}')
+ETAG=$(curl -sf -D - -o /dev/null "$GUIDE" -H "$H" | awk 'tolower($1)=="etag:" {sub(/\r/,""); print $2}')
 
 for r in $(seq 1 "$RUNS"); do
     read hello hello_p50 < <(wrk_run -t2 -c64 -d${CAP_SECONDS}s http://127.0.0.1:18381/hello)
