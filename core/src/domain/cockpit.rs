@@ -103,18 +103,22 @@ pub fn date_of_key(key: i64) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
-/// A period cut for reading: the whole months inside it (first and last, as `yyyymm`) and the
-/// day ranges before and after them (day keys, both ends included). Every day of the period is
-/// in exactly one part.
+/// A period cut for reading: months read from the monthly rows (first and last, as `yyyymm`),
+/// day ranges read from the daily rows, and day ranges to subtract (day keys, both ends
+/// included). A month the period covers mostly is read whole and its few days outside the
+/// period subtracted (every counter is a sum), since a month's row is one row where its days are
+/// thirty. Every day of the period counts once, every other day of a read month not at all.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PeriodCut {
     pub months: Option<(i64, i64)>,
     pub days: Vec<(i64, i64)>,
+    pub minus: Vec<(i64, i64)>,
 }
 
-/// Cuts `from..=to` into whole months and the days around them.
+/// Cuts `from..=to` into months and the days around them.
 pub fn cut_period(from: NaiveDate, to: NaiveDate) -> PeriodCut {
     let day_range = |a: NaiveDate, b: NaiveDate| (day_key(a), day_key(b));
+    let month_of = |d: NaiveDate| day_key(d) / 100;
     // The first whole month starts on `from` when it is a 1st, else on the next 1st.
     let first = if from.day() == 1 {
         Some(from)
@@ -130,17 +134,37 @@ pub fn cut_period(from: NaiveDate, to: NaiveDate) -> PeriodCut {
     };
     match (first, last_end) {
         (Some(first), Some(last_end)) if first <= last_end && from <= to => {
-            let mut days = Vec::new();
+            let mut cut = PeriodCut {
+                months: Some((month_of(first), month_of(last_end))),
+                ..PeriodCut::default()
+            };
+            // The days before the first whole month, all in `from`'s month.
             if let Some(before) = first.pred_opt().filter(|b| from <= *b) {
-                days.push(day_range(from, before));
+                let outside = i64::from(from.day0());
+                let inside = (first - from).num_days();
+                match from.with_day(1).and_then(|m| Some((m, from.pred_opt()?))) {
+                    Some((start, until)) if outside < inside => {
+                        cut.months = Some((month_of(from), month_of(last_end)));
+                        cut.minus.push(day_range(start, until));
+                    }
+                    _ => cut.days.push(day_range(from, before)),
+                }
             }
+            // The days after the last whole month, all in `to`'s month.
             if let Some(after) = last_end.succ_opt().filter(|a| *a <= to) {
-                days.push(day_range(after, to));
+                let month_end = after
+                    .checked_add_months(Months::new(1))
+                    .and_then(|n| n.pred_opt());
+                match (month_end, to.succ_opt()) {
+                    (Some(end), Some(next)) if (end - to).num_days() < i64::from(to.day()) => {
+                        let (a, _) = cut.months.unwrap_or_default();
+                        cut.months = Some((a, month_of(to)));
+                        cut.minus.push(day_range(next, end));
+                    }
+                    _ => cut.days.push(day_range(after, to)),
+                }
             }
-            PeriodCut {
-                months: Some((day_key(first) / 100, day_key(last_end) / 100)),
-                days,
-            }
+            cut
         }
         _ => PeriodCut {
             months: None,
@@ -149,6 +173,7 @@ pub fn cut_period(from: NaiveDate, to: NaiveDate) -> PeriodCut {
             } else {
                 Vec::new()
             },
+            minus: Vec::new(),
         },
     }
 }

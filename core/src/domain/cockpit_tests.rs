@@ -77,52 +77,68 @@ fn counters_add_field_by_field() {
 }
 
 #[rstest]
-#[case::year("2026-01-01", "2026-12-31", Some((202601, 202612)), vec![])]
-#[case::ragged("2026-01-15", "2026-04-10", Some((202602, 202603)),
-    vec![(20260115, 20260131), (20260401, 20260410)])]
-#[case::inside_a_month("2026-12-05", "2026-12-20", None, vec![(20261205, 20261220)])]
-#[case::one_day("2026-12-01", "2026-12-01", None, vec![(20261201, 20261201)])]
-#[case::whole_february("2028-02-01", "2028-02-29", Some((202802, 202802)), vec![])]
+#[case::year("2026-01-01", "2026-12-31", Some((202601, 202612)), vec![], vec![])]
+#[case::ragged("2026-01-20", "2026-04-10", Some((202602, 202603)),
+    vec![(20260120, 20260131), (20260401, 20260410)], vec![])]
+#[case::mostly_covered_first_month("2026-01-15", "2026-04-10", Some((202601, 202603)),
+    vec![(20260401, 20260410)], vec![(20260101, 20260114)])]
+#[case::mostly_covered_last_month("2026-01-01", "2026-03-25", Some((202601, 202603)),
+    vec![], vec![(20260326, 20260331)])]
+#[case::a_year_to_today("2025-12-02", "2026-12-01", Some((202512, 202611)),
+    vec![(20261201, 20261201)], vec![(20251201, 20251201)])]
+#[case::inside_a_month("2026-12-05", "2026-12-20", None, vec![(20261205, 20261220)], vec![])]
+#[case::one_day("2026-12-01", "2026-12-01", None, vec![(20261201, 20261201)], vec![])]
+#[case::whole_february("2028-02-01", "2028-02-29", Some((202802, 202802)), vec![], vec![])]
 #[case::across_a_year("2025-12-31", "2026-01-31", Some((202601, 202601)),
-    vec![(20251231, 20251231)])]
-fn a_period_is_cut_into_whole_months_and_the_days_around_them(
+    vec![(20251231, 20251231)], vec![])]
+fn a_period_is_cut_into_months_and_the_days_around_them(
     #[case] from: &str,
     #[case] to: &str,
     #[case] months: Option<(i64, i64)>,
     #[case] days: Vec<(i64, i64)>,
+    #[case] minus: Vec<(i64, i64)>,
 ) {
-    assert_eq!(cut_period(date(from), date(to)), PeriodCut { months, days });
+    assert_eq!(
+        cut_period(date(from), date(to)),
+        PeriodCut {
+            months,
+            days,
+            minus
+        }
+    );
 }
 
 #[test]
-fn every_day_of_any_period_is_in_exactly_one_part_of_its_cut() {
+fn every_day_of_any_period_counts_once_and_no_other_day_counts() {
     let start = date("2027-11-20");
+    let within = |ranges: &[(i64, i64)], k: i64| {
+        ranges.iter().filter(|(x, y)| *x <= k && k <= *y).count() as i64
+    };
     for a in 0..80 {
         for len in 0..100 {
             let from = start + chrono::Days::new(a);
             let to = from + chrono::Days::new(len);
             let cut = cut_period(from, to);
-            let mut d = from;
-            while d <= to {
+            let months: Vec<(i64, i64)> = cut.months.into_iter().collect();
+            // Every day of the months read, and of the period.
+            let mut d = from.with_day(1).unwrap();
+            let end = to.with_day(1).unwrap() + chrono::Months::new(1);
+            while d < end {
                 let k = day_key(d);
-                let in_days = cut.days.iter().filter(|(x, y)| *x <= k && k <= *y).count();
-                let in_months = cut
-                    .months
-                    .iter()
-                    .filter(|(x, y)| *x <= k / 100 && k / 100 <= *y)
-                    .count();
-                assert_eq!(in_days + in_months, 1, "{from}..{to}: {d} in {cut:?}");
+                let counted =
+                    within(&cut.days, k) + within(&months, k / 100) - within(&cut.minus, k);
+                let expected = i64::from(from <= d && d <= to);
+                assert_eq!(counted, expected, "{from}..{to}: {d} in {cut:?}");
+                assert!(within(&cut.minus, k) <= within(&months, k / 100));
                 d = d.succ_opt().unwrap();
             }
-            // Nothing outside the period is read.
-            if let Some((m1, m2)) = cut.months {
-                let first = date_of_key(m1 * 100 + 1).unwrap();
-                let last = date_of_key(m2 * 100 + 1).unwrap() + chrono::Months::new(1)
-                    - chrono::Days::new(1);
-                assert!(from <= first && last <= to, "{from}..{to}: {cut:?}");
-            }
+            // Day rows are read only inside the period, and fewer of them than a month's.
             for (x, y) in &cut.days {
                 assert!(day_key(from) <= *x && *y <= day_key(to));
+            }
+            for (x, y) in cut.days.iter().chain(&cut.minus) {
+                let n = (date_of_key(*y).unwrap() - date_of_key(*x).unwrap()).num_days() + 1;
+                assert!(n <= 16 || cut.months.is_none(), "{from}..{to}: {cut:?}");
             }
         }
     }

@@ -1,7 +1,8 @@
 //! Reading the rollups: any period and region subtree, compared by region or department,
-//! as a trend, or as top items. A period is cut into its whole months, read from the monthly
-//! rows, and the days before and after them, read from the daily rows (a trend by day reads
-//! days only); never the cases, so the cost does not grow with the number of cases.
+//! as a trend, or as top items. A period is cut into months, read from the monthly rows, and
+//! the days before and after them, read from the daily rows; a month the period covers mostly
+//! is read whole, less its days outside the period (a trend by day reads days only). Never the
+//! cases, so the cost does not grow with the number of cases.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -50,10 +51,12 @@ pub(super) struct Place {
 enum Rows {
     /// Every day of the period, from the daily rows (trends by day).
     AllDays,
-    /// The days outside the period's whole months.
+    /// The days outside the period's months.
     Days,
-    /// The period's whole months, from the monthly rows.
+    /// The period's months, from the monthly rows.
     Months,
+    /// The days of those months outside the period, to subtract.
+    Minus,
     /// Hall figures: daily only, and of no department.
     Halls,
 }
@@ -63,11 +66,16 @@ impl Place {
         let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let mut w = match rows {
             Rows::AllDays | Rows::Halls => format!("day >= {} AND day <= {}", self.from, self.to),
-            Rows::Days if self.cut.days.is_empty() => "1 = 0".to_owned(),
-            Rows::Days => {
-                let ranges: Vec<String> = self
-                    .cut
-                    .days
+            Rows::Days | Rows::Minus => {
+                let days = if rows == Rows::Days {
+                    &self.cut.days
+                } else {
+                    &self.cut.minus
+                };
+                if days.is_empty() {
+                    return "1 = 0".to_owned();
+                }
+                let ranges: Vec<String> = days
                     .iter()
                     .map(|(a, b)| format!("(day >= {a} AND day <= {b})"))
                     .collect();
@@ -145,6 +153,11 @@ fn sum(col: &str) -> String {
     format!("CAST(COALESCE(SUM({col}), 0) AS BIGINT) AS {col}")
 }
 
+/// The negated sum, for the days subtracted from a month.
+fn minus(col: &str) -> String {
+    format!("CAST(-COALESCE(SUM({col}), 0) AS BIGINT) AS {col}")
+}
+
 /// The period's counters grouped by `group` (a column; `None`: one group, key 0; `MONTH`: the
 /// month, key `yyyymm`). Grouped by day, every day is read from the daily rows; otherwise whole
 /// months from the monthly rows.
@@ -164,7 +177,6 @@ fn sums(
         Some(g) => format!("WHERE {} GROUP BY {g}", place.filter(rows)),
         None => format!("WHERE {}", place.filter(rows)),
     };
-    let cols = COUNTERS.map(sum).join(", ");
     let mut parts = Vec::new();
     if group == Some("day") {
         parts.push(("cockpit_daily", Rows::AllDays));
@@ -175,9 +187,15 @@ fn sums(
         if place.cut.months.is_some() {
             parts.push(("cockpit_monthly", Rows::Months));
         }
+        if !place.cut.minus.is_empty() {
+            parts.push(("cockpit_daily", Rows::Minus));
+        }
     }
     let mut daily: Vec<DailySums> = Vec::new();
     for (table, rows) in parts {
+        let cols = COUNTERS
+            .map(if rows == Rows::Minus { minus } else { sum })
+            .join(", ");
         daily.extend(
             diesel::sql_query(format!(
                 "SELECT {} AS k, {cols} FROM {table} {}",
@@ -482,17 +500,23 @@ pub(super) fn items(
 ) -> Result<CockpitItems, Error> {
     let place = resolve(conn, caller, q)?;
     let limit = q.limit.unwrap_or(10);
-    // The days' and the months' rows together, then grouped: the top is over their sums.
+    // The days', the months' and the subtracted days' rows together, then grouped: the top is
+    // over their sums (an item seen only on subtracted days sums to nothing and is left out).
     let rows: Vec<ItemSums> = diesel::sql_query(format!(
         "SELECT item_code, {}, {} FROM (\
            SELECT item_code, received, concluded FROM cockpit_daily_items WHERE {} \
            UNION ALL \
-           SELECT item_code, received, concluded FROM cockpit_monthly_items WHERE {}\
-         ) AS period GROUP BY item_code ORDER BY received DESC, item_code LIMIT {limit}",
+           SELECT item_code, received, concluded FROM cockpit_monthly_items WHERE {} \
+           UNION ALL \
+           SELECT item_code, -received, -concluded FROM cockpit_daily_items WHERE {}\
+         ) AS period GROUP BY item_code \
+         HAVING SUM(received) <> 0 OR SUM(concluded) <> 0 \
+         ORDER BY received DESC, item_code LIMIT {limit}",
         sum("received"),
         sum("concluded"),
         place.filter(Rows::Days),
-        place.filter(Rows::Months)
+        place.filter(Rows::Months),
+        place.filter(Rows::Minus)
     ))
     .load(conn)?;
     let codes: Vec<String> = rows.iter().map(|r| r.item_code.clone()).collect();
