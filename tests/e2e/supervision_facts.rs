@@ -2,7 +2,8 @@
 //! never handed in, a fee charged under a fee standard the catalogue no longer publishes, a
 //! waived fee, and a risk-point step of a case with complaints and confirmed cards. Each is a
 //! card of a built-in rule, judged when the case's (or its complaint's, or its card's) events
-//! arrive, with the facts that made it; the dry run sees the same facts.
+//! arrive, with the facts that made it; the dry run sees the same facts. The people who acted
+//! on a case bring theirs: flagged as a risk person, complaints naming them, real anomalies.
 
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ async fn spawn(backend: Backend) -> TestApp {
 }
 
 struct County {
+    region: i64,
     item: i64,
     content: Value,
     staff: String,
@@ -59,6 +61,7 @@ async fn county(app: &TestApp) -> County {
         .user_with_role("office_c", a, None, "supervisor", ("region", Some(a)))
         .await;
     County {
+        region: a,
         item,
         content,
         staff,
@@ -67,10 +70,21 @@ async fn county(app: &TestApp) -> County {
 }
 
 async fn accepted(app: &TestApp, c: &County, body17: &str, materials: Value) -> i64 {
+    accepted_by(app, c, &c.staff, body17, materials).await
+}
+
+/// A case submitted and accepted by the window staff member `staff`.
+async fn accepted_by(
+    app: &TestApp,
+    c: &County,
+    staff: &str,
+    body17: &str,
+    materials: Value,
+) -> i64 {
     let a = app
         .post(
             "/api/v1/cases",
-            &c.staff,
+            staff,
             json!({
                 "item_id": c.item, "channel": "window",
                 "applicant": {"kind": "person", "name": "李四", "id_number": id_number(body17)},
@@ -80,7 +94,7 @@ async fn accepted(app: &TestApp, c: &County, body17: &str, materials: Value) -> 
         .await;
     assert_eq!(a.status, 201, "{:#}", a.body);
     let id = a.body["id"].as_i64().unwrap();
-    act(app, &c.staff, id, "accept", json!({})).await;
+    act(app, staff, id, "accept", json!({})).await;
     id
 }
 
@@ -435,5 +449,122 @@ async fn risk_people(app: TestApp) {
 async fn cases_handled_by_a_flagged_risk_person_get_cards_until_the_flag_is_lifted() {
     for backend in backends() {
         risk_people(spawn(backend).await).await;
+    }
+}
+
+/// The case ids a dry run of `condition` flags, sorted.
+async fn flagged_cases(app: &TestApp, c: &County, condition: &str) -> Vec<i64> {
+    let run = dry_run(app, c, condition).await;
+    let mut ids: Vec<i64> = run["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["case_id"].as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+async fn person_standing(app: TestApp) {
+    let c = county(&app).await;
+    let (_, e_token) = app
+        .user_with_role(
+            "staff_e",
+            c.region,
+            None,
+            "window_staff",
+            ("region", Some(c.region)),
+        )
+        .await;
+    let staff_c = app
+        .services
+        .user_id_by_name("staff_c")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let both = json!(["营业执照", "施工合同"]);
+    // Two cases of staff_c, two of staff_e; staff_e's first lacks a required material.
+    let a = accepted(&app, &c, "11010519491231002", both.clone()).await;
+    let b = accepted(&app, &c, "11010519491231003", both.clone()).await;
+    let x = accepted_by(&app, &c, &e_token, "11010519491231004", json!(["营业执照"])).await;
+    let y = accepted_by(&app, &c, &e_token, "11010519491231005", both).await;
+    for (code, condition) in [
+        ("person-complained", "open and person.complaints >= 2"),
+        ("person-anomalous", "open and person.anomalies >= 1"),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/supervision/rules",
+                &c.office,
+                json!({"code": code, "name": code, "kind": "integrity_risk",
+                       "severity": "yellow", "condition": condition}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:#}", r.body);
+    }
+    assert!(
+        flagged_cases(&app, &c, "person.complaints > 0 or person.anomalies > 0")
+            .await
+            .is_empty()
+    );
+
+    // Complaints naming staff_c count on every case staff_c acted on, not on staff_e's.
+    let complain_of = |staff: i64, case: i64, content: &'static str| {
+        let (app, office) = (&app, c.office.clone());
+        async move {
+            let r = app
+                .post(
+                    "/api/v1/complaints",
+                    &office,
+                    json!({"source": "phone", "case_id": case, "staff_id": staff,
+                           "complainant": {"name": "王五", "phone": "13800138000"},
+                           "content": content}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{:#}", r.body);
+        }
+    };
+    complain_of(staff_c, a, "窗口人员态度恶劣").await;
+    assert_eq!(
+        flagged_cases(&app, &c, "person.complaints == 1").await,
+        vec![a, b]
+    );
+    complain_of(staff_c, a, "再次反映窗口人员问题").await;
+    // The second complaint is about case a; case b gets its card from the engine all the same.
+    let card = wait_for(&app, &c.office, b, "person-complained", "open").await;
+    assert_eq!(card["facts"]["person.complaints"], 2.0);
+    wait_for(&app, &c.office, a, "person-complained", "open").await;
+    for case in [x, y] {
+        assert!(
+            cards(&app, &c.office, case)
+                .await
+                .iter()
+                .all(|k| k["rule_code"] != "person-complained")
+        );
+    }
+
+    // A card confirmed on staff_e's case x: every open case of staff_e counts it.
+    let absent = wait_for(&app, &c.office, x, "content-absent-materials", "open").await;
+    let confirmed = app
+        .post(
+            &format!("{ANOMALIES}/{}/actions", absent["id"]),
+            &c.office,
+            json!({"action": "confirm", "note": "受理时未收施工合同"}),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{:#}", confirmed.body);
+    let card = wait_for(&app, &c.office, y, "person-anomalous", "open").await;
+    assert_eq!(card["facts"]["person.anomalies"], 1.0);
+    assert_eq!(
+        flagged_cases(&app, &c, "person.anomalies >= 1").await,
+        vec![x, y]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complaints_and_real_anomalies_of_a_person_count_on_every_case_they_handle() {
+    for backend in backends() {
+        person_standing(spawn(backend).await).await;
     }
 }

@@ -96,6 +96,8 @@ facts! {
     Complaints => "case.complaints", Num, "complaints filed about the case";
     Anomalies => "case.anomalies", Num, "cards on the case the office confirmed as real anomalies";
     PersonRisk => "person.risk_point", Bool, "someone the office flagged as an integrity-risk person (廉政风险点人员) acted on the case";
+    PersonComplaints => "person.complaints", Num, "the most complaints naming one person who acted on the case (any case of theirs)";
+    PersonAnomalies => "person.anomalies", Num, "the most real anomalies one person who acted on the case had: cards the office confirmed on a case at a step they acted on (a case card: on a case they acted on)";
 }
 
 impl Fact {
@@ -157,9 +159,13 @@ pub struct Signals {
     pub complaints: u8,
     /// `case.anomalies`.
     pub anomalies: u8,
+    /// `person.complaints`.
+    pub person_complaints: u8,
+    /// `person.anomalies`.
+    pub person_anomalies: u8,
 }
 
-/// What the engine keeps of one case: everything a rule can ask, in 44 bytes.
+/// What the engine keeps of one case: everything a rule can ask, in 48 bytes.
 ///
 /// `case_base` / `step_base` are the ranks from which elapsed days count (acceptance or step
 /// start, moved later by every closed suspension); `stopped_at` is the rank at which the clocks
@@ -287,6 +293,8 @@ impl CaseClocks {
             Fact::MaterialsUnlisted => (0.0, f64::from(self.signals.unlisted)),
             Fact::Complaints => (0.0, f64::from(self.signals.complaints)),
             Fact::Anomalies => (0.0, f64::from(self.signals.anomalies)),
+            Fact::PersonComplaints => (0.0, f64::from(self.signals.person_complaints)),
+            Fact::PersonAnomalies => (0.0, f64::from(self.signals.person_anomalies)),
             Fact::Status
             | Fact::FeeMismatch
             | Fact::FeeWaived

@@ -371,6 +371,8 @@ fn event_facts_are_read_from_the_clocks_and_give_step_cards_for_risk_points() {
         unlisted: 2,
         complaints: 3,
         anomalies: 4,
+        person_complaints: 5,
+        person_anomalies: 6,
     };
     let holds_now = |c: &CaseClocks, src: &str| holds(&parse(src).unwrap(), c, 105);
     assert!(holds_now(
@@ -378,6 +380,10 @@ fn event_facts_are_read_from_the_clocks_and_give_step_cards_for_risk_points() {
         "materials.absent == 1 and materials.unlisted == 2"
     ));
     assert!(holds_now(&c, "case.complaints + case.anomalies == 7"));
+    assert!(holds_now(
+        &c,
+        "person.complaints == 5 and person.anomalies == 6"
+    ));
     assert!(!holds_now(
         &c,
         "fee.mismatch or fee.waived or step.risk_point"
@@ -398,5 +404,10 @@ fn event_facts_are_read_from_the_clocks_and_give_step_cards_for_risk_points() {
     assert!(parse("step.risk_point").unwrap().of_step());
     assert!(!parse("fee.mismatch").unwrap().of_step());
     assert!(!parse("person.risk_point").unwrap().of_step());
-    assert!(size_of::<CaseClocks>() <= 44);
+    assert!(!parse("person.complaints > 0").unwrap().of_step());
+    assert_eq!(
+        next_change(&parse("person.anomalies > 2").unwrap(), &c, 105),
+        None
+    );
+    assert!(size_of::<CaseClocks>() <= 48);
 }

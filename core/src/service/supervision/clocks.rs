@@ -1,6 +1,6 @@
 //! From stored cases to the engine's compact clocks ([`CaseClocks`]) and back to readable facts.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -21,11 +21,10 @@ use crate::service::cases::{CaseRow, Details, calendar, local_date};
 use crate::service::catalogue::ItemRow;
 use crate::store::DbConn;
 use crate::store::schema::{
-    anomalies, case_history, cases, catalogue_items, complaints, material_reuses, risk_people,
+    anomalies, case_history, cases, catalogue_items, complaints, material_reuses,
 };
 
-/// The status of a card the office confirmed as a real anomaly.
-const CONFIRMED: &str = "confirmed";
+use super::people::{CONFIRMED, PersonFacts, person_facts};
 
 /// A day after every suspension a case can have: elapsed days up to it, over closed
 /// suspensions only, give the base from which a running clock counts.
@@ -165,7 +164,7 @@ impl ItemFacts {
 
 /// What other records than the cases say of the cases being judged: how often each was sent
 /// back, its complaints, its confirmed cards, the materials reused for it, its item version
-/// in the catalogue and whether a flagged integrity-risk person acted on it. Read once per batch
+/// in the catalogue and what the people who acted on it bring (see `people`). Read once per batch
 /// of cases, grouped, never per case.
 #[derive(Default)]
 pub(crate) struct Context {
@@ -174,7 +173,7 @@ pub(crate) struct Context {
     confirmed: HashMap<i64, i64>,
     reused: HashMap<i64, Vec<String>>,
     items: HashMap<i64, ItemFacts>,
-    risky: HashSet<i64>,
+    people: HashMap<i64, PersonFacts>,
 }
 
 impl Context {
@@ -189,19 +188,8 @@ impl Context {
         let mut complaint_rows: Vec<(Option<i64>, i64)> = Vec::new();
         let mut confirmed_rows: Vec<(i64, i64)> = Vec::new();
         let mut reuse_rows: Vec<(i64, String)> = Vec::new();
-        // Few people are flagged: their history rows are found through the actor index.
-        let flagged: Vec<i64> = risk_people::table.select(risk_people::user_id).load(conn)?;
-        let acted_on = || {
-            case_history::table
-                .filter(case_history::actor_id.eq_any(flagged.iter().copied().map(Some)))
-                .select(case_history::case_id)
-                .distinct()
-        };
-        let mut risky: Vec<i64> = Vec::new();
+        ctx.people = person_facts(conn, (!open).then_some(ids.as_slice()))?;
         if open {
-            if !flagged.is_empty() {
-                risky = acted_on().load(conn)?;
-            }
             let open_cases = || cases::table.filter(cases::status.eq_any(CaseStatus::OPEN));
             complaint_rows = complaints::table
                 .filter(complaints::case_id.eq_any(open_cases().select(cases::id.nullable())))
@@ -220,13 +208,6 @@ impl Context {
                 .load(conn)?;
         } else {
             for chunk in ids.chunks(500) {
-                if !flagged.is_empty() {
-                    risky.extend(
-                        acted_on()
-                            .filter(case_history::case_id.eq_any(chunk))
-                            .load::<i64>(conn)?,
-                    );
-                }
                 complaint_rows.extend(
                     complaints::table
                         .filter(complaints::case_id.eq_any(chunk))
@@ -255,7 +236,6 @@ impl Context {
             .filter_map(|(id, n)| Some((id?, n)))
             .collect();
         ctx.confirmed = confirmed_rows.into_iter().collect();
-        ctx.risky = risky.into_iter().collect();
         for (id, material) in reuse_rows {
             ctx.reused.entry(id).or_default().push(material);
         }
@@ -278,8 +258,12 @@ impl Context {
         let mut c = clocks_from(row, &d, of(&self.returns), now, tz)?;
         c.signals.complaints = count(of(&self.complaints));
         c.signals.anomalies = count(of(&self.confirmed));
-        if self.risky.contains(&row.id) {
-            c.flags |= FLAG_PERSON_RISK;
+        if let Some(p) = self.people.get(&row.id) {
+            if p.risk {
+                c.flags |= FLAG_PERSON_RISK;
+            }
+            c.signals.person_complaints = count(p.complaints);
+            c.signals.person_anomalies = count(p.anomalies);
         }
         if let Some(item) = self.items.get(&row.item_id) {
             let reused = self.reused.get(&row.id).map_or(&[][..], Vec::as_slice);
@@ -391,17 +375,6 @@ fn returns_of(conn: &mut DbConn, ids: Option<&[i64]>) -> Result<HashMap<i64, i64
         q = q.filter(case_history::case_id.eq_any(ids.to_vec()));
     }
     Ok(q.load::<(i64, i64)>(conn)?.into_iter().collect())
-}
-
-/// The open cases these users acted on.
-pub(crate) fn open_cases_acted_on_by(conn: &mut DbConn, users: &[i64]) -> Result<Vec<i64>, Error> {
-    Ok(case_history::table
-        .inner_join(cases::table)
-        .filter(case_history::actor_id.eq_any(users.iter().copied().map(Some)))
-        .filter(cases::status.eq_any(CaseStatus::OPEN))
-        .select(case_history::case_id)
-        .distinct()
-        .load(conn)?)
 }
 
 /// These cases' rows.

@@ -18,8 +18,9 @@ use serde_json::{Value as Json, json};
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::{Mutex, broadcast};
 
-use super::clocks::{Context, facts_json, open_cases_acted_on_by, rows_of, today_rank};
+use super::clocks::{Context, facts_json, rows_of, today_rank};
 use super::cursor;
+use super::people::{actors_of, open_cases_acted_on_by};
 use super::rules::load_compiled;
 use crate::clock::Millis;
 use crate::domain::case::CaseStatus;
@@ -201,6 +202,7 @@ pub async fn tick(services: Services) -> Result<String, Error> {
     st.last_run = Some(Instant::now());
     let mut changed: Vec<i64> = Vec::new();
     let mut people: Vec<i64> = Vec::new();
+    let mut confirmed_on: Vec<i64> = Vec::new();
     let mut seen = 0;
     let (mut reload, mut lost, mut recalendar) = (false, false, false);
     if let Some(rx) = st.events.as_mut() {
@@ -220,9 +222,16 @@ pub async fn tick(services: Services) -> Result<String, Error> {
             seen = seen.max(e.event.id.0);
             match (e.event.entity.as_str(), e.event.kind.as_str()) {
                 ("case", _) => changed.push(e.event.entity_id),
-                // A complaint about a case, or a card of it confirmed, changes its counts.
-                ("complaint", "complaint.accepted") | ("anomaly", "anomaly.confirmed") => {
+                // A complaint about a case changes its counts, and those of the open cases of
+                // the person it names.
+                ("complaint", "complaint.accepted") => {
                     changed.extend(e.event.payload["case_id"].as_i64());
+                    people.extend(e.event.payload["staff_id"].as_i64());
+                }
+                // A card confirmed: its case's counts, and those of its people's open cases.
+                ("anomaly", "anomaly.confirmed") => {
+                    changed.extend(e.event.payload["case_id"].as_i64());
+                    confirmed_on.extend(e.event.payload["case_id"].as_i64());
                 }
                 // A person flagged or cleared: the open cases they acted on change.
                 ("risk_person", _) => people.extend(e.event.payload["user_id"].as_i64()),
@@ -248,11 +257,14 @@ pub async fn tick(services: Services) -> Result<String, Error> {
         ));
     }
     st.cursor = st.cursor.max(seen);
-    if !people.is_empty() {
+    if !people.is_empty() || !confirmed_on.is_empty() {
         changed.extend(
             services
                 .store
-                .read(move |conn| open_cases_acted_on_by(conn, &people))
+                .read(move |conn| {
+                    people.extend(actors_of(conn, &confirmed_on)?);
+                    open_cases_acted_on_by(conn, &people)
+                })
                 .await?,
         );
     }

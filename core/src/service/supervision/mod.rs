@@ -17,6 +17,7 @@ mod evaluations;
 mod follow_up;
 mod notify;
 mod orders;
+mod people;
 pub(crate) mod print;
 mod review;
 mod risk_people;
