@@ -3,7 +3,9 @@
 # unpinned), and call-next latency at a fixed rate with tickets being taken at the same time as
 # background load (open loop, server and load tool pinned to different cores), on SQLite.
 # Everything runs on loopback with bounded counts and times. Results go to stdout as JSON lines.
-#   RUNS=3 CAP_SECONDS=10 LAT_SECONDS=60 CALL_RATE=500 TAKE_RATE=500 bash ops/bench/queue.sh
+# Meanwhile SUBSCRIBERS event streams stay open; each `ticket.called` is timed from its call's
+# sending to its arrival on a stream (`event_after_call` in the call_next lines).
+#   RUNS=3 CAP_SECONDS=10 LAT_SECONDS=60 CALL_RATE=500 TAKE_RATE=500 SUBSCRIBERS=1 bash ops/bench/queue.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
@@ -12,6 +14,7 @@ LAT_SECONDS=${LAT_SECONDS:-60}
 CALL_RATE=${CALL_RATE:-500}
 TAKE_RATE=${TAKE_RATE:-500}
 WINDOWS=${WINDOWS:-50}
+SUBSCRIBERS=${SUBSCRIBERS:-1}
 BIN=${BIN:-./target/release/yiwang}
 [ -x "$BIN" ] || cargo build --release
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
@@ -66,7 +69,8 @@ lat_run() {
     t=$(curl -sf http://127.0.0.1:$port/api/v1/auth/login -H 'content-type: application/json' \
         -d '{"username":"bench_admin","password":"bench-password"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
     taskset -c 0 $BIN loadgen queue --server http://127.0.0.1:$port --token "$t" --windows "$WINDOWS" \
-        --take-rate "$TAKE_RATE" --call-rate "$CALL_RATE" --prefill 2000 --duration "$LAT_SECONDS"
+        --take-rate "$TAKE_RATE" --call-rate "$CALL_RATE" --prefill 2000 --duration "$LAT_SECONDS" \
+        --subscribers "$SUBSCRIBERS"
     kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
 }
 for r in $(seq 1 "$RUNS"); do

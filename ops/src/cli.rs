@@ -285,6 +285,10 @@ pub enum LoadgenCommand {
         /// Seconds to run.
         #[arg(long, default_value_t = 10)]
         duration: u64,
+        /// Event streams held open with the admin's token; each times every `ticket.called`
+        /// from its call's sending.
+        #[arg(long, default_value_t = 1)]
+        subscribers: usize,
     },
     /// Case targets, step 1 (against a running server): N departments, a published item and
     /// one submitted case each; prints their ids.

@@ -128,6 +128,7 @@ pub async fn loadgen(config: Config, cmd: LoadgenCommand) -> anyhow::Result<()> 
             call_rate,
             prefill,
             duration,
+            subscribers,
         } => {
             crate::cmd::loadgen_queue::queue(crate::cmd::loadgen_queue::QueueSpec {
                 server,
@@ -137,6 +138,7 @@ pub async fn loadgen(config: Config, cmd: LoadgenCommand) -> anyhow::Result<()> 
                 call_rate,
                 prefill,
                 duration: Duration::from_secs(duration),
+                subscribers,
             })
             .await
         }

@@ -3,7 +3,8 @@
 //! runs two open loops at once: kiosks taking tickets at `--take-rate`, and windows calling at
 //! `--call-rate` in all, evenly spread over the windows (each call followed by serve and
 //! finish, which are load but not measured). Latency counts from each request's scheduled time
-//! (no coordinated omission).
+//! (no coordinated omission). `--subscribers` event streams stay open meanwhile, and each
+//! `ticket.called` event is timed from its call's sending (`event_after_call`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +18,7 @@ use reqwest::Client;
 use serde_json::{Value, json};
 
 use crate::cmd::loadgen::Report;
+use crate::cmd::loadgen_events::Watcher;
 
 /// What the scenario is told.
 #[derive(Debug, Clone)]
@@ -28,6 +30,7 @@ pub struct QueueSpec {
     pub call_rate: u32,
     pub prefill: usize,
     pub duration: Duration,
+    pub subscribers: usize,
 }
 
 struct Setup {
@@ -196,6 +199,7 @@ pub async fn queue(spec: QueueSpec) -> anyhow::Result<()> {
         .build()?;
     let s = setup(&client, &spec).await.context("setting up the hall")?;
     let api = format!("{}/api/v1", spec.server.trim_end_matches('/'));
+    let watcher = Watcher::open(&client, &api, &spec.token, spec.subscribers).await?;
     let start = tokio::time::Instant::now() + Duration::from_millis(100);
     let end = start + spec.duration;
 
@@ -237,6 +241,7 @@ pub async fn queue(spec: QueueSpec) -> anyhow::Result<()> {
 
     // Windows: each calls at --call-rate / windows; serve and finish follow each call.
     let call_errors = Arc::new(AtomicU64::new(0));
+    let called = Arc::new(AtomicU64::new(0));
     let empty = Arc::new(AtomicU64::new(0));
     let per_window = f64::from(spec.call_rate) / spec.windows as f64;
     let mut callers = Vec::new();
@@ -245,11 +250,13 @@ pub async fn queue(spec: QueueSpec) -> anyhow::Result<()> {
         // together call evenly at --call-rate rather than all in the same instant (a burst of
         // every window at once, once per period).
         let phase = i as f64 / spec.windows as f64;
-        let (client, errors, empty, api) = (
+        let (client, errors, empty, api, calls, called) = (
             client.clone(),
             call_errors.clone(),
             empty.clone(),
             api.clone(),
+            watcher.calls(),
+            called.clone(),
         );
         callers.push(tokio::spawn(async move {
             let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
@@ -264,6 +271,7 @@ pub async fn queue(spec: QueueSpec) -> anyhow::Result<()> {
                     break;
                 }
                 tokio::time::sleep_until(due).await;
+                calls.calling(w);
                 let res = client
                     .post(format!("{api}/windows/{w}/call-next"))
                     .bearer_auth(&token)
@@ -271,7 +279,10 @@ pub async fn queue(spec: QueueSpec) -> anyhow::Result<()> {
                     .await;
                 hist.record(micros(tokio::time::Instant::now().duration_since(due)))?;
                 let ticket = match res {
-                    Ok(r) if r.status().is_success() => r.json::<Value>().await.ok(),
+                    Ok(r) if r.status().is_success() => {
+                        called.fetch_add(1, Ordering::Relaxed);
+                        r.json::<Value>().await.ok()
+                    }
                     Ok(r) if r.status().as_u16() == 409 => {
                         empty.fetch_add(1, Ordering::Relaxed);
                         None
@@ -307,6 +318,7 @@ pub async fn queue(spec: QueueSpec) -> anyhow::Result<()> {
     for c in callers {
         call.add(c.await??)?;
     }
+    let events = watcher.finish(Duration::from_millis(500)).await?;
     let seconds = spec.duration.as_secs_f64();
     println!(
         "{}",
@@ -315,6 +327,9 @@ pub async fn queue(spec: QueueSpec) -> anyhow::Result<()> {
             "take_ticket": report(&take, take_errors.load(Ordering::Relaxed), seconds),
             "call_next": report(&call, call_errors.load(Ordering::Relaxed), seconds),
             "call_next_empty_queue": empty.load(Ordering::Relaxed),
+            "calls_answered": called.load(Ordering::Relaxed),
+            "subscribers": spec.subscribers,
+            "event_after_call": report(&events, 0, seconds),
             "take_ticket_url": format!("{api}/halls/{}/tickets", s.hall),
             "take_ticket_body": json!({"area_id": s.area, "channel": "kiosk"}).to_string(),
         })

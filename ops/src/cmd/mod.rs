@@ -14,6 +14,7 @@ pub mod loadgen_cases;
 pub mod loadgen_cockpit;
 pub mod loadgen_console;
 pub mod loadgen_devices;
+pub mod loadgen_events;
 pub mod loadgen_outbox;
 pub mod loadgen_queue;
 pub mod loadgen_transitions;
