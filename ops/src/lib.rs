@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod memory;
 pub mod telemetry;
 
 use anyhow::Context;

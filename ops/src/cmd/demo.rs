@@ -52,6 +52,7 @@ pub async fn demo(
         .await
         .context("seeding the demo city")?;
     let base = format!("http://127.0.0.1:{}", app.port());
+    crate::memory::spawn_trimmer();
     print_welcome(&base, &city, lang);
     if headless {
         let port = app.port();

@@ -13,5 +13,6 @@ pub async fn serve(mut config: Config, listen: Option<String>) -> anyhow::Result
         .await
         .context("starting the server")?;
     tracing::info!(port = app.port(), database = ?url, "yiwang is serving");
+    crate::memory::spawn_trimmer();
     app.run_until_stopped().await.context("serving")
 }
