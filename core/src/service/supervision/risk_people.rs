@@ -44,21 +44,6 @@ fn wire(r: Row) -> RiskPerson {
     }
 }
 
-macro_rules! columns {
-    () => {
-        (
-            users::id,
-            users::username,
-            users::display_name,
-            users::region_id,
-            users::department_id,
-            risk_people::reason,
-            risk_people::flagged_at,
-            risk_people::flagged_by,
-        )
-    };
-}
-
 /// The user, checked: outside the caller's supervision read scope it does not exist; inside
 /// it, flagging needs `supervision.manage`.
 fn checked_user(conn: &mut DbConn, caller: &Caller, user_id: i64) -> Result<UserRow, Error> {
@@ -74,6 +59,15 @@ fn checked_user(conn: &mut DbConn, caller: &Caller, user_id: i64) -> Result<User
     Ok(user)
 }
 
+/// The reason the person is flagged for, if they are.
+fn current_reason(conn: &mut DbConn, user_id: i64) -> Result<Option<String>, Error> {
+    Ok(risk_people::table
+        .find(user_id)
+        .select(risk_people::reason)
+        .get_result(conn)
+        .optional()?)
+}
+
 impl Services {
     /// The flagged people in the caller's `supervision.read` scope.
     pub async fn list_risk_people(&self, caller: &Caller) -> Result<Vec<RiskPerson>, Error> {
@@ -84,7 +78,16 @@ impl Services {
                 let mut q = risk_people::table
                     .inner_join(users::table)
                     .order(users::id.asc())
-                    .select(columns!())
+                    .select((
+                        users::id,
+                        users::username,
+                        users::display_name,
+                        users::region_id,
+                        users::department_id,
+                        risk_people::reason,
+                        risk_people::flagged_at,
+                        risk_people::flagged_by,
+                    ))
                     .into_boxed();
                 if !scope.global {
                     q = q.filter(
@@ -114,11 +117,7 @@ impl Services {
         self.store
             .write(move |conn| {
                 let user = checked_user(conn, &caller, user_id)?;
-                let before: Option<String> = risk_people::table
-                    .find(user_id)
-                    .select(risk_people::reason)
-                    .get_result(conn)
-                    .optional()?;
+                let before = current_reason(conn, user_id)?;
                 diesel::delete(risk_people::table.find(user_id)).execute(conn)?;
                 diesel::insert_into(risk_people::table)
                     .values((
@@ -146,13 +145,16 @@ impl Services {
                         )
                     },
                 )?;
-                Ok(wire(
-                    risk_people::table
-                        .inner_join(users::table)
-                        .filter(users::id.eq(user_id))
-                        .select(columns!())
-                        .get_result(conn)?,
-                ))
+                Ok(RiskPerson {
+                    user_id,
+                    username: user.username,
+                    display_name: user.display_name,
+                    region_id: user.region_id,
+                    department_id: user.department_id,
+                    reason,
+                    flagged_at: time(now),
+                    flagged_by: Some(caller.user_id.0),
+                })
             })
             .await
     }
@@ -164,11 +166,7 @@ impl Services {
         self.store
             .write(move |conn| {
                 let user = checked_user(conn, &caller, user_id)?;
-                let reason: String = risk_people::table
-                    .find(user_id)
-                    .select(risk_people::reason)
-                    .get_result(conn)
-                    .optional()?
+                let reason = current_reason(conn, user_id)?
                     .ok_or_else(|| Error::not_found("risk_person", user_id))?;
                 diesel::delete(risk_people::table.find(user_id)).execute(conn)?;
                 audit::record(
