@@ -143,16 +143,33 @@ async fn wait_for(app: &TestApp, who: &str, case: i64, rule: &str, status: &str)
 }
 
 async fn complain(app: &TestApp, c: &County, case: i64, content: &str) {
+    complain_of(app, c, case, None, content).await;
+}
+
+/// A phone complaint about `case`, naming the staff member `staff` when given.
+async fn complain_of(app: &TestApp, c: &County, case: i64, staff: Option<i64>, content: &str) {
     let r = app
         .post(
             "/api/v1/complaints",
             &c.office,
-            json!({"source": "phone", "case_id": case,
+            json!({"source": "phone", "case_id": case, "staff_id": staff,
                    "complainant": {"name": "王五", "phone": "13800138000"},
                    "content": content}),
         )
         .await;
     assert_eq!(r.status, 201, "{:#}", r.body);
+}
+
+/// The office confirms a card as a real anomaly.
+async fn confirm(app: &TestApp, c: &County, card: &Value) {
+    let confirmed = app
+        .post(
+            &format!("{ANOMALIES}/{}/actions", card["id"]),
+            &c.office,
+            json!({"action": "confirm", "note": "受理时未收施工合同"}),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{:#}", confirmed.body);
 }
 
 async fn dry_run(app: &TestApp, c: &County, condition: &str) -> Value {
@@ -208,14 +225,7 @@ async fn content_and_integrity(app: TestApp) {
     assert_eq!(repeated["facts"]["case.complaints"], 2.0);
 
     // The office confirms the missing material: the case counts one real anomaly.
-    let confirmed = app
-        .post(
-            &format!("{ANOMALIES}/{}/actions", absent["id"]),
-            &c.office,
-            json!({"action": "confirm", "note": "受理时未收施工合同"}),
-        )
-        .await;
-    assert_eq!(confirmed.status, 200, "{:#}", confirmed.body);
+    confirm(&app, &c, &absent).await;
     let counted = dry_run(&app, &c, "case.anomalies >= 1").await;
     assert_eq!(counted["flagged"], 1, "{counted:#}");
     assert_eq!(counted["hits"][0]["case_id"], id);
@@ -510,27 +520,12 @@ async fn person_standing(app: TestApp) {
     );
 
     // Complaints naming staff_c count on every case staff_c acted on, not on staff_e's.
-    let complain_of = |staff: i64, case: i64, content: &'static str| {
-        let (app, office) = (&app, c.office.clone());
-        async move {
-            let r = app
-                .post(
-                    "/api/v1/complaints",
-                    &office,
-                    json!({"source": "phone", "case_id": case, "staff_id": staff,
-                           "complainant": {"name": "王五", "phone": "13800138000"},
-                           "content": content}),
-                )
-                .await;
-            assert_eq!(r.status, 201, "{:#}", r.body);
-        }
-    };
-    complain_of(staff_c, a, "窗口人员态度恶劣").await;
+    complain_of(&app, &c, a, Some(staff_c), "窗口人员态度恶劣").await;
     assert_eq!(
         flagged_cases(&app, &c, "person.complaints == 1").await,
         vec![a, b]
     );
-    complain_of(staff_c, a, "再次反映窗口人员问题").await;
+    complain_of(&app, &c, a, Some(staff_c), "再次反映窗口人员问题").await;
     // The second complaint is about case a; case b gets its card from the engine all the same.
     let card = wait_for(&app, &c.office, b, "person-complained", "open").await;
     assert_eq!(card["facts"]["person.complaints"], 2.0);
@@ -546,14 +541,7 @@ async fn person_standing(app: TestApp) {
 
     // A card confirmed on staff_e's case x: every open case of staff_e counts it.
     let absent = wait_for(&app, &c.office, x, "content-absent-materials", "open").await;
-    let confirmed = app
-        .post(
-            &format!("{ANOMALIES}/{}/actions", absent["id"]),
-            &c.office,
-            json!({"action": "confirm", "note": "受理时未收施工合同"}),
-        )
-        .await;
-    assert_eq!(confirmed.status, 200, "{:#}", confirmed.body);
+    confirm(&app, &c, &absent).await;
     let card = wait_for(&app, &c.office, y, "person-anomalous", "open").await;
     assert_eq!(card["facts"]["person.anomalies"], 1.0);
     assert_eq!(
