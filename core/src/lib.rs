@@ -1,14 +1,13 @@
 //! yiwang-core: the domain, storage and use cases of the yiwang government-services platform.
 //!
-//! `domain` and `wire` are always available (the console and the device side use them);
+//! `domain`, `wire` and `clock` are always available (the console and the device side use them);
 //! `store`, `service` and `config` sit behind the default-on `db` feature.
 
+pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod wire;
 
-#[cfg(feature = "db")]
-pub mod clock;
 #[cfg(feature = "db")]
 pub mod config;
 #[cfg(feature = "db")]
