@@ -181,18 +181,20 @@ fn truth(expr: &Expr, case: &CaseClocks, from: i32) -> Option<Truth> {
             }
             Some(out)
         }
-        Expr::Compare(_, l, r) => {
-            if !l.timed() && !r.timed() {
-                return Some(Truth::constant(holds(expr, case, from)));
-            }
-            let (la, lb) = affine(l, case)?;
-            let (ra, rb) = affine(r, case)?;
+        Expr::Compare(op, l, r) => {
+            // Sides that are not numbers (text, say) cannot move with the days.
+            let (Some((la, lb)), Some((ra, rb))) = (affine(l, case), affine(r, case)) else {
+                return (!l.timed() && !r.timed())
+                    .then(|| Truth::constant(holds(expr, case, from)));
+            };
             let (a, b) = (la - ra, lb - rb);
             let init = holds(expr, case, from);
             let mut t = Truth::constant(init);
             if a != 0.0 {
                 // The sign of `a * x + b` changes around x = -b / a: on integer ranks the
-                // verdict can change at the point itself and at the ranks just after it.
+                // verdict can change at the point itself and at the ranks just after it. An
+                // order comparison flips once at most; (in)equality may flip back.
+                let once = !matches!(op, Cmp::Eq | Cmp::Ne);
                 let c = (-b / a).floor();
                 if c.is_finite() {
                     let c = c.clamp(f64::from(i32::MIN / 2), f64::from(i32::MAX / 2)) as i32;
@@ -202,6 +204,9 @@ fn truth(expr: &Expr, case: &CaseClocks, from: i32) -> Option<Truth> {
                         if v != prev {
                             t.push(p)?;
                             prev = v;
+                            if once {
+                                break;
+                            }
                         }
                     }
                 }
@@ -216,12 +221,16 @@ fn truth(expr: &Expr, case: &CaseClocks, from: i32) -> Option<Truth> {
 /// The first rank after `rank` at which the condition's verdict on `case` differs from its
 /// verdict at `rank`, if the case's facts stay as they are; `None` when it never changes.
 pub fn next_change(expr: &Expr, case: &CaseClocks, rank: i32) -> Option<i32> {
-    if !expr.timed() {
-        return None;
-    }
+    verdict(expr, case, rank).1
+}
+
+/// The condition's verdict on `case` at `rank` ([`holds`]) with [`next_change`], in one pass:
+/// where the condition is affine, its verdict at `rank` comes with the flips.
+pub fn verdict(expr: &Expr, case: &CaseClocks, rank: i32) -> (bool, Option<i32>) {
     if let Some(t) = truth(expr, case, rank) {
-        return (t.len > 0).then_some(t.flips[0]);
+        return (t.init, (t.len > 0).then_some(t.flips[0]));
     }
     let now = holds(expr, case, rank);
-    (rank + 1..=rank.saturating_add(HORIZON)).find(|&x| holds(expr, case, x) != now)
+    let next = (rank + 1..=rank.saturating_add(HORIZON)).find(|&x| holds(expr, case, x) != now);
+    (now, next)
 }

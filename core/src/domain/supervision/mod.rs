@@ -15,7 +15,7 @@ pub mod review;
 
 use serde::{Deserialize, Serialize};
 
-pub use eval::{holds, next_change};
+pub use eval::{holds, next_change, verdict};
 pub use facts::{CaseClocks, Fact};
 pub use parser::{Expr, parse};
 
@@ -207,14 +207,14 @@ pub fn judge(rules: &[CompiledRule], case: &CaseClocks, rank: i32, hits: &mut Ve
         if !rule.reach.covers(case) {
             continue;
         }
-        let now = holds(&rule.expr, case, rank);
+        let (now, change) = verdict(&rule.expr, case, rank);
         if now {
             hits.push(Hit {
                 rule: i,
                 step: rule.step_of(case),
             });
         }
-        if let Some(at) = next_change(&rule.expr, case, rank) {
+        if let Some(at) = change {
             next = next.min(at);
         }
     }

@@ -152,7 +152,7 @@ proptest! {
         share in 0.0f64..2.0,
         days in -5i32..10,
         from in 90i32..160,
-        which in 0usize..6,
+        which in 0usize..7,
     ) {
         let src = match which {
             0 => format!("case.used >= {share}"),
@@ -160,7 +160,8 @@ proptest! {
             2 => format!("step.used > {share} and case.remaining != {days}"),
             3 => format!("not (case.elapsed - step.elapsed / 2 < {days})"),
             4 => format!("case.remaining == {days} or step.remaining == {days}"),
-            _ => format!("case.used * 10 >= {share} * 10 and open"),
+            5 => format!("case.used * 10 >= {share} * 10 and open"),
+            _ => format!("(status == 'in_review' or status == 'x') and case.remaining > {days}"),
         };
         let src = src.replace("-", " - ").replace(" -  ", " - ");
         let expr = parse(&src).map_err(|e| TestCaseError::fail(format!("{src}: {e}")))?;
@@ -171,6 +172,7 @@ proptest! {
         let now = holds(&expr, &c, from);
         let stepped = (from + 1..from + 600).find(|&x| holds(&expr, &c, x) != now);
         prop_assert_eq!(next_change(&expr, &c, from), stepped, "{}", src);
+        prop_assert_eq!(verdict(&expr, &c, from), (now, stepped), "{}", src);
     }
 
     /// Parsing never panics, whatever the input.
