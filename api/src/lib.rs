@@ -4,6 +4,7 @@
 pub mod applicant;
 pub mod error;
 pub mod extract;
+pub mod head;
 pub mod metrics;
 pub mod observe;
 pub mod routes;

@@ -137,6 +137,7 @@ fn build_app(
     .default_service(web::to(not_found))
     .wrap(Compress::default())
     .wrap(from_fn(crate::observe::observe))
+    .wrap(from_fn(crate::head::head_as_get))
 }
 
 /// The OpenAPI document of every route, with the bearer scheme.

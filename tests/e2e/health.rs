@@ -360,3 +360,39 @@ async fn the_openapi_document_covers_every_route() {
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_answers_as_get_without_the_body() {
+    let app = TestApp::spawn(yiwang_tests::Backend::Sqlite).await;
+    let got = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    let length = got.bytes().await.unwrap().len();
+    assert!(length > 0);
+    let head = app.client.head(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(
+        head.headers()["content-length"].to_str().unwrap(),
+        length.to_string(),
+        "the length the body would have"
+    );
+    assert!(head.bytes().await.unwrap().is_empty());
+    // Access is checked as for GET; a resource with no GET has nothing to answer HEAD with.
+    let me = app.url("/api/v1/auth/me");
+    let unknown = app.client.head(&me).send().await.unwrap();
+    assert_eq!(unknown.status(), 401);
+    let known = app
+        .client
+        .head(&me)
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(known.status(), 200);
+    let login = app
+        .client
+        .head(app.url("/api/v1/auth/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 404);
+}

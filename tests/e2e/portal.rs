@@ -309,6 +309,24 @@ async fn the_storefront_counters_and_guides_show_items_on_offer_with_caching(app
     .await;
     assert_eq!(again.status, 304);
     assert_eq!(again.body, Value::Null);
+    // HEAD answers as GET without the body: the same tag, and 304 while it holds.
+    let head = answer(
+        app.client
+            .head(app.url("/api/v1/portal/storefront"))
+            .bearer_auth(&c.agent),
+    )
+    .await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.headers["etag"].to_str().unwrap(), etag);
+    assert_eq!(head.body, Value::Null);
+    let head_again = answer(
+        app.client
+            .head(app.url("/api/v1/portal/storefront"))
+            .bearer_auth(&c.agent)
+            .header("If-None-Match", &etag),
+    )
+    .await;
+    assert_eq!(head_again.status, 304);
 
     let by_theme = app
         .get(
