@@ -171,6 +171,53 @@ async fn a_command_that_fails_inside_a_group_fails_alone() {
     }
 }
 
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_alone_in_its_group_that_fails_leaves_nothing_behind() {
+    for backend in yiwang_tests::backends() {
+        let app = TestApp::spawn(backend).await;
+        let store = app.services.store.clone();
+        let flag = "INSERT INTO risk_people (user_id, reason, flagged_by, flagged_at) \
+                    VALUES (1, 'probe', NULL, 0)";
+        // Alone in its group as a rule (nothing else writes in the test app now): it writes,
+        // then fails.
+        let failed = store
+            .write(move |conn| {
+                diesel::sql_query(flag).execute(conn)?;
+                Err::<(), _>(yiwang_core::Error::conflict("changed its mind"))
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(failed.kind(), yiwang_core::ErrorKind::Conflict, "{failed}");
+        let count = || {
+            store.read(|conn| {
+                Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM risk_people")
+                    .get_result::<Count>(conn)?
+                    .n)
+            })
+        };
+        assert_eq!(
+            count().await.unwrap(),
+            0,
+            "{backend:?}: its write was undone"
+        );
+        // The writer goes on in a clean transaction: the same row lands now.
+        store
+            .write(move |conn| {
+                diesel::sql_query(flag).execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(count().await.unwrap(), 1, "{backend:?}");
+    }
+}
+
 /// Under steady writes with readers constantly taking short snapshots (as request threads do),
 /// the writer's checkpoints must still let the WAL start over: it stays bounded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
