@@ -24,6 +24,7 @@ struct County {
     region: i64,
     item: i64,
     content: Value,
+    staff_id: i64,
     staff: String,
     office: String,
 }
@@ -54,7 +55,7 @@ async fn county(app: &TestApp) -> County {
         "online": true, "delivery_modes": ["window"]
     });
     let item = app.published_item(a, dep, content.clone()).await;
-    let (_, staff) = app
+    let (staff_id, staff) = app
         .user_with_role("staff_c", a, None, "window_staff", ("region", Some(a)))
         .await;
     let (_, office) = app
@@ -64,6 +65,7 @@ async fn county(app: &TestApp) -> County {
         region: a,
         item,
         content,
+        staff_id,
         staff,
         office,
     }
@@ -364,13 +366,7 @@ async fn risk_people(app: TestApp) {
             ("region", Some(other)),
         )
         .await;
-    let staff = app
-        .services
-        .user_id_by_name("staff_c")
-        .await
-        .unwrap()
-        .unwrap()
-        .0;
+    let staff = c.staff_id;
     let handled = accepted(
         &app,
         &c,
@@ -486,13 +482,7 @@ async fn person_standing(app: TestApp) {
             ("region", Some(c.region)),
         )
         .await;
-    let staff_c = app
-        .services
-        .user_id_by_name("staff_c")
-        .await
-        .unwrap()
-        .unwrap()
-        .0;
+    let staff_c = c.staff_id;
     let both = json!(["营业执照", "施工合同"]);
     // Two cases of staff_c, two of staff_e; staff_e's first lacks a required material.
     let a = accepted(&app, &c, "11010519491231002", both.clone()).await;
