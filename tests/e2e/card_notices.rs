@@ -1,7 +1,8 @@
 //! Card notices (`notify.cards`): a card opened before office hours waits for them, then one
 //! SMS goes to the staff member handling its case (a real HTTP gateway started here) and one
 //! mail to the office (a real SMTP listener); a silenced card waits for its silence to end, and
-//! a step's yellow card under its case's red card is never told.
+//! a step's yellow card under its case's red card is never told. A bad review left unrectified
+//! gets a workflow card, told the same way to the staff member it is about.
 
 use std::time::{Duration, Instant};
 
@@ -264,20 +265,86 @@ async fn notices(backend: Backend) {
     );
     assert!(mail(&mut mails).await.data.contains(&refused_no));
 
+    // A bad review of 王窗口's service on the running case: fifteen working days to rectify.
+    let (_, tablet) = app
+        .user_with_role("tablet_1", region, None, "device", ("region", Some(region)))
+        .await;
+    let r = app
+        .post(
+            "/api/v1/evaluations",
+            &tablet,
+            json!({"source": "tablet", "source_message_id": "m-1", "rating": 1,
+                   "case_id": running, "staff_id": u.body["id"], "comment": "态度差"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:#}", r.body);
+    let bad = r.body["id"].as_i64().unwrap();
+
     // 17 working days on, in office hours, the running case is overdue: its red card is told;
-    // the step's yellow card beneath it is muted, and stays untold.
+    // the step's yellow card beneath it is muted, and stays untold. The bad review is past its
+    // rectification: its workflow card is told to the staff member it is about, and the office.
     move_to(&app, cal.add_working_days(day, 17), 9, 30);
     let over = card(&app, &office, running, "case-time-red").await;
     let step = card(&app, &office, running, "step-time-yellow").await;
     assert_eq!(step["inhibited"], true, "{step:#}");
-    let sent = sms_count(&sms, 3).await;
-    let text = sent[2]["text"].as_str().unwrap();
+    let sent = sms_count(&sms, 4).await;
+    let texts: Vec<&str> = sent[2..]
+        .iter()
+        .map(|b| b["text"].as_str().unwrap())
+        .collect();
     assert!(
-        text.contains(&running_no) && text.contains("红牌"),
-        "{text}"
+        texts
+            .iter()
+            .any(|t| t.contains(&running_no) && t.contains("红牌")),
+        "{texts:?}"
+    );
+    let review = format!("评价编号{bad}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains(&review) && t.contains("差评整改") && t.contains("红牌")),
+        "{texts:?}"
+    );
+    assert!(sent[2..].iter().all(|b| b["phone"] == PHONE), "{sent:#?}");
+    let letters = [mail(&mut mails).await.text(), mail(&mut mails).await.text()];
+    assert!(
+        letters.iter().any(|m| m.contains(&running_no)),
+        "{letters:?}"
+    );
+    assert!(
+        letters
+            .iter()
+            .any(|m| m.contains("差评整改") && m.contains("王窗口") && m.contains(&review)),
+        "{letters:?}"
+    );
+    let w = app
+        .get(
+            "/api/v1/supervision/workflow-cards?subject=evaluation",
+            &office,
+        )
+        .await;
+    assert_eq!(w.status, 200, "{:#}", w.body);
+    let wcard = &w.body["items"][0];
+    assert_eq!(wcard["subject_id"], bad, "{:#}", w.body);
+    assert!(wcard["notified_at"].is_string(), "{wcard:#}");
+    let detail = app
+        .get(
+            &format!("/api/v1/supervision/workflow-cards/{}", wcard["id"]),
+            &office,
+        )
+        .await;
+    assert_eq!(detail.status, 200, "{:#}", detail.body);
+    assert!(
+        detail.body["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["action"] == "notify" && n["note"].as_str().unwrap().contains("王窗口")),
+        "{:#}",
+        detail.body
     );
     tokio::time::sleep(Duration::from_millis(2_500)).await;
-    assert_eq!(sms.hits().len(), 3, "{:#?}", sms.hits().len());
+    assert_eq!(sms.hits().len(), 4, "{:#?}", sms.hits().len());
     assert!(card(&app, &office, running, "step-time-yellow").await["notified_at"].is_null());
     assert!(card(&app, &office, running, "case-time-red").await["notified_at"].is_string());
     assert_eq!(over["severity"], "red");

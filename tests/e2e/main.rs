@@ -41,3 +41,4 @@ mod scope;
 mod storage;
 mod supervision;
 mod supervision_facts;
+mod supervision_snapshot;

@@ -23,14 +23,14 @@ async fn spawn(backend: Backend) -> TestApp {
 
 /// County A with an item (promised 5 days, one 20-day step), its window staff and supervisor;
 /// county B with its own supervisor.
-struct County {
+pub(crate) struct County {
     item: i64,
-    staff: String,
-    office: String,
+    pub staff: String,
+    pub office: String,
     office_b: String,
 }
 
-async fn county(app: &TestApp) -> County {
+pub(crate) async fn county(app: &TestApp) -> County {
     let root = app.root_id().await;
     let a = app.region("990102", "甲区", "county", root).await;
     let b = app.region("990121", "乙县", "county", root).await;
@@ -62,7 +62,7 @@ async fn county(app: &TestApp) -> County {
     }
 }
 
-async fn submit(app: &TestApp, c: &County, body17: &str) -> i64 {
+pub(crate) async fn submit(app: &TestApp, c: &County, body17: &str) -> i64 {
     let a = app
         .post(
             "/api/v1/cases",
@@ -78,14 +78,14 @@ async fn submit(app: &TestApp, c: &County, body17: &str) -> i64 {
     a.body["id"].as_i64().unwrap()
 }
 
-async fn act(app: &TestApp, tok: &str, id: i64, action: &str, body: Value) {
+pub(crate) async fn act(app: &TestApp, tok: &str, id: i64, action: &str, body: Value) {
     let a = app
         .post(&format!("/api/v1/cases/{id}/{action}"), tok, body)
         .await;
     assert_eq!(a.status, 200, "{action}: {:#}", a.body);
 }
 
-fn today(app: &TestApp) -> NaiveDate {
+pub(crate) fn today(app: &TestApp) -> NaiveDate {
     let tz = FixedOffset::east_opt(8 * 3600).unwrap();
     chrono::DateTime::from_timestamp_millis(app.clock.now())
         .unwrap()
@@ -94,7 +94,7 @@ fn today(app: &TestApp) -> NaiveDate {
 }
 
 /// Moves the clock to the day `n` working days after `from` (same time of day).
-fn move_to_working_day(app: &TestApp, from: NaiveDate, n: u32) {
+pub(crate) fn move_to_working_day(app: &TestApp, from: NaiveDate, n: u32) {
     let cal = Calendar::bundled().unwrap();
     let target = cal.add_working_days(from, n);
     let days = (target - today(app)).num_days();
@@ -102,7 +102,7 @@ fn move_to_working_day(app: &TestApp, from: NaiveDate, n: u32) {
 }
 
 /// The cards of a case, as `who` sees them.
-async fn cards(app: &TestApp, who: &str, case: i64) -> Vec<Value> {
+pub(crate) async fn cards(app: &TestApp, who: &str, case: i64) -> Vec<Value> {
     let a = app
         .get(&format!("{ANOMALIES}?case_id={case}&limit=100"), who)
         .await;
@@ -638,6 +638,33 @@ async fn orders_go_to_the_window_head_get_replies_print_and_escalate() {
 pub(crate) struct Mail {
     pub(crate) rcpt: Vec<String>,
     pub(crate) data: String,
+}
+
+impl Mail {
+    /// The body after the headers, its quoted-printable undone.
+    pub(crate) fn text(&self) -> String {
+        let body = self.data.split_once("\n\n").map_or("", |(_, b)| b);
+        let body = body.replace("=\r\n", "").replace("=\n", "");
+        let mut out = Vec::new();
+        let mut rest = body.as_bytes();
+        while let Some((&b, tail)) = rest.split_first() {
+            let hex = tail
+                .get(..2)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (b, hex) {
+                (b'=', Some(x)) => {
+                    out.push(x);
+                    rest = &tail[2..];
+                }
+                _ => {
+                    out.push(b);
+                    rest = tail;
+                }
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
 }
 
 /// A real SMTP listener on a free port, speaking just enough of the protocol for one client at a

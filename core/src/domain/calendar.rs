@@ -250,6 +250,11 @@ impl Calendar {
         &self.years
     }
 
+    /// Every listed holiday and make-up working day, by date.
+    pub fn listed_days(&self) -> &[CalendarDay] {
+        &self.days
+    }
+
     /// Whether `date` lies in a loaded year.
     pub fn covers(&self, date: NaiveDate) -> bool {
         self.years.binary_search(&date.year()).is_ok()

@@ -590,6 +590,7 @@ diesel::table! {
         opened_at -> BigInt,
         closed_at -> Nullable<BigInt>,
         silenced_until -> Nullable<BigInt>,
+        notified_at -> Nullable<BigInt>,
     }
 }
 
@@ -1456,6 +1457,24 @@ diesel::table! {
 }
 
 diesel::joinable!(license_origins -> licenses (license_id));
+
+diesel::table! {
+    supervision_snapshot_chunks (chunk) {
+        chunk -> BigInt,
+        body -> Binary,
+    }
+}
+
+diesel::table! {
+    supervision_snapshot_meta (id) {
+        id -> BigInt,
+        layout -> BigInt,
+        last_event -> BigInt,
+        fingerprint -> Text,
+        cases -> BigInt,
+        saved_at -> BigInt,
+    }
+}
 
 diesel::table! {
     supervision_cursor (id) {

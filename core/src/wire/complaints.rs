@@ -162,6 +162,8 @@ pub struct WorkflowCard {
     pub closed_at: Option<DateTime<Utc>>,
     /// Notices are muted until then (the reason is in the card's notes).
     pub silenced_until: Option<DateTime<Utc>>,
+    /// When the person responsible and the office were told (`notify.cards`).
+    pub notified_at: Option<DateTime<Utc>>,
     pub allowed_actions: Vec<WorkflowCardAction>,
 }
 

@@ -12,6 +12,7 @@ mod lexer;
 pub mod parser;
 pub mod projection;
 pub mod review;
+pub mod snapshot;
 
 use serde::{Deserialize, Serialize};
 

@@ -34,6 +34,19 @@ impl Projection {
         }
     }
 
+    /// A projection of cases given in strictly increasing id order (a snapshot's), every one
+    /// scheduled at its own `next`.
+    pub(super) fn from_sorted(ids: Vec<i64>, slots: Vec<CaseClocks>) -> Self {
+        let mut p = Projection {
+            ids,
+            slots,
+            heap: BinaryHeap::new(),
+            dead: 0,
+        };
+        p.rebuild_heap();
+        p
+    }
+
     /// Open cases held.
     pub fn len(&self) -> usize {
         self.ids.len() - self.dead

@@ -9,7 +9,9 @@
 //! event with retries and parking, so a gateway that is down delays a notice and never loses
 //! it. A card opened at night waits for the morning; one that closed meanwhile (a yellow card
 //! whose case concluded in time) is never told, and a silenced one is told when its silence
-//! ends, if still live. The handler is the last user who acted on the case.
+//! ends, if still live. The handler is the last user who acted on the case. Workflow cards
+//! (late complaint steps, rectifications …) are told in the same run, after the store's
+//! (`workflow_card_notices`).
 
 use std::collections::HashMap;
 
@@ -18,6 +20,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::anomalies::AnomalyRow;
+use super::workflow_card_notices;
 use crate::clock::Millis;
 use crate::domain::supervision::Severity;
 use crate::domain::supervision::cards::AnomalyStatus;
@@ -34,12 +37,12 @@ use crate::store::schema::{
 const BATCH: i64 = 200;
 /// Cards opened longer ago are old news the office already sees on its console: turning
 /// notices on does not flood people with history. Two weeks outlast the longest holiday.
-const MAX_AGE_MS: Millis = 14 * 86_400_000;
+pub(super) const MAX_AGE_MS: Millis = 14 * 86_400_000;
 
 /// The staff member a card's SMS goes to.
-struct Handler {
-    user_id: i64,
-    name: String,
+pub(super) struct Handler {
+    pub user_id: i64,
+    pub name: String,
 }
 
 /// One run of the leader's `card-notices` job.
@@ -75,7 +78,10 @@ pub async fn notify_cards(services: Services) -> Result<String, Error> {
         let severities = severities.clone();
         services
             .store
-            .read(move |conn| Ok(waiting(conn, now, &severities, 1)?.len()))
+            .read(move |conn| {
+                Ok(waiting(conn, now, &severities, 1)?.len()
+                    + workflow_card_notices::waiting(conn, now, &severities, 1)?.len())
+            })
             .await?
     };
     if any == 0 {
@@ -98,7 +104,12 @@ pub async fn notify_cards(services: Services) -> Result<String, Error> {
                     &office,
                 )?;
             }
-            Ok(cards.len())
+            let left = BATCH - cards.len() as i64;
+            let workflow = workflow_card_notices::waiting(conn, now, &severities, left)?;
+            for card in &workflow {
+                workflow_card_notices::tell(conn, now, card, &office)?;
+            }
+            Ok(cards.len() + workflow.len())
         })
         .await?;
     metrics::counter!("yiwang_card_notices_total").increment(told as u64);
@@ -151,7 +162,10 @@ fn waiting(
 }
 
 /// The last active user who acted on each case, in two grouped reads.
-fn handlers(conn: &mut DbConn, case_ids: &[i64]) -> Result<HashMap<i64, Handler>, Error> {
+pub(super) fn handlers(
+    conn: &mut DbConn,
+    case_ids: &[i64],
+) -> Result<HashMap<i64, Handler>, Error> {
     let last: Vec<Option<i64>> = case_history::table
         .filter(case_history::case_id.eq_any(case_ids))
         .filter(case_history::actor_id.is_not_null())

@@ -8,6 +8,11 @@
 //! gap (leadership lapsed), when the event channel overflowed, and on demand; a rule change
 //! re-judges every case in memory. A rebuild also judges the concluded cases whose events came
 //! after the stored cursor (`cursor`), which no engine heard.
+//!
+//! At start (and after a gap) the projection is first read back from its stored snapshot
+//! (`snapshot`), and only the cases of the events after it are read and judged; the full
+//! rebuild is the fallback. A snapshot is taken after a rebuild and then at most once a minute
+//! while the projection changes.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -22,6 +27,7 @@ use super::clocks::{Context, facts_json, rows_of, today_rank};
 use super::cursor;
 use super::people::{actors_of, open_cases_acted_on_by};
 use super::rules::load_compiled;
+use super::snapshot;
 use crate::clock::Millis;
 use crate::domain::case::CaseStatus;
 use crate::domain::supervision::facts::NO_RANK;
@@ -44,6 +50,9 @@ pub(crate) const ENGINE: &str = "engine";
 /// lapsed and events been missed).
 const GAP: Duration = Duration::from_secs(5);
 
+/// The least time between two snapshots of the projection (a start replays the events since).
+const SNAPSHOT_EVERY: Duration = Duration::from_secs(60);
+
 /// How often the cursor is stored when events were judged but no card changed; a cursor behind
 /// costs a rebuild only the re-judging of the cases since.
 const CURSOR_EVERY: Duration = Duration::from_secs(30);
@@ -65,6 +74,49 @@ struct State {
     cursor: i64,
     saved_cursor: i64,
     saved_at: Option<Instant>,
+    /// The projection changed since the last snapshot was taken.
+    dirty: bool,
+    snapshot_at: Option<Instant>,
+    written: snapshot::Written,
+}
+
+/// What the events since the last look ask of the engine.
+#[derive(Default)]
+struct Pending {
+    /// Cases to read and judge again.
+    changed: Vec<i64>,
+    /// People whose open cases are judged again.
+    people: Vec<i64>,
+    /// Cases with a card confirmed: the people who acted on them are judged again.
+    confirmed_on: Vec<i64>,
+    reload: bool,
+    recalendar: bool,
+}
+
+impl Pending {
+    /// Routes one event (live, or replayed after a snapshot).
+    fn route(&mut self, entity: &str, kind: &str, entity_id: i64, payload: &Json) {
+        match (entity, kind) {
+            ("case", _) => self.changed.push(entity_id),
+            // A complaint about a case changes its counts, and those of the open cases of the
+            // person it names.
+            ("complaint", "complaint.accepted") => {
+                self.changed.extend(payload["case_id"].as_i64());
+                self.people.extend(payload["staff_id"].as_i64());
+            }
+            // A card confirmed: its case's counts, and those of its people's open cases.
+            ("anomaly", "anomaly.confirmed") => {
+                self.changed.extend(payload["case_id"].as_i64());
+                self.confirmed_on.extend(payload["case_id"].as_i64());
+            }
+            // A person flagged or cleared: the open cases they acted on change.
+            ("risk_person", _) => self.people.extend(payload["user_id"].as_i64()),
+            ("supervision_rule", _) => self.reload = true,
+            // Working days moved: every clock's ranks are computed again.
+            ("calendar", _) => self.recalendar = true,
+            _ => {}
+        }
+    }
 }
 
 /// The cursor to store with a batch's cards.
@@ -189,8 +241,54 @@ fn verdict(
     )
 }
 
-/// The ticking job: events, timer, persistence.
+/// The ticking job: events, timer, persistence, and now and then a snapshot.
 pub async fn tick(services: Services) -> Result<String, Error> {
+    let out = step(services.clone()).await?;
+    save_snapshot(&services).await;
+    Ok(out)
+}
+
+/// Takes a snapshot of the projection when it changed and the last one is old enough.
+async fn save_snapshot(services: &Services) {
+    let engine = services.supervision.clone();
+    let save = {
+        let mut st = engine.state.lock().await;
+        if !st.loaded || !st.dirty || st.snapshot_at.is_some_and(|t| t.elapsed() < SNAPSHOT_EVERY) {
+            return;
+        }
+        let fingerprint = match (services.config.time_zone(), calendar()) {
+            (Ok(tz), Ok(cal)) => snapshot::fingerprint(&st.rules, &cal, tz),
+            _ => return,
+        };
+        st.dirty = false;
+        st.snapshot_at = Some(Instant::now());
+        st.written.diff(&st.projection, st.cursor, fingerprint)
+    };
+    let now = services.clock.now();
+    let r = services
+        .store
+        .write(move |conn| {
+            snapshot::store(conn, &save, now)?;
+            Ok(save)
+        })
+        .await;
+    let mut st = engine.state.lock().await;
+    match r {
+        Ok(save) => {
+            st.written.saved(&save);
+            metrics::counter!("yiwang_supervision_snapshot_chunks_written_total")
+                .increment(save.chunks() as u64);
+            metrics::counter!("yiwang_supervision_snapshots_total").increment(1);
+        }
+        Err(e) => {
+            // A snapshot is a cache: the next tick tries again, everything else goes on.
+            tracing::warn!(error = %e, "supervision snapshot not stored");
+            st.dirty = true;
+        }
+    }
+}
+
+async fn step(services: Services) -> Result<String, Error> {
     let engine = services.supervision.clone();
     let mut st = engine.state.lock().await;
     if st.events.is_none() {
@@ -200,11 +298,9 @@ pub async fn tick(services: Services) -> Result<String, Error> {
     }
     let gap = st.last_run.is_none_or(|t| t.elapsed() > GAP);
     st.last_run = Some(Instant::now());
-    let mut changed: Vec<i64> = Vec::new();
-    let mut people: Vec<i64> = Vec::new();
-    let mut confirmed_on: Vec<i64> = Vec::new();
+    let mut pending = Pending::default();
     let mut seen = 0;
-    let (mut reload, mut lost, mut recalendar) = (false, false, false);
+    let mut lost = false;
     if let Some(rx) = st.events.as_mut() {
         loop {
             let e = match rx.try_recv() {
@@ -220,43 +316,41 @@ pub async fn tick(services: Services) -> Result<String, Error> {
                 }
             };
             seen = seen.max(e.event.id.0);
-            match (e.event.entity.as_str(), e.event.kind.as_str()) {
-                ("case", _) => changed.push(e.event.entity_id),
-                // A complaint about a case changes its counts, and those of the open cases of
-                // the person it names.
-                ("complaint", "complaint.accepted") => {
-                    changed.extend(e.event.payload["case_id"].as_i64());
-                    people.extend(e.event.payload["staff_id"].as_i64());
-                }
-                // A card confirmed: its case's counts, and those of its people's open cases.
-                ("anomaly", "anomaly.confirmed") => {
-                    changed.extend(e.event.payload["case_id"].as_i64());
-                    confirmed_on.extend(e.event.payload["case_id"].as_i64());
-                }
-                // A person flagged or cleared: the open cases they acted on change.
-                ("risk_person", _) => people.extend(e.event.payload["user_id"].as_i64()),
-                ("supervision_rule", _) => reload = true,
-                // Working days moved: every clock's ranks are computed again.
-                ("calendar", _) => recalendar = true,
-                _ => {}
-            }
+            let ev = &e.event;
+            pending.route(&ev.entity, &ev.kind, ev.entity_id, &ev.payload);
         }
     }
     if lost {
         st.events = Some(services.events.subscribe());
     }
-    if recalendar {
+    if pending.recalendar {
         services.install_calendar().await?;
     }
-    if !st.loaded || gap || lost || recalendar {
-        // The rebuild reads the log from the stored cursor: it covers what was just received.
-        let r = rebuild(&services, &mut st).await?;
-        return Ok(format!(
-            "rebuilt: {} open cases, {} opened, {} closed",
-            r.cases, r.opened, r.closed
-        ));
+    let mut restored = String::new();
+    if !st.loaded || gap || lost || pending.recalendar {
+        // Both read the log after what they load: they cover what was just received.
+        match restore(&services, &mut st, pending.recalendar).await? {
+            Some((replayed, said)) => {
+                pending = replayed;
+                restored = said;
+            }
+            None => {
+                let r = rebuild(&services, &mut st).await?;
+                return Ok(format!(
+                    "rebuilt: {} open cases, {} opened, {} closed",
+                    r.cases, r.opened, r.closed
+                ));
+            }
+        }
     }
     st.cursor = st.cursor.max(seen);
+    let Pending {
+        mut changed,
+        mut people,
+        confirmed_on,
+        reload,
+        recalendar: _,
+    } = pending;
     if !people.is_empty() || !confirmed_on.is_empty() {
         changed.extend(
             services
@@ -317,12 +411,13 @@ pub async fn tick(services: Services) -> Result<String, Error> {
             st.projection.reschedule(index, next);
         }
         let mark = st.mark();
+        st.dirty = true;
         drop(st);
         let n = judged.len();
         let r = persist(&services, judged, true, mark).await;
         let (opened, closed) = engine.state.lock().await.persisted(r)?;
         return Ok(format!(
-            "rules changed: {n} cases judged, {opened} opened, {closed} closed"
+            "{restored}rules changed: {n} cases judged, {opened} opened, {closed} closed"
         ));
     }
     let mut due = Vec::new();
@@ -336,16 +431,67 @@ pub async fn tick(services: Services) -> Result<String, Error> {
         st.projection.reschedule(index, next);
     }
     let mark = st.mark();
+    st.dirty |= !judged.is_empty();
     drop(st);
     if judged.is_empty() && !mark.is_some_and(|m| m.alone) {
-        return Ok("idle".into());
+        return Ok(if restored.is_empty() {
+            "idle".into()
+        } else {
+            restored
+        });
     }
     let n = judged.len();
     let r = persist(&services, judged, false, mark).await;
     let (opened, closed) = engine.state.lock().await.persisted(r)?;
     Ok(format!(
-        "{n} cases judged, {opened} opened, {closed} closed"
+        "{restored}{n} cases judged, {opened} opened, {closed} closed"
     ))
+}
+
+/// Reads the projection back from the stored snapshot, with the events after it routed as
+/// live ones are; `None` when there is none to read, it does not fit (the caller rebuilds), or
+/// the working days moved since.
+async fn restore(
+    services: &Services,
+    st: &mut State,
+    recalendar: bool,
+) -> Result<Option<(Pending, String)>, Error> {
+    if recalendar {
+        return Ok(None);
+    }
+    let tz = services.config.time_zone()?;
+    let cal = calendar()?;
+    let loaded = services
+        .store
+        .read_heavy(move |conn| {
+            let rules = load_compiled(conn)?;
+            let fingerprint = snapshot::fingerprint(&rules, &cal, tz);
+            Ok(snapshot::load(conn, &fingerprint)?.map(|r| (rules, r)))
+        })
+        .await?;
+    let Some((rules, r)) = loaded else {
+        return Ok(None);
+    };
+    let mut pending = Pending::default();
+    for e in &r.events {
+        pending.route(&e.entity, &e.kind, e.entity_id, &e.payload);
+    }
+    if pending.recalendar {
+        return Ok(None);
+    }
+    let said = format!(
+        "restored: {} open cases at event {}, {} events since; ",
+        r.projection.len(),
+        r.last_event,
+        r.events.len()
+    );
+    st.rules = rules;
+    st.projection = r.projection;
+    st.loaded = true;
+    st.cursor = r.head;
+    st.written = r.written;
+    st.dirty = true;
+    Ok(Some((pending, said)))
 }
 
 /// Reloads the rules and every open case from storage and judges them all.
@@ -391,6 +537,10 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
     st.projection = projection;
     st.loaded = true;
     st.cursor = st.cursor.max(head);
+    // What the stored snapshot holds is unknown now: the next one replaces it, at once.
+    st.written = snapshot::Written::default();
+    st.dirty = true;
+    st.snapshot_at = None;
     let mark = Some(Mark {
         last: st.cursor,
         alone: true,

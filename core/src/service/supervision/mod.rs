@@ -22,6 +22,8 @@ pub(crate) mod print;
 mod review;
 mod risk_people;
 mod rules;
+mod snapshot;
+mod workflow_card_notices;
 pub(crate) mod workflow_cards;
 
 pub use card_notices::notify_cards;

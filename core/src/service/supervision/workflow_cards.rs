@@ -51,6 +51,7 @@ struct CardRow {
     opened_at: i64,
     closed_at: Option<i64>,
     silenced_until: Option<i64>,
+    notified_at: Option<i64>,
 }
 
 impl CardRow {
@@ -68,6 +69,7 @@ impl CardRow {
             opened_at: time(self.opened_at),
             closed_at: self.closed_at.map(time),
             silenced_until: self.silenced_until.map(time),
+            notified_at: self.notified_at.map(time),
             allowed_actions: workflow_card_actions(&self.status).to_vec(),
         }
     }

@@ -1,0 +1,2 @@
+DROP TABLE supervision_snapshot_meta;
+DROP TABLE supervision_snapshot_chunks;
