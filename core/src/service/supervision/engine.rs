@@ -491,6 +491,8 @@ async fn restore(
     st.cursor = r.head;
     st.written = r.written;
     st.dirty = true;
+    // What was just read is as good as a fresh snapshot: the next one is due in a minute.
+    st.snapshot_at = Some(Instant::now());
     Ok(Some((pending, said)))
 }
 
