@@ -7,6 +7,7 @@
 #   RUNS=3 CASES=1000000 OPEN_SHARE=0.1 DEPARTMENTS=20 RATE=200 DURATION=10 bash ops/bench/cases.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. ops/bench/lib.sh
 RUNS=${RUNS:-3}
 CASES=${CASES:-1000000}
 OPEN_SHARE=${OPEN_SHARE:-0.1}
@@ -17,26 +18,13 @@ BIN=${BIN:-./target/release/yiwang}
 [ -x "$BIN" ] || cargo build --release
 
 WORK=$(mktemp -d /tmp/yiwang-cases-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-wait_port() { for _ in $(seq 1 2000); do curl -sf "$1" >/dev/null && return 0; sleep 0.01; done; echo "no answer from $1" >&2; return 1; }
-login() { curl -sf "$1/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"$2\",\"password\":\"bench-password\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])'; }
-emit() { echo "{\"bench\":\"$1\",\"run\":$2,$3}"; }
 SERVER=http://127.0.0.1:18380
 D="--data $WORK/data"
 echo "# $(date -u +%FT%TZ) $(nproc) cores; runs=$RUNS cases=$CASES open=$OPEN_SHARE" >&2
 
 # ---- the store: real cases through the API, then copied with the server stopped ----
-echo bench-password | $BIN $D user add bench_admin --role admin --password-stdin >/dev/null
-YIWANG_LOG__FILTER=warn $BIN $D serve --listen 127.0.0.1:18380 >/dev/null 2>"$WORK/serve.log" & pid=$!; PIDS+=($pid)
-wait_port $SERVER/readyz
-TOKEN=$(login $SERVER bench_admin)
-SETUP=$($BIN loadgen case-setup --server $SERVER --token "$TOKEN" --departments "$DEPARTMENTS")
-DEP=$(echo "$SETUP" | python3 -c 'import sys,json; print(json.load(sys.stdin)["departments"][0])')
-kill $pid; wait $pid 2>/dev/null || true; PIDS=()
-emit clone 0 "\"result\":$($BIN $D loadgen clone-cases --cases "$CASES" --open-share "$OPEN_SHARE")"
+case_store "$WORK/data" 18380 "$DEPARTMENTS" "$CASES" "$OPEN_SHARE"
+DEP=$(python3 -c 'import sys,json; print(json.load(open(sys.argv[1]))["departments"][0])' "$WORK/setup.json")
 echo bench-password | $BIN $D user add bench_dep --role window_staff --scope "department:$DEP" --password-stdin >/dev/null
 
 for r in $(seq 1 "$RUNS"); do

@@ -6,6 +6,7 @@
 #   RUNS=3 DEVICES=10000 INTERVAL=10 SECONDS=30 bash ops/bench/devices.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. ops/bench/lib.sh
 RUNS=${RUNS:-3}
 DEVICES=${DEVICES:-10000}
 INTERVAL=${INTERVAL:-10}
@@ -14,11 +15,6 @@ BIN=${BIN:-./target/release/yiwang}
 [ -x "$BIN" ] || cargo build --release
 
 WORK=$(mktemp -d /tmp/yiwang-devices-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-wait_port() { for _ in $(seq 1 200); do curl -sf "$1" >/dev/null && return 0; sleep 0.05; done; echo "no answer from $1" >&2; return 1; }
-emit() { echo "{\"bench\":\"$1\",\"run\":$2,$3}"; }
 echo "# $(date -u +%FT%TZ) $(nproc) cores; runs=$RUNS devices=$DEVICES interval=${INTERVAL}s" >&2
 
 S="--data $WORK/sqlite"

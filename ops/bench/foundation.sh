@@ -6,6 +6,7 @@
 #   RUNS=3 LAT_SECONDS=60 SOAK_SECONDS=600 bash ops/bench/foundation.sh | tee bench.out
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. ops/bench/lib.sh
 RUNS=${RUNS:-3}
 CAP_SECONDS=${CAP_SECONDS:-10}
 LAT_SECONDS=${LAT_SECONDS:-60}
@@ -17,13 +18,7 @@ BIN=${BIN:-./target/release/yiwang}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/yiwang-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
 
-wait_port() { for _ in $(seq 1 200); do curl -sf "$1" >/dev/null && return 0; sleep 0.05; done; echo "no answer from $1" >&2; return 1; }
-login() { curl -sf "$1/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"$2\",\"password\":\"bench-password\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])'; }
 wrk_rate() { wrk "$@" | awk '/Requests\/sec/ {print $2}'; }
 seed() { # $1: storage flags
     echo bench-password | $BIN $1 user add bench_admin --role admin --password-stdin >/dev/null
@@ -34,7 +29,6 @@ serve() { # $1: storage flags, $2: port, $3: taskset cpu list or ""
     YIWANG_LOG__FILTER=warn "${pre[@]}" $BIN $1 serve --listen 127.0.0.1:$2 >/dev/null 2>"$WORK/serve-$2.log" &
     PIDS+=($!); wait_port "http://127.0.0.1:$2/readyz"
 }
-emit() { echo "{\"bench\":\"$1\",\"run\":$2,$3}"; }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores; runs=$RUNS" >&2
 

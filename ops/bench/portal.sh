@@ -7,6 +7,7 @@
 #   RUNS=3 CAP_SECONDS=10 ITEMS=500 bash ops/bench/portal.sh | tee bench.out
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. ops/bench/lib.sh
 RUNS=${RUNS:-3}
 CAP_SECONDS=${CAP_SECONDS:-10}
 ITEMS=${ITEMS:-500}
@@ -15,15 +16,8 @@ BIN=${BIN:-./target/release/yiwang}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/yiwang-portal-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-wait_port() { for _ in $(seq 1 200); do curl -sf "$1" >/dev/null && return 0; sleep 0.05; done; echo "no answer from $1" >&2; return 1; }
-login() { curl -sf "$1/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"$2\",\"password\":\"bench-password\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])'; }
 # Requests per second and the median latency in ms.
 wrk_run() { wrk --latency "$@" | awk '/Requests\/sec/ {rps=$2} /^ +50%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p50=v} END {print rps, p50}'; }
-emit() { echo "{\"bench\":\"$1\",\"run\":$2,$3}"; }
 echo "# $(date -u +%FT%TZ) $(nproc) cores; runs=$RUNS items=$ITEMS" >&2
 
 S="--data $WORK/sqlite"

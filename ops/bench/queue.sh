@@ -8,6 +8,7 @@
 #   RUNS=3 CAP_SECONDS=10 LAT_SECONDS=60 CALL_RATE=500 TAKE_RATE=500 SUBSCRIBERS=1 bash ops/bench/queue.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. ops/bench/lib.sh
 RUNS=${RUNS:-3}
 CAP_SECONDS=${CAP_SECONDS:-10}
 LAT_SECONDS=${LAT_SECONDS:-60}
@@ -20,12 +21,7 @@ BIN=${BIN:-./target/release/yiwang}
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/yiwang-queue-bench.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-wait_port() { for _ in $(seq 1 200); do curl -sf "$1" >/dev/null && return 0; sleep 0.05; done; echo "no answer from $1" >&2; return 1; }
 wrk_rate() { wrk "$@" | awk '/Requests\/sec/ {print $2}'; }
-emit() { echo "{\"bench\":\"$1\",\"run\":$2,$3}"; }
 echo "# $(date -u +%FT%TZ) $(nproc) cores; runs=$RUNS" >&2
 
 S="--data $WORK/sqlite"

@@ -40,6 +40,15 @@ pub fn revert_all(url: &DbUrl) -> Result<(), Error> {
     .map_err(|e| Error::Internal(format!("revert failed: {e}")))
 }
 
+/// The name of the newest embedded migration: what the schema is once this binary migrated
+/// it (the supervision snapshot is not read across a schema change).
+pub fn newest() -> String {
+    <EmbeddedMigrations as MigrationSource<diesel::sqlite::Sqlite>>::migrations(&SQLITE)
+        .ok()
+        .and_then(|m| m.iter().map(|m| m.name().to_string()).max())
+        .unwrap_or_default()
+}
+
 /// Whether every embedded migration has been applied (for `/readyz`).
 pub fn is_current(conn: &mut DbConn) -> Result<bool, Error> {
     let migrations = source(conn);

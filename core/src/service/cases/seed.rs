@@ -11,7 +11,8 @@ use crate::store::DbConn;
 /// Copies the stored cases until `cases` rows exist (SQLite, with no server running): the copies
 /// take turns over the stored ones, keep their department, item and applicant, have their
 /// submission spread back over a year, and `open_per_mille` of every thousand keep their
-/// original's (open) status while the rest are approved.
+/// original's (open) status while the rest are approved. The copies come with no events, so the
+/// supervision engine's snapshot is dropped: the next start rebuilds it from the cases.
 pub fn clone_cases(conn: &mut DbConn, cases: u64, open_per_mille: u64) -> Result<(), Error> {
     if !matches!(conn, DbConn::Sqlite(_)) {
         return Err(Error::invalid("database", "copies cases on SQLite only"));
@@ -33,6 +34,7 @@ pub fn clone_cases(conn: &mut DbConn, cases: u64, open_per_mille: u64) -> Result
              t.details
          FROM n JOIN templates t ON t.k = n.i % (SELECT COUNT(*) FROM templates);
          DROP TABLE templates;
+         DELETE FROM supervision_snapshot_meta;
          COMMIT;
          PRAGMA wal_checkpoint(TRUNCATE);"
     ))?;

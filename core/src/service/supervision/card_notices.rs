@@ -229,30 +229,58 @@ fn tell(
             anomaly_notes::note.eq(&told),
         ))
         .execute(conn)?;
-    let mut payload = json!({
+    let payload = json!({
         "case_id": card.case_id,
         "case_no": case_no,
         "severity": card.severity,
         "handler": handler.map(|h| json!({"user_id": h.user_id, "name": h.name})),
         "sms": sms,
     });
+    log_notice(
+        conn,
+        now,
+        Notice {
+            change: Change {
+                region_id: Some(card.region_id),
+                department_id: Some(card.department_id),
+                ..Change::new("anomaly.notify", "notice.card", "anomaly", card.id)
+            },
+            payload,
+            office,
+            subject,
+            body,
+        },
+    )
+}
+
+/// A card's notice as logged: the card's change (action, entity, place) and what the
+/// connectors deliver (the SMS text and handler in `payload`, the mail to `office`).
+pub(super) struct Notice<'a> {
+    pub change: Change<'a>,
+    pub payload: serde_json::Value,
+    pub office: &'a [String],
+    pub subject: String,
+    pub body: String,
+}
+
+/// Logs a card's notice: its audit entry and the `notice.card` event the connectors deliver.
+pub(super) fn log_notice(conn: &mut DbConn, now: Millis, n: Notice<'_>) -> Result<(), Error> {
+    let mut payload = n.payload;
     // The email connector takes notices that name recipients; without office addresses there
     // is no mail to send.
-    if !office.is_empty() {
-        payload["to"] = json!(office);
-        payload["subject"] = json!(subject);
-        payload["body"] = json!(body);
+    if !n.office.is_empty() {
+        payload["to"] = json!(n.office);
+        payload["subject"] = json!(n.subject);
+        payload["body"] = json!(n.body);
     }
     audit::record(
         conn,
         now,
         &Actor::system(),
         Change {
-            region_id: Some(card.region_id),
-            department_id: Some(card.department_id),
             after: Some(json!({"notified_at": now})),
             payload,
-            ..Change::new("anomaly.notify", "notice.card", "anomaly", card.id)
+            ..n.change
         },
     )?;
     Ok(())

@@ -265,6 +265,7 @@ async fn save_snapshot(services: &Services) {
         st.written.diff(&st.projection, st.cursor, fingerprint)
     };
     let now = services.clock.now();
+    let started = Instant::now();
     let r = services
         .store
         .write(move |conn| {
@@ -275,6 +276,11 @@ async fn save_snapshot(services: &Services) {
     let mut st = engine.state.lock().await;
     match r {
         Ok(save) => {
+            tracing::debug!(
+                chunks = save.chunks(),
+                ms = started.elapsed().as_millis(),
+                "supervision snapshot stored"
+            );
             st.written.saved(&save);
             metrics::counter!("yiwang_supervision_snapshot_chunks_written_total")
                 .increment(save.chunks() as u64);
@@ -461,6 +467,7 @@ async fn restore(
     }
     let tz = services.config.time_zone()?;
     let cal = calendar()?;
+    let started = Instant::now();
     let loaded = services
         .store
         .read_heavy(move |conn| {
@@ -479,6 +486,13 @@ async fn restore(
     if pending.recalendar {
         return Ok(None);
     }
+    tracing::info!(
+        cases = r.projection.len(),
+        last_event = r.last_event,
+        events = r.events.len(),
+        read_ms = started.elapsed().as_millis(),
+        "supervision projection read back from its snapshot"
+    );
     let said = format!(
         "restored: {} open cases at event {}, {} events since; ",
         r.projection.len(),
@@ -502,6 +516,7 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
     let now = services.clock.now();
     let cal = calendar()?;
     let cal = &*cal;
+    let started = Instant::now();
     let (rules, rows, ctx, head, missed) = services
         .store
         .read_heavy(|conn| {
@@ -519,6 +534,7 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
             Ok((rules, rows, ctx, head, (missed, missed_ctx)))
         })
         .await?;
+    let read = started.elapsed();
     let rank = today_rank(cal, now, tz);
     let today = local_date(now, tz);
     let mut projection = Projection::with_capacity(rows.len());
@@ -548,8 +564,18 @@ async fn rebuild(services: &Services, st: &mut State) -> Result<ScanReport, Erro
         alone: true,
     });
     let cases = u64::try_from(rows.len()).unwrap_or(u64::MAX);
+    let judging = started.elapsed() - read;
     let r = persist(services, judged, true, mark).await;
     let (opened, closed) = st.persisted(r)?;
+    tracing::info!(
+        cases,
+        opened,
+        closed,
+        read_ms = read.as_millis(),
+        judge_ms = judging.as_millis(),
+        store_ms = (started.elapsed() - read - judging).as_millis(),
+        "supervision projection rebuilt"
+    );
     Ok(ScanReport {
         cases,
         opened,

@@ -25,10 +25,15 @@ use crate::store::schema::{events, supervision_snapshot_chunks, supervision_snap
 /// More events than this since a snapshot: a full rebuild is about as quick as the replay.
 pub(super) const MAX_REPLAY: i64 = 200_000;
 
-/// What a snapshot must have been computed under to be read back.
+/// What a snapshot must have been computed under to be read back: the record layout, the
+/// schema (a migration may change cases behind the engine), the zone, the calendar, the rules.
 pub(super) fn fingerprint(rules: &[CompiledRule], cal: &Calendar, tz: chrono_tz::Tz) -> String {
     let mut h = Sha256::new();
-    h.update(format!("layout {LAYOUT}\nzone {}\n", tz.name()));
+    h.update(format!(
+        "layout {LAYOUT}\nschema {}\nzone {}\n",
+        crate::store::migrate::newest(),
+        tz.name()
+    ));
     for y in cal.covered_years() {
         h.update(format!("year {y}\n"));
     }

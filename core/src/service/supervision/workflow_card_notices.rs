@@ -12,11 +12,11 @@
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::card_notices::{Handler, MAX_AGE_MS, handlers};
+use super::card_notices::{Handler, MAX_AGE_MS, Notice, handlers, log_notice};
 use crate::clock::Millis;
 use crate::domain::supervision::complaints::ComplaintStep;
 use crate::error::Error;
-use crate::service::audit::{self, Actor, Change};
+use crate::service::audit::Change;
 use crate::store::DbConn;
 use crate::store::schema::{
     cases, complaints, evaluations, intermediary_projects, regulator_pushes, users,
@@ -195,7 +195,7 @@ pub(super) fn tell(
             workflow_card_notes::note.eq(told.join("；")),
         ))
         .execute(conn)?;
-    let mut payload = json!({
+    let payload = json!({
         "subject": card.subject,
         "subject_id": card.subject_id,
         "step": card.step,
@@ -203,27 +203,24 @@ pub(super) fn tell(
         "handler": handler.as_ref().map(|h| json!({"user_id": h.user_id, "name": h.name})),
         "sms": sms,
     });
-    if !office.is_empty() {
-        payload["to"] = json!(office);
-        payload["subject"] = json!(subject);
-        payload["body"] = json!(body);
-    }
-    audit::record(
+    log_notice(
         conn,
         now,
-        &Actor::system(),
-        Change {
-            region_id: Some(card.region_id),
-            department_id: card.department_id,
-            after: Some(json!({"notified_at": now})),
+        Notice {
+            change: Change {
+                region_id: Some(card.region_id),
+                department_id: card.department_id,
+                ..Change::new(
+                    "workflow_card.notify",
+                    "notice.card",
+                    "workflow_card",
+                    card.id,
+                )
+            },
             payload,
-            ..Change::new(
-                "workflow_card.notify",
-                "notice.card",
-                "workflow_card",
-                card.id,
-            )
+            office,
+            subject,
+            body,
         },
-    )?;
-    Ok(())
+    )
 }
