@@ -245,6 +245,9 @@ fn verdict(
 pub async fn tick(services: Services) -> Result<String, Error> {
     let out = step(services.clone()).await?;
     save_snapshot(&services).await;
+    // The gap is counted from the end of a tick: a long one (a rebuild of a million cases)
+    // is not a lapse of leadership.
+    services.supervision.state.lock().await.last_run = Some(Instant::now());
     Ok(out)
 }
 
