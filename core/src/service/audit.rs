@@ -297,6 +297,98 @@ pub fn record(
     Ok(EventId(id))
 }
 
+/// Rows per statement when many entries are appended at once.
+const BATCH_ROWS: usize = 500;
+
+/// [`record`] for many changes by one actor at one time, in order: on SQLite the entries and
+/// the events go in multi-row statements (the chain is the same as one by one).
+pub fn record_all(
+    conn: &mut DbConn,
+    at: Millis,
+    actor: &Actor,
+    changes: Vec<Change<'_>>,
+) -> Result<(), Error> {
+    let DbConn::Sqlite(_) = conn else {
+        for change in changes {
+            record(conn, at, actor, change)?;
+        }
+        return Ok(());
+    };
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let actor_id = actor.id.map(|u| u.0);
+    let mut prev = chain_head(conn)?;
+    let mut texts = Vec::with_capacity(changes.len());
+    for change in &changes {
+        let before = change.before.as_ref().map(Value::to_string);
+        let after = change.after.as_ref().map(Value::to_string);
+        let hash = entry_hash(
+            &prev,
+            at,
+            actor_id,
+            &actor.label,
+            change.action,
+            change.entity,
+            change.entity_id,
+            change.region_id,
+            before.as_deref(),
+            after.as_deref(),
+        );
+        texts.push((before, after, std::mem::replace(&mut prev, hash)));
+    }
+    // `prev` is the newest hash now; each entry's own hash is the next one's `prev`.
+    let hashes: Vec<&str> = texts
+        .iter()
+        .skip(1)
+        .map(|(_, _, p)| p.as_str())
+        .chain([prev.as_str()])
+        .collect();
+    let entries: Vec<NewAudit<'_>> = changes
+        .iter()
+        .zip(&texts)
+        .zip(&hashes)
+        .map(|((change, (before, after, prev_hash)), hash)| NewAudit {
+            at,
+            actor_id,
+            actor: &actor.label,
+            action: change.action,
+            entity: change.entity,
+            entity_id: change.entity_id,
+            region_id: change.region_id,
+            before_json: before.clone(),
+            after_json: after.clone(),
+            prev_hash,
+            hash,
+        })
+        .collect();
+    let events: Vec<NewEvent<'_>> = changes
+        .iter()
+        .map(|change| NewEvent {
+            at,
+            kind: change.event,
+            entity: change.entity,
+            entity_id: change.entity_id,
+            region_id: change.region_id,
+            department_id: change.department_id,
+            owner_id: change.owner_id,
+            payload: change.payload.to_string(),
+        })
+        .collect();
+    if let DbConn::Sqlite(c) = conn {
+        for rows in entries.chunks(BATCH_ROWS) {
+            diesel::insert_into(audit_log::table)
+                .values(rows)
+                .execute(c)?;
+        }
+        for rows in events.chunks(BATCH_ROWS) {
+            diesel::insert_into(events::table).values(rows).execute(c)?;
+        }
+    }
+    remember_head(prev);
+    Ok(())
+}
+
 #[derive(Queryable)]
 struct AuditRow {
     id: i64,
