@@ -742,98 +742,60 @@ async fn persist(
     Ok((written, last))
 }
 
-/// Cards opened at once per statement.
-const OPEN_ROWS: usize = 500;
-
-/// Opens the cards of the findings that have no live card yet, each with its audit entry and
-/// event, in multi-row statements; answers how many opened.
-fn open_cards(
-    conn: &mut DbConn,
-    now: Millis,
-    actor: &Actor,
-    mut open: Vec<(i64, i64, i64, Finding)>,
-) -> Result<u64, Error> {
-    let mut seen = HashSet::new();
-    open.retain(|(case_id, _, _, f)| seen.insert((f.rule_id, *case_id, f.step)));
-    // The live-card index refuses a second live card; look first rather than fail the batch.
-    let mut case_ids: Vec<i64> = open.iter().map(|(c, ..)| *c).collect();
-    case_ids.sort_unstable();
-    case_ids.dedup();
-    let mut live: HashSet<(i64, i64, i64)> = HashSet::new();
-    for ids in case_ids.chunks(OPEN_ROWS) {
-        let rows: Vec<(i64, i64, i64)> = anomalies::table
-            .filter(anomalies::case_id.eq_any(ids))
-            .filter(anomalies::closed_at.is_null())
-            .select((anomalies::rule_id, anomalies::case_id, anomalies::step))
-            .load(conn)?;
-        live.extend(rows);
-    }
-    open.retain(|(case_id, _, _, f)| !live.contains(&(f.rule_id, *case_id, f.step)));
-    let mut ids: HashMap<(i64, i64, i64), i64> = HashMap::with_capacity(open.len());
-    for batch in open.chunks(OPEN_ROWS) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|(case_id, region_id, department_id, f)| {
-                (
-                    anomalies::rule_id.eq(f.rule_id),
-                    anomalies::rule_version.eq(f.version),
-                    anomalies::case_id.eq(*case_id),
-                    anomalies::step.eq(f.step),
-                    anomalies::kind.eq(f.kind),
-                    anomalies::severity.eq(f.severity.as_str()),
-                    anomalies::status.eq("open"),
-                    anomalies::region_id.eq(*region_id),
-                    anomalies::department_id.eq(*department_id),
-                    anomalies::facts.eq(f.facts.to_string()),
-                    anomalies::opened_at.eq(now),
-                    anomalies::updated_at.eq(now),
-                )
-            })
-            .collect();
-        let made: Vec<(i64, i64, i64, i64)> = crate::on_backend!(conn, |c| {
-            diesel::insert_into(anomalies::table)
-                .values(rows)
-                .returning((
-                    anomalies::id,
-                    anomalies::rule_id,
-                    anomalies::case_id,
-                    anomalies::step,
-                ))
-                .get_results(c)
-        })?;
-        ids.extend(made.into_iter().map(|(id, r, c, s)| ((r, c, s), id)));
-    }
-    let mut changes = Vec::with_capacity(open.len());
-    for (case_id, region_id, department_id, f) in &open {
-        let Some(&id) = ids.get(&(f.rule_id, *case_id, f.step)) else {
-            return Err(Error::Internal(format!(
-                "no id for the card of rule {} on case {case_id}",
-                f.rule_id
-            )));
-        };
-        let payload = json!({
-            "case_id": case_id, "rule_id": f.rule_id, "rule": f.rule_code, "kind": f.kind,
-            "severity": f.severity.as_str(), "step": f.step, "status": "open", "facts": f.facts,
-        });
-        changes.push(Change {
-            region_id: Some(*region_id),
-            department_id: Some(*department_id),
-            after: Some(payload.clone()),
-            payload,
-            ..Change::new("anomaly.open", "anomaly.opened", "anomaly", id)
-        });
-    }
-    audit::record_all(conn, now, actor, changes)?;
-    Ok(u64::try_from(open.len()).unwrap_or(u64::MAX))
-}
-
 fn write_diff(conn: &mut DbConn, now: Millis, d: Diff) -> Result<(u64, u64), Error> {
     let actor = Actor {
         id: None,
         label: ENGINE.into(),
     };
-    let opened = open_cards(conn, now, &actor, d.open)?;
-    let mut closed = 0;
+    let (mut opened, mut closed) = (0, 0);
+    for (case_id, region_id, department_id, f) in d.open {
+        // The live-card index refuses a second live card; look first rather than fail the batch.
+        let live: Option<i64> = anomalies::table
+            .filter(anomalies::rule_id.eq(f.rule_id))
+            .filter(anomalies::case_id.eq(case_id))
+            .filter(anomalies::step.eq(f.step))
+            .filter(anomalies::closed_at.is_null())
+            .select(anomalies::id)
+            .get_result(conn)
+            .optional()?;
+        if live.is_some() {
+            continue;
+        }
+        let id: i64 = diesel::insert_into(anomalies::table)
+            .values((
+                anomalies::rule_id.eq(f.rule_id),
+                anomalies::rule_version.eq(f.version),
+                anomalies::case_id.eq(case_id),
+                anomalies::step.eq(f.step),
+                anomalies::kind.eq(f.kind),
+                anomalies::severity.eq(f.severity.as_str()),
+                anomalies::status.eq("open"),
+                anomalies::region_id.eq(region_id),
+                anomalies::department_id.eq(department_id),
+                anomalies::facts.eq(f.facts.to_string()),
+                anomalies::opened_at.eq(now),
+                anomalies::updated_at.eq(now),
+            ))
+            .returning(anomalies::id)
+            .get_result(conn)?;
+        opened += 1;
+        let payload = json!({
+            "case_id": case_id, "rule_id": f.rule_id, "rule": f.rule_code, "kind": f.kind,
+            "severity": f.severity.as_str(), "step": f.step, "status": "open", "facts": f.facts,
+        });
+        audit::record(
+            conn,
+            now,
+            &actor,
+            Change {
+                region_id: Some(region_id),
+                department_id: Some(department_id),
+                after: Some(payload.clone()),
+                payload,
+                ..Change::new("anomaly.open", "anomaly.opened", "anomaly", id)
+            },
+        )?;
+    }
     for c in d.close {
         let n = diesel::update(
             anomalies::table
