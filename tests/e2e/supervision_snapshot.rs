@@ -1,8 +1,10 @@
 //! The engine's snapshot: a start reads the projection back and judges only the cases whose
 //! events came after it (here: made while no engine ran), the clocks read back still cross
-//! their thresholds, and a snapshot computed under other rules is not read (a full rebuild).
+//! their thresholds, and a snapshot computed under other rules, or whose count disagrees with
+//! its chunks, is not read (a full rebuild).
 //! The test drives the engine's tick itself, so every start is exactly one tick.
 
+use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 use yiwang_core::service::supervision;
 use yiwang_tests::{Backend, TestApp, TestDb, backends, test_config};
@@ -101,6 +103,20 @@ async fn snapshot(backend: Backend) {
     );
     assert!(again.contains(", 0 events since"), "{again}");
     assert_eq!(app.services.supervision_state().await.0, 2);
+
+    // A snapshot whose count disagrees with its chunks is not trusted (nor sized by it).
+    let mut conn = app.services.store.blocking_conn().unwrap();
+    diesel::sql_query("UPDATE supervision_snapshot_meta SET cases = 1000000000000")
+        .execute(&mut *conn)
+        .unwrap();
+    drop(conn);
+    let db = app.stop().await;
+    let app = start(db).await;
+    let distrusted = tick(&app).await;
+    assert!(
+        distrusted.starts_with("rebuilt: 2 open cases"),
+        "{distrusted}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -137,23 +137,25 @@ pub(super) fn load(conn: &mut DbConn, fingerprint: &str) -> Result<Option<Restor
             supervision_snapshot_chunks::body,
         ))
         .load(conn)?;
-    let capacity = usize::try_from(cases).unwrap_or(0);
-    let projection =
-        match snapshot::decode(chunks.iter().map(|(k, b)| (*k, b.as_slice())), capacity) {
-            Ok(p) if p.len() == capacity => p,
-            Ok(p) => {
-                tracing::warn!(
-                    held = p.len(),
-                    said = cases,
-                    "the supervision snapshot lost cases; rebuilding"
-                );
-                return Ok(None);
-            }
-            Err(e) => {
-                tracing::warn!(error = ?e, "the supervision snapshot is corrupt; rebuilding");
-                return Ok(None);
-            }
-        };
+    // Sized by the bytes read, not by the meta row's count, which is only checked against them.
+    let records = chunks.iter().map(|(_, b)| b.len()).sum::<usize>() / snapshot::RECORD;
+    let said = usize::try_from(cases).ok();
+    let projection = match snapshot::decode(chunks.iter().map(|(k, b)| (*k, b.as_slice())), records)
+    {
+        Ok(p) if Some(p.len()) == said => p,
+        Ok(p) => {
+            tracing::warn!(
+                held = p.len(),
+                said = cases,
+                "the supervision snapshot lost cases; rebuilding"
+            );
+            return Ok(None);
+        }
+        Err(e) => {
+            tracing::warn!(error = ?e, "the supervision snapshot is corrupt; rebuilding");
+            return Ok(None);
+        }
+    };
     let written = Written {
         hashes: Some(chunks.iter().map(|(k, b)| (*k, hash_of(b))).collect()),
     };
