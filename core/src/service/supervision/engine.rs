@@ -290,7 +290,7 @@ async fn save_snapshot(services: &Services) {
             metrics::counter!("yiwang_supervision_snapshots_total").increment(1);
         }
         Err(e) => {
-            // A snapshot is a cache: the next tick tries again, everything else goes on.
+            // A snapshot is a cache: it is tried again a minute on, everything else goes on.
             tracing::warn!(error = %e, "supervision snapshot not stored");
             st.dirty = true;
         }
