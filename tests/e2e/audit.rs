@@ -1,8 +1,9 @@
 //! The audit chain: intact after writes, and a tampered or removed row is named.
 
-use diesel::RunQueryDsl;
+use diesel::prelude::*;
 use serde_json::json;
 use yiwang_core::service::audit;
+use yiwang_core::store::schema::{audit_log, events};
 use yiwang_tests::{TestApp, on_each_backend};
 
 async fn every_change_leaves_a_verifiable_chained_entry(app: TestApp) {
@@ -26,6 +27,60 @@ async fn every_change_leaves_a_verifiable_chained_entry(app: TestApp) {
 on_each_backend!(
     audit_entries_chain,
     every_change_leaves_a_verifiable_chained_entry
+);
+
+async fn many_entries_appended_at_once_chain_like_single_ones(app: TestApp) {
+    // Full statements and every smaller shape, then an ordinary write after them.
+    let entries: Vec<audit::Entry> = (0..1_151)
+        .map(|i| audit::Entry {
+            action: "test.batch",
+            event: "test.batched",
+            entity: "test",
+            entity_id: i,
+            region_id: Some(i % 3),
+            department_id: (i % 2 == 0).then_some(i),
+            owner_id: None,
+            before: (i % 5 == 0).then(|| json!({"n": i - 1}).to_string()),
+            after: Some(json!({"n": i}).to_string()),
+            payload: json!({"n": i}).to_string(),
+        })
+        .collect();
+    let at = app.clock.now();
+    app.services
+        .store
+        .write(move |conn| audit::record_all(conn, at, &audit::Actor::system(), entries))
+        .await
+        .unwrap();
+    let root = app.root_id().await;
+    app.region("990102", "甲区", "county", root).await;
+    let mut conn = app.services.store.blocking_conn().unwrap();
+    let v = audit::verify(&mut conn).unwrap();
+    assert_eq!(v.first_broken, None, "{v:?}");
+    let batched: Vec<(i64, Option<i64>, String)> = events::table
+        .filter(events::kind.eq("test.batched"))
+        .order(events::id.asc())
+        .select((events::entity_id, events::department_id, events::payload))
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(batched.len(), 1_151);
+    for (i, (id, department, payload)) in (0..).zip(&batched) {
+        assert_eq!(*id, i, "events in the entries' order");
+        assert_eq!(*department, (i % 2 == 0).then_some(i));
+        assert_eq!(payload, &json!({"n": i}).to_string());
+    }
+    let befores: Vec<Option<String>> = audit_log::table
+        .filter(audit_log::action.eq("test.batch"))
+        .order(audit_log::id.asc())
+        .select(audit_log::before_json)
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(befores.len(), 1_151);
+    assert_eq!(befores[5].as_deref(), Some(r#"{"n":4}"#));
+    assert_eq!(befores[6], None);
+}
+on_each_backend!(
+    entries_appended_at_once,
+    many_entries_appended_at_once_chain_like_single_ones
 );
 
 async fn a_tampered_entry_is_named(app: TestApp) {

@@ -4,6 +4,7 @@
 pub mod checkpoint;
 pub mod conn;
 pub mod migrate;
+pub mod rows;
 pub mod schema;
 pub mod writer;
 

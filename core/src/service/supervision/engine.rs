@@ -729,6 +729,12 @@ async fn persist(
     if !cards && last.is_none() {
         return Ok(((0, 0), None));
     }
+    let open = d
+        .open
+        .into_iter()
+        .map(new_card)
+        .collect::<Result<Vec<_>, _>>()?;
+    let close = d.close;
     let now = services.clock.now();
     let written = services
         .store
@@ -736,67 +742,164 @@ async fn persist(
             if let Some(last) = last {
                 cursor::save(conn, last, now)?;
             }
-            write_diff(conn, now, d)
+            write_diff(conn, now, open, close)
         })
         .await?;
     Ok((written, last))
 }
 
-fn write_diff(conn: &mut DbConn, now: Millis, d: Diff) -> Result<(u64, u64), Error> {
+/// What a card's opening says: its audit entry with the facts, its event without them (a
+/// reader that wants them reads the card).
+#[derive(serde::Serialize)]
+struct Opened<'a> {
+    case_id: i64,
+    rule_id: i64,
+    rule: &'a str,
+    kind: &'a str,
+    severity: &'a str,
+    step: i64,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facts: Option<&'a serde_json::value::RawValue>,
+}
+
+/// A card to open, its texts serialised before the write (off the writer's thread).
+struct NewCard {
+    case_id: i64,
+    region_id: i64,
+    department_id: i64,
+    rule_id: i64,
+    version: i64,
+    step: i64,
+    kind: &'static str,
+    severity: &'static str,
+    facts: String,
+    after: String,
+    payload: String,
+}
+
+fn new_card(
+    (case_id, region_id, department_id, f): (i64, i64, i64, Finding),
+) -> Result<NewCard, Error> {
+    let text = |e: serde_json::Error| Error::Internal(format!("a card's texts: {e}"));
+    let facts = serde_json::value::to_raw_value(&f.facts).map_err(text)?;
+    let mut opened = Opened {
+        case_id,
+        rule_id: f.rule_id,
+        rule: &f.rule_code,
+        kind: f.kind,
+        severity: f.severity.as_str(),
+        step: f.step,
+        status: "open",
+        facts: Some(&facts),
+    };
+    let after = serde_json::to_string(&opened).map_err(text)?;
+    opened.facts = None;
+    let payload = serde_json::to_string(&opened).map_err(text)?;
+    Ok(NewCard {
+        case_id,
+        region_id,
+        department_id,
+        rule_id: f.rule_id,
+        version: f.version,
+        step: f.step,
+        kind: f.kind,
+        severity: f.severity.as_str(),
+        facts: Box::<str>::from(facts).into_string(),
+        after,
+        payload,
+    })
+}
+
+/// Opens the cards, each with its audit entry and event, in multi-row statements; a (rule,
+/// case, step) that has a live card already is left as it is (the live-card index refuses it,
+/// and the insert passes over it). Answers how many opened.
+fn open_cards(
+    conn: &mut DbConn,
+    now: Millis,
+    actor: &Actor,
+    open: Vec<NewCard>,
+) -> Result<u64, Error> {
+    if open.is_empty() {
+        return Ok(0);
+    }
+    let mut keys = Vec::with_capacity(open.len());
+    let mut texts = Vec::with_capacity(open.len());
+    let mut rows = Vec::with_capacity(open.len());
+    for c in open {
+        keys.push((c.rule_id, c.case_id, c.step, c.region_id, c.department_id));
+        texts.push((c.after, c.payload));
+        rows.push((
+            anomalies::rule_id.eq(c.rule_id),
+            anomalies::rule_version.eq(c.version),
+            anomalies::case_id.eq(c.case_id),
+            anomalies::step.eq(c.step),
+            anomalies::kind.eq(c.kind),
+            anomalies::severity.eq(c.severity),
+            anomalies::status.eq("open"),
+            anomalies::region_id.eq(c.region_id),
+            anomalies::department_id.eq(c.department_id),
+            anomalies::facts.eq(c.facts),
+            anomalies::opened_at.eq(now),
+            anomalies::updated_at.eq(now),
+        ));
+    }
+    let made: Vec<Vec<(i64, i64, i64, i64)>> =
+        crate::on_backend!(conn, |c| crate::in_fixed_shapes!(rows, |chunk| {
+            diesel::insert_into(anomalies::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .returning((
+                    anomalies::id,
+                    anomalies::rule_id,
+                    anomalies::case_id,
+                    anomalies::step,
+                ))
+                .get_results(c)
+        }))?;
+    let ids: HashMap<(i64, i64, i64), i64> = made
+        .into_iter()
+        .flatten()
+        .map(|(id, rule_id, case_id, step)| ((rule_id, case_id, step), id))
+        .collect();
+    let mut entries = Vec::with_capacity(ids.len());
+    for ((rule_id, case_id, step, region_id, department_id), (after, payload)) in
+        keys.into_iter().zip(texts)
+    {
+        let Some(&id) = ids.get(&(rule_id, case_id, step)) else {
+            continue;
+        };
+        entries.push(audit::Entry {
+            action: "anomaly.open",
+            event: "anomaly.opened",
+            entity: "anomaly",
+            entity_id: id,
+            region_id: Some(region_id),
+            department_id: Some(department_id),
+            owner_id: None,
+            before: None,
+            after: Some(after),
+            payload,
+        });
+    }
+    let opened = u64::try_from(entries.len()).unwrap_or(u64::MAX);
+    audit::record_all(conn, now, actor, entries)?;
+    Ok(opened)
+}
+
+fn write_diff(
+    conn: &mut DbConn,
+    now: Millis,
+    open: Vec<NewCard>,
+    close: Vec<Card>,
+) -> Result<(u64, u64), Error> {
     let actor = Actor {
         id: None,
         label: ENGINE.into(),
     };
-    let (mut opened, mut closed) = (0, 0);
-    for (case_id, region_id, department_id, f) in d.open {
-        // The live-card index refuses a second live card; look first rather than fail the batch.
-        let live: Option<i64> = anomalies::table
-            .filter(anomalies::rule_id.eq(f.rule_id))
-            .filter(anomalies::case_id.eq(case_id))
-            .filter(anomalies::step.eq(f.step))
-            .filter(anomalies::closed_at.is_null())
-            .select(anomalies::id)
-            .get_result(conn)
-            .optional()?;
-        if live.is_some() {
-            continue;
-        }
-        let id: i64 = diesel::insert_into(anomalies::table)
-            .values((
-                anomalies::rule_id.eq(f.rule_id),
-                anomalies::rule_version.eq(f.version),
-                anomalies::case_id.eq(case_id),
-                anomalies::step.eq(f.step),
-                anomalies::kind.eq(f.kind),
-                anomalies::severity.eq(f.severity.as_str()),
-                anomalies::status.eq("open"),
-                anomalies::region_id.eq(region_id),
-                anomalies::department_id.eq(department_id),
-                anomalies::facts.eq(f.facts.to_string()),
-                anomalies::opened_at.eq(now),
-                anomalies::updated_at.eq(now),
-            ))
-            .returning(anomalies::id)
-            .get_result(conn)?;
-        opened += 1;
-        let payload = json!({
-            "case_id": case_id, "rule_id": f.rule_id, "rule": f.rule_code, "kind": f.kind,
-            "severity": f.severity.as_str(), "step": f.step, "status": "open", "facts": f.facts,
-        });
-        audit::record(
-            conn,
-            now,
-            &actor,
-            Change {
-                region_id: Some(region_id),
-                department_id: Some(department_id),
-                after: Some(payload.clone()),
-                payload,
-                ..Change::new("anomaly.open", "anomaly.opened", "anomaly", id)
-            },
-        )?;
-    }
-    for c in d.close {
+    let opened = open_cards(conn, now, &actor, open)?;
+    let mut closed = 0;
+    for c in close {
         let n = diesel::update(
             anomalies::table
                 .filter(anomalies::id.eq(c.id))
