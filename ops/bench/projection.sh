@@ -59,7 +59,7 @@ for line in open(sys.argv[1]):
     except ValueError:
         continue
     m = f.pop("message", "")
-    if m.startswith("supervision projection") or m == "supervision snapshot stored":
+    if m.startswith("supervision projection") or m in ("supervision snapshot stored", "supervision cards stored"):
         out.setdefault(m, f)
     elif m == "job done" and f.get("job") == "supervision":
         out.setdefault("first run", f.get("outcome"))

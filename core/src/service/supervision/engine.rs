@@ -714,6 +714,7 @@ async fn persist(
     all: bool,
     mark: Option<Mark>,
 ) -> Result<((u64, u64), Option<i64>), Error> {
+    let started = Instant::now();
     let ids: Vec<i64> = judged.iter().map(|j| j.case_id).collect();
     let cards = if judged.is_empty() {
         Vec::new()
@@ -723,6 +724,7 @@ async fn persist(
             .read_heavy(move |conn| load_cards(conn, (!all).then_some(ids.as_slice())))
             .await?
     };
+    let read = started.elapsed();
     let d = diff(judged, cards);
     let cards = !d.open.is_empty() || !d.close.is_empty();
     let last = mark.filter(|m| m.alone || cards).map(|m| m.last);
@@ -735,6 +737,7 @@ async fn persist(
         .map(new_card)
         .collect::<Result<Vec<_>, _>>()?;
     let close = d.close;
+    let prepared = started.elapsed();
     let now = services.clock.now();
     let written = services
         .store
@@ -745,6 +748,16 @@ async fn persist(
             write_diff(conn, now, open, close)
         })
         .await?;
+    if written != (0, 0) {
+        tracing::debug!(
+            opened = written.0,
+            closed = written.1,
+            read_ms = read.as_millis(),
+            prepared_ms = (prepared - read).as_millis(),
+            written_ms = (started.elapsed() - prepared).as_millis(),
+            "supervision cards stored"
+        );
+    }
     Ok((written, last))
 }
 
