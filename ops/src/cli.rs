@@ -333,6 +333,13 @@ pub enum LoadgenCommand {
         #[arg(long, default_value_t = 64)]
         connections: usize,
     },
+    /// The supervision engine at midnight, in process over the `--data` folder (the server
+    /// stopped): moves its clock to each of the next `--days` local midnights and prints how
+    /// long after each the first and the last new card's event reached an event subscriber.
+    Crossing {
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+    },
     /// The cockpit's year query, in process on a fresh SQLite database (or `--postgres`)
     /// whose rollups hold a city's year of counts (10,000,000 cases by default); prints the
     /// latency of each query kind over `--runs` runs.

@@ -2,11 +2,13 @@
 //! events came after it (here: made while no engine ran), the clocks read back still cross
 //! their thresholds, and a snapshot computed under other rules, or whose count disagrees with
 //! its chunks, is not read (a full rebuild).
+//! Events the engine's channel dropped are read from the log, not by reloading the projection.
 //! The test drives the engine's tick itself, so every start is exactly one tick.
 
-use diesel::RunQueryDsl;
+use diesel::prelude::*;
 use serde_json::{Value, json};
-use yiwang_core::service::supervision;
+use yiwang_core::service::{audit, supervision};
+use yiwang_core::store::schema::events;
 use yiwang_tests::{Backend, TestApp, TestDb, backends, test_config};
 
 use crate::supervision::{act, cards, county, move_to_working_day, submit, today};
@@ -123,5 +125,71 @@ async fn snapshot(backend: Backend) {
 async fn a_start_reads_the_snapshot_back_and_judges_only_what_happened_since() {
     for backend in backends() {
         snapshot(backend).await;
+    }
+}
+
+async fn caught_up(backend: Backend) {
+    let app = start(TestDb::new(backend)).await;
+    let c = county(&app).await;
+    let first = submit(&app, &c, "11010519491231002").await;
+    act(&app, &c.staff, first, "accept", json!({})).await;
+    let loaded = tick(&app).await;
+    assert!(loaded.starts_with("rebuilt: 1 open cases"), "{loaded}");
+
+    // A case accepted, then more events at once than the engine's channel holds: the case's
+    // events are among those the channel drops.
+    let second = submit(&app, &c, "11010519500101003").await;
+    act(&app, &c.staff, second, "accept", json!({})).await;
+    let flood: Vec<audit::Entry> = (0..5_000)
+        .map(|i| audit::Entry {
+            action: "test.flood",
+            event: "test.flooded",
+            entity: "test",
+            entity_id: i,
+            region_id: None,
+            department_id: None,
+            owner_id: None,
+            before: None,
+            after: None,
+            payload: "{}".into(),
+        })
+        .collect();
+    let at = app.clock.now();
+    app.services
+        .store
+        .write(move |conn| audit::record_all(conn, at, &audit::Actor::system(), flood))
+        .await
+        .unwrap();
+    let newest: i64 = app
+        .services
+        .store
+        .read(|conn| {
+            Ok(events::table
+                .select(diesel::dsl::max(events::id))
+                .get_result::<Option<i64>>(conn)?
+                .unwrap_or(0))
+        })
+        .await
+        .unwrap();
+    while app.services.events.head() < newest {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+
+    // The engine reads the followed events it missed from the log: the new case is in its
+    // projection, and nothing was reloaded.
+    let after = tick(&app).await;
+    assert!(
+        !after.starts_with("restored") && !after.starts_with("rebuilt"),
+        "{after}"
+    );
+    assert_eq!(app.services.supervision_state().await.0, 2);
+    let again = tick(&app).await;
+    assert!(!again.starts_with("restored"), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_the_channel_dropped_are_read_from_the_log_without_a_reload() {
+    for backend in backends() {
+        caught_up(backend).await;
     }
 }

@@ -80,6 +80,7 @@ pub async fn loadgen(config: Config, cmd: LoadgenCommand) -> anyhow::Result<()> 
             })
             .await
         }
+        LoadgenCommand::Crossing { days } => super::loadgen_crossing::run(config, days).await,
         LoadgenCommand::Cockpit {
             cases,
             regions,

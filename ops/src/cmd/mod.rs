@@ -13,6 +13,7 @@ pub mod loadgen;
 pub mod loadgen_cases;
 pub mod loadgen_cockpit;
 pub mod loadgen_console;
+pub mod loadgen_crossing;
 pub mod loadgen_devices;
 pub mod loadgen_events;
 pub mod loadgen_outbox;

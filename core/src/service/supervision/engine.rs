@@ -35,7 +35,7 @@ use crate::domain::supervision::projection::Projection;
 use crate::domain::supervision::{CaseClocks, CompiledRule, Hit, Severity, judge};
 use crate::error::Error;
 use crate::service::Services;
-use crate::service::audit::{self, Actor, Change};
+use crate::service::audit::{self, Actor};
 use crate::service::cases::{CaseRow, calendar, local_date};
 use crate::service::events::LoggedEvent;
 use crate::service::jobs::JobSpec;
@@ -309,18 +309,20 @@ async fn step(services: Services) -> Result<String, Error> {
     st.last_run = Some(Instant::now());
     let mut pending = Pending::default();
     let mut seen = 0;
-    let mut lost = false;
+    // The newest event taken before the channel dropped some: every one after it may be missed.
+    let mut lost_after = None;
+    let cursor = st.cursor;
     if let Some(rx) = st.events.as_mut() {
         loop {
             let e = match rx.try_recv() {
                 Ok(e) => e,
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Lagged(_)) => {
-                    lost = true;
+                    lost_after.get_or_insert(cursor.max(seen));
                     continue;
                 }
                 Err(TryRecvError::Closed) => {
-                    lost = true;
+                    lost_after.get_or_insert(cursor.max(seen));
                     break;
                 }
             };
@@ -329,8 +331,34 @@ async fn step(services: Services) -> Result<String, Error> {
             pending.route(&ev.entity, &ev.kind, ev.entity_id, &ev.payload);
         }
     }
-    if lost {
+    let mut lost = false;
+    if let Some(after) = lost_after {
+        // Subscribe before reading the log, so nothing falls between the two.
         st.events = Some(services.events.subscribe());
+        // A batch of thousands of events (the engine's own new cards) outruns the channel;
+        // the projection in memory is still right up to `after`: the followed events since are
+        // read from the log rather than the projection reloaded.
+        let since = if st.loaded && !gap {
+            services
+                .store
+                .read_heavy(move |conn| snapshot::followed_since(conn, after))
+                .await?
+        } else {
+            None
+        };
+        match since {
+            Some(events) => {
+                for e in &events {
+                    pending.route(&e.entity, &e.kind, e.entity_id, &e.payload);
+                }
+                tracing::debug!(
+                    after,
+                    events = events.len(),
+                    "supervision events caught up from the log"
+                );
+            }
+            None => lost = true,
+        }
     }
     if pending.recalendar {
         services.install_calendar().await?;
@@ -900,6 +928,85 @@ fn open_cards(
     Ok(opened)
 }
 
+/// Closes the yellow cards whose condition stopped holding (each still open or acknowledged
+/// when the write runs), with a note, an audit entry and an event each, in multi-row
+/// statements; answers how many closed.
+fn close_cards(
+    conn: &mut DbConn,
+    now: Millis,
+    actor: &Actor,
+    close: Vec<Card>,
+) -> Result<u64, Error> {
+    if close.is_empty() {
+        return Ok(0);
+    }
+    let mut ids: Vec<i64> = close.iter().map(|c| c.id).collect();
+    ids.sort_unstable();
+    let mut done: Vec<(i64, i64, i64)> = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        done.extend(crate::on_backend!(conn, |c| diesel::update(
+            anomalies::table
+                .filter(anomalies::id.eq_any(chunk))
+                .filter(anomalies::closed_at.is_null())
+                .filter(anomalies::status.eq_any(["open", "acknowledged"])),
+        )
+        .set((
+            anomalies::status.eq("closed"),
+            anomalies::closed_at.eq(now),
+            anomalies::closed_by.eq(ENGINE),
+            anomalies::updated_at.eq(now),
+        ))
+        .returning((
+            anomalies::id,
+            anomalies::region_id,
+            anomalies::department_id,
+        ))
+        .get_results::<(i64, i64, i64)>(c))?);
+    }
+    done.sort_unstable();
+    let notes: Vec<_> = done
+        .iter()
+        .map(|(id, ..)| {
+            (
+                anomaly_notes::anomaly_id.eq(*id),
+                anomaly_notes::at.eq(now),
+                anomaly_notes::actor.eq(ENGINE),
+                anomaly_notes::action.eq("close"),
+                anomaly_notes::note.eq("条件不再成立,自动关闭"),
+            )
+        })
+        .collect();
+    crate::on_backend!(conn, |c| crate::in_fixed_shapes!(notes, |chunk| {
+        diesel::insert_into(anomaly_notes::table)
+            .values(chunk)
+            .execute(c)
+    }))?;
+    let cards: HashMap<i64, Card> = close.into_iter().map(|c| (c.id, c)).collect();
+    let mut entries = Vec::with_capacity(done.len());
+    for (id, region_id, department_id) in done {
+        let Some(c) = cards.get(&id) else { continue };
+        let payload = json!({
+            "case_id": c.case_id, "rule_id": c.rule_id, "step": c.step,
+            "severity": c.severity, "status": "closed", "by": ENGINE,
+        });
+        entries.push(audit::Entry {
+            action: "anomaly.close",
+            event: "anomaly.closed",
+            entity: "anomaly",
+            entity_id: id,
+            region_id: Some(region_id),
+            department_id: Some(department_id),
+            owner_id: None,
+            before: Some(json!({"status": c.status}).to_string()),
+            after: Some(json!({"status": "closed"}).to_string()),
+            payload: payload.to_string(),
+        });
+    }
+    let closed = u64::try_from(entries.len()).unwrap_or(u64::MAX);
+    audit::record_all(conn, now, actor, entries)?;
+    Ok(closed)
+}
+
 fn write_diff(
     conn: &mut DbConn,
     now: Millis,
@@ -911,56 +1018,7 @@ fn write_diff(
         label: ENGINE.into(),
     };
     let opened = open_cards(conn, now, &actor, open)?;
-    let mut closed = 0;
-    for c in close {
-        let n = diesel::update(
-            anomalies::table
-                .filter(anomalies::id.eq(c.id))
-                .filter(anomalies::closed_at.is_null())
-                .filter(anomalies::status.eq_any(["open", "acknowledged"])),
-        )
-        .set((
-            anomalies::status.eq("closed"),
-            anomalies::closed_at.eq(now),
-            anomalies::closed_by.eq(ENGINE),
-            anomalies::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        if n == 0 {
-            continue;
-        }
-        closed += 1;
-        diesel::insert_into(anomaly_notes::table)
-            .values((
-                anomaly_notes::anomaly_id.eq(c.id),
-                anomaly_notes::at.eq(now),
-                anomaly_notes::actor.eq(ENGINE),
-                anomaly_notes::action.eq("close"),
-                anomaly_notes::note.eq("条件不再成立,自动关闭"),
-            ))
-            .execute(conn)?;
-        let (region_id, department_id): (i64, i64) = anomalies::table
-            .find(c.id)
-            .select((anomalies::region_id, anomalies::department_id))
-            .get_result(conn)?;
-        let payload = json!({
-            "case_id": c.case_id, "rule_id": c.rule_id, "step": c.step,
-            "severity": c.severity, "status": "closed", "by": ENGINE,
-        });
-        audit::record(
-            conn,
-            now,
-            &actor,
-            Change {
-                region_id: Some(region_id),
-                department_id: Some(department_id),
-                before: Some(json!({"status": c.status})),
-                after: Some(json!({"status": "closed"})),
-                payload,
-                ..Change::new("anomaly.close", "anomaly.closed", "anomaly", c.id)
-            },
-        )?;
-    }
+    let closed = close_cards(conn, now, &actor, close)?;
     Ok((opened, closed))
 }
 

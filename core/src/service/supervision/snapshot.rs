@@ -110,26 +110,9 @@ pub(super) fn load(conn: &mut DbConn, fingerprint: &str) -> Result<Option<Restor
         // The log is behind the snapshot: not the database it was taken from.
         return Ok(None);
     }
-    let rows: Vec<(String, String, i64, String)> = events::table
-        .filter(events::id.gt(last_event))
-        .filter(events::id.le(head))
-        .filter(
-            events::entity
-                .eq_any(FOLLOWED)
-                .or(events::kind.eq_any(FOLLOWED_KINDS)),
-        )
-        .order(events::id.asc())
-        .limit(MAX_REPLAY + 1)
-        .select((
-            events::entity,
-            events::kind,
-            events::entity_id,
-            events::payload,
-        ))
-        .load(conn)?;
-    if i64::try_from(rows.len()).unwrap_or(i64::MAX) > MAX_REPLAY {
+    let Some(events) = followed_between(conn, last_event, head)? else {
         return Ok(None);
-    }
+    };
     let chunks: Vec<(i64, Vec<u8>)> = supervision_snapshot_chunks::table
         .order(supervision_snapshot_chunks::chunk.asc())
         .select((
@@ -159,15 +142,6 @@ pub(super) fn load(conn: &mut DbConn, fingerprint: &str) -> Result<Option<Restor
     let written = Written {
         hashes: Some(chunks.iter().map(|(k, b)| (*k, hash_of(b))).collect()),
     };
-    let events = rows
-        .into_iter()
-        .map(|(entity, kind, entity_id, payload)| Logged {
-            payload: serde_json::from_str(&payload).unwrap_or_default(),
-            entity,
-            kind,
-            entity_id,
-        })
-        .collect();
     Ok(Some(Restored {
         projection,
         last_event,
@@ -175,6 +149,53 @@ pub(super) fn load(conn: &mut DbConn, fingerprint: &str) -> Result<Option<Restor
         events,
         written,
     }))
+}
+
+/// The events the engine follows after `after`, up to the log's head now; `None` when they
+/// are more than [`MAX_REPLAY`] (a rebuild is about as quick).
+pub(super) fn followed_since(conn: &mut DbConn, after: i64) -> Result<Option<Vec<Logged>>, Error> {
+    let head: i64 = events::table
+        .select(diesel::dsl::max(events::id))
+        .get_result::<Option<i64>>(conn)?
+        .unwrap_or(0);
+    followed_between(conn, after, head)
+}
+
+fn followed_between(
+    conn: &mut DbConn,
+    after: i64,
+    head: i64,
+) -> Result<Option<Vec<Logged>>, Error> {
+    let rows: Vec<(String, String, i64, String)> = events::table
+        .filter(events::id.gt(after))
+        .filter(events::id.le(head))
+        .filter(
+            events::entity
+                .eq_any(FOLLOWED)
+                .or(events::kind.eq_any(FOLLOWED_KINDS)),
+        )
+        .order(events::id.asc())
+        .limit(MAX_REPLAY + 1)
+        .select((
+            events::entity,
+            events::kind,
+            events::entity_id,
+            events::payload,
+        ))
+        .load(conn)?;
+    if i64::try_from(rows.len()).unwrap_or(i64::MAX) > MAX_REPLAY {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .map(|(entity, kind, entity_id, payload)| Logged {
+                payload: serde_json::from_str(&payload).unwrap_or_default(),
+                entity,
+                kind,
+                entity_id,
+            })
+            .collect(),
+    ))
 }
 
 /// What a save writes: the chunks that changed, the ones gone, the meta row.
