@@ -5,7 +5,8 @@
 //! It runs as the leader-only job `supervision` (every 250 ms: drain the case events, pop the
 //! cases due today, persist what changed). A tick with no event and no case due costs a channel
 //! poll and a heap peek. The projection is rebuilt from storage when the job first runs, after a
-//! gap (leadership lapsed), when the event channel overflowed, and on demand; a rule change
+//! gap (leadership lapsed), and on demand (events the channel dropped are read from the log,
+//! the projection kept); a rule change
 //! re-judges every case in memory. A rebuild also judges the concluded cases whose events came
 //! after the stored cursor (`cursor`), which no engine heard.
 //!
