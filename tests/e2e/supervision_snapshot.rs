@@ -5,10 +5,9 @@
 //! Events the engine's channel dropped are read from the log, not by reloading the projection.
 //! The test drives the engine's tick itself, so every start is exactly one tick.
 
-use diesel::prelude::*;
+use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 use yiwang_core::service::{audit, supervision};
-use yiwang_core::store::schema::events;
 use yiwang_tests::{Backend, TestApp, TestDb, backends, test_config};
 
 use crate::supervision::{act, cards, county, move_to_working_day, submit, today};
@@ -160,17 +159,7 @@ async fn caught_up(backend: Backend) {
         .write(move |conn| audit::record_all(conn, at, &audit::Actor::system(), flood))
         .await
         .unwrap();
-    let newest: i64 = app
-        .services
-        .store
-        .read(|conn| {
-            Ok(events::table
-                .select(diesel::dsl::max(events::id))
-                .get_result::<Option<i64>>(conn)?
-                .unwrap_or(0))
-        })
-        .await
-        .unwrap();
+    let newest = app.services.latest_event_id().await.unwrap();
     while app.services.events.head() < newest {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }

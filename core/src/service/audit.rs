@@ -297,8 +297,8 @@ pub fn record(
     Ok(EventId(id))
 }
 
-/// A change for [`record_all`], its texts already serialised (a batch often carries the same
-/// text as the entry's `after` and the event's payload).
+/// A change for [`record_all`], its texts already serialised (off the writer's thread, when the
+/// caller can).
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub action: &'static str,

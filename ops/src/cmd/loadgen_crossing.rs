@@ -41,9 +41,13 @@ pub async fn run(config: Config, days: u32) -> anyhow::Result<()> {
         json!({"bench": "crossing", "phase": "loaded", "ms": loaded.as_millis(),
                "outcome": outcome(&view)})
     );
-    // The cards of the first run (everything already past a threshold) are not measured; the
-    // hub publishes them just after that run's commit.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The cards of the first run (everything already past a threshold) are not measured: wait
+    // until the hub has published every event stored, then drop them.
+    let stored = services.latest_event_id().await?;
+    while services.events.head() < stored {
+        drain(&mut events);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     drain(&mut events);
     for day in 1..=days {
         let now = clock.now();

@@ -102,10 +102,7 @@ pub(super) fn load(conn: &mut DbConn, fingerprint: &str) -> Result<Option<Restor
     if layout != LAYOUT || stored != fingerprint {
         return Ok(None);
     }
-    let head: i64 = events::table
-        .select(diesel::dsl::max(events::id))
-        .get_result::<Option<i64>>(conn)?
-        .unwrap_or(0);
+    let head = log_head(conn)?;
     if head < last_event {
         // The log is behind the snapshot: not the database it was taken from.
         return Ok(None);
@@ -154,11 +151,15 @@ pub(super) fn load(conn: &mut DbConn, fingerprint: &str) -> Result<Option<Restor
 /// The events the engine follows after `after`, up to the log's head now; `None` when they
 /// are more than [`MAX_REPLAY`] (a rebuild is about as quick).
 pub(super) fn followed_since(conn: &mut DbConn, after: i64) -> Result<Option<Vec<Logged>>, Error> {
-    let head: i64 = events::table
+    let head = log_head(conn)?;
+    followed_between(conn, after, head)
+}
+
+fn log_head(conn: &mut DbConn) -> Result<i64, Error> {
+    Ok(events::table
         .select(diesel::dsl::max(events::id))
         .get_result::<Option<i64>>(conn)?
-        .unwrap_or(0);
-    followed_between(conn, after, head)
+        .unwrap_or(0))
 }
 
 fn followed_between(
