@@ -8,6 +8,7 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use secrecy::ExposeSecret;
+use subtle::ConstantTimeEq;
 use yiwang_core::config::TrustedHeaderConfig;
 use yiwang_core::domain::access::Caller;
 use yiwang_core::error::Error;
@@ -64,15 +65,11 @@ pub(crate) fn from_trusted_proxy(req: &HttpRequest, sso: &TrustedHeaderConfig) -
         .is_some_and(|a| sso.trusted_proxies.contains(&a.ip()));
     let secret_ok = match (&sso.secret, req.headers().get(sso.secret_header.as_str())) {
         (Some(want), Some(got)) => {
-            constant_time_eq(want.0.expose_secret().as_bytes(), got.as_bytes())
+            bool::from(want.0.expose_secret().as_bytes().ct_eq(got.as_bytes()))
         }
         _ => false,
     };
     from_proxy && secret_ok
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl FromRequest for Authenticated {

@@ -50,16 +50,7 @@ $BIN loadgen hello --listen 127.0.0.1:18081 >/dev/null 2>&1 & PIDS+=($!)
 wait_port http://127.0.0.1:18081/hello
 TOKEN=$(login http://127.0.0.1:18080 bench_admin)
 TARGET=$(curl -sf http://127.0.0.1:18080/api/v1/users -H "authorization: Bearer $TOKEN" | python3 -c 'import sys,json; print([u["id"] for u in json.load(sys.stdin)["items"] if u["username"]=="bench_target"][0])')
-cat > "$WORK/patch.lua" <<LUA
-wrk.method = "PATCH"
-wrk.headers["content-type"] = "application/json"
-wrk.headers["authorization"] = "Bearer $TOKEN"
-local n = 0
-request = function()
-  n = n + 1
-  return wrk.format(nil, nil, nil, '{"display_name":"bench ' .. n .. '"}')
-end
-LUA
+patch_lua "$TOKEN" > "$WORK/patch.lua"
 
 for r in $(seq 1 "$RUNS"); do
     hello=$(wrk_rate -t2 -c64 -d${CAP_SECONDS}s http://127.0.0.1:18081/hello)
@@ -100,7 +91,7 @@ if pg_isready -h 127.0.0.1 -q; then
     serve "$P" 18082 ""
     PTOKEN=$(login http://127.0.0.1:18082 bench_admin)
     PTARGET=$(curl -sf http://127.0.0.1:18082/api/v1/users -H "authorization: Bearer $PTOKEN" | python3 -c 'import sys,json; print([u["id"] for u in json.load(sys.stdin)["items"] if u["username"]=="bench_target"][0])')
-    sed -e "s/Bearer .*\"/Bearer $PTOKEN\"/" "$WORK/patch.lua" > "$WORK/patch-pg.lua"
+    patch_lua "$PTOKEN" > "$WORK/patch-pg.lua"
     for r in $(seq 1 "$RUNS"); do
         tps=$(pgbench -N -c 4 -j 2 -T "$CAP_SECONDS" "$PG/yiwang_pgbench" 2>/dev/null | awk '/^tps/ {print $3; exit}')
         http=$(wrk_rate -t2 -c4 -d${CAP_SECONDS}s -s "$WORK/patch-pg.lua" http://127.0.0.1:18082/api/v1/users/$PTARGET)

@@ -8,6 +8,18 @@ wait_port() { for _ in $(seq 1 2000); do curl -sf "$1" >/dev/null && return 0; s
 # A bench user's token (every bench user's password is bench-password).
 login() { curl -sf "$1/api/v1/auth/login" -H 'content-type: application/json' \
     -d "{\"username\":\"$2\",\"password\":\"bench-password\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])'; }
+# A wrk script that PATCHes a user's display name with a new value each request (token $1).
+patch_lua() { cat <<LUA
+wrk.method = "PATCH"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer $1"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, '{"display_name":"bench ' .. n .. '"}')
+end
+LUA
+}
 # One JSON line of results: bench name, run number, fields.
 emit() { echo "{\"bench\":\"$1\",\"run\":$2,$3}"; }
 # A case store in folder $1 ($BIN, port $2): one real case per department ($3 departments)

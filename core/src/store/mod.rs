@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use diesel::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use tokio::sync::{Semaphore, watch};
 
@@ -155,7 +156,10 @@ impl Store {
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(v) => v.insert(conn::connect(&self.inner.url, Role::Reader)?),
             };
-            f(conn)
+            // One read transaction for all the closure's statements: they see one snapshot
+            // (a user and their roles from the same commit), and the file locks of a read
+            // transaction are taken once instead of once per statement.
+            conn.transaction(f)
         })
     }
 
