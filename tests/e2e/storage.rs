@@ -218,6 +218,57 @@ async fn a_command_alone_in_its_group_that_fails_leaves_nothing_behind() {
     }
 }
 
+/// A read that panicked inside its read transaction must not leave the connection reading
+/// that old snapshot: the same thread's next read sees a write committed after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_that_panicked_leaves_no_old_snapshot_behind() {
+    for backend in yiwang_tests::backends() {
+        let app = TestApp::spawn(backend).await;
+        let store = app.services.store.clone();
+        // Its own thread and runtime, so that every read below runs on one thread's connection.
+        let (panicked, before, after) = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let count = || {
+                rt.block_on(store.read(|conn| {
+                    Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM risk_people")
+                        .get_result::<Count>(conn)?
+                        .n)
+                }))
+                .unwrap()
+            };
+            let before = count();
+            let broken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                rt.block_on(store.read(|conn| -> Result<(), yiwang_core::Error> {
+                    diesel::sql_query("SELECT COUNT(*) AS n FROM risk_people")
+                        .get_result::<Count>(conn)?;
+                    panic!("a read that panics after taking its snapshot")
+                }))
+            }));
+            rt.block_on(store.write(|conn| {
+                diesel::sql_query(
+                    "INSERT INTO risk_people (user_id, reason, flagged_by, flagged_at) \
+                     VALUES (1, 'probe', NULL, 0)",
+                )
+                .execute(conn)?;
+                Ok(())
+            }))
+            .unwrap();
+            (!matches!(broken, Ok(Ok(_))), before, count())
+        })
+        .join()
+        .unwrap();
+        assert!(panicked, "{backend:?}: the read did not succeed");
+        assert_eq!(
+            after,
+            before + 1,
+            "{backend:?}: the next read sees the write"
+        );
+    }
+}
+
 /// Under steady writes with readers constantly taking short snapshots (as request threads do),
 /// the writer's checkpoints must still let the WAL start over: it stays bounded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

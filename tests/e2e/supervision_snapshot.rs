@@ -160,9 +160,13 @@ async fn caught_up(backend: Backend) {
         .await
         .unwrap();
     let newest = app.services.latest_event_id().await.unwrap();
-    while app.services.events.head() < newest {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while app.services.events.head() < newest {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the hub publishes every stored event");
 
     // The engine reads the followed events it missed from the log: the new case is in its
     // projection, and nothing was reloaded.

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::Connection;
+use diesel::connection::TransactionManager;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use tokio::sync::{Semaphore, watch};
 
@@ -90,6 +91,13 @@ struct Inner {
     writer: Writer,
 }
 
+/// Whether the connection is inside a transaction (a closure that panicked never ended its own).
+fn in_transaction(conn: &mut DbConn) -> bool {
+    <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .map_or(true, |depth| depth.is_some())
+}
+
 impl Store {
     /// Opens the database. Does not migrate.
     pub fn open(url: &DbUrl, opts: &StoreOptions) -> Result<Store, Error> {
@@ -156,6 +164,11 @@ impl Store {
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(v) => v.insert(conn::connect(&self.inner.url, Role::Reader)?),
             };
+            // A closure that panicked left its transaction open, and the connection would keep
+            // reading that old snapshot: it is replaced.
+            if in_transaction(conn) {
+                *conn = conn::connect(&self.inner.url, Role::Reader)?;
+            }
             // One read transaction for all the closure's statements: they see one snapshot
             // (a user and their roles from the same commit), and the file locks of a read
             // transaction are taken once instead of once per statement.

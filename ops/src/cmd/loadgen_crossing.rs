@@ -44,7 +44,11 @@ pub async fn run(config: Config, days: u32) -> anyhow::Result<()> {
     // The cards of the first run (everything already past a threshold) are not measured: wait
     // until the hub has published every event stored, then drop them.
     let stored = services.latest_event_id().await?;
+    let publishing = Instant::now();
     while services.events.head() < stored {
+        if publishing.elapsed() > PATIENCE {
+            bail!("the hub did not publish the first run's events within {PATIENCE:?}");
+        }
         drain(&mut events);
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
