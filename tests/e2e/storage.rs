@@ -218,6 +218,93 @@ async fn a_command_alone_in_its_group_that_fails_leaves_nothing_behind() {
     }
 }
 
+/// Commands of one group that write and then fail are undone alone, wherever they stand in
+/// the group (first, between others, last), and the others land.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_that_write_then_fail_inside_a_group_leave_only_their_own_writes_out() {
+    for backend in yiwang_tests::backends() {
+        let app = TestApp::spawn(backend).await;
+        let store = app.services.store.clone();
+        store
+            .write(|conn| {
+                diesel::sql_query(
+                    "CREATE TABLE probe_writes (n BIGINT NOT NULL, reason TEXT NOT NULL)",
+                )
+                .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let before = store.writer_stats();
+        // Holds the writer so that the commands below queue and run as one or a few groups.
+        let hold = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .write(|_| {
+                        std::thread::sleep(std::time::Duration::from_millis(300));
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let mut tasks = Vec::new();
+        for i in 0..30 {
+            let store = store.clone();
+            // The first, every third and the last fail after writing.
+            let fails = i == 0 || i % 3 == 1 || i == 29;
+            tasks.push(tokio::spawn(async move {
+                store
+                    .write(move |conn| {
+                        let reason = if fails { "bad" } else { "ok" };
+                        diesel::sql_query(format!(
+                            "INSERT INTO probe_writes (n, reason) VALUES ({i}, '{reason}')"
+                        ))
+                        .execute(conn)?;
+                        if fails {
+                            return Err(yiwang_core::Error::conflict("changed its mind"));
+                        }
+                        Ok(())
+                    })
+                    .await
+                    .map_err(|e| e.kind())
+            }));
+            // In order, so the failing ones sit where the comment says in their group.
+            tokio::task::yield_now().await;
+        }
+        let mut outcomes = Vec::new();
+        for t in tasks {
+            outcomes.push(t.await.unwrap());
+        }
+        hold.await.unwrap().unwrap();
+        let failed = outcomes.iter().filter(|o| o.is_err()).count();
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o, Ok(()) | Err(yiwang_core::ErrorKind::Conflict))),
+            "{backend:?}: {outcomes:?}"
+        );
+        assert_eq!(failed, 12, "{backend:?}: {outcomes:?}");
+        let count = |reason: &'static str| {
+            store.read(move |conn| {
+                Ok(diesel::sql_query(format!(
+                    "SELECT COUNT(*) AS n FROM probe_writes WHERE reason = '{reason}'"
+                ))
+                .get_result::<Count>(conn)?
+                .n)
+            })
+        };
+        assert_eq!(count("bad").await.unwrap(), 0, "{backend:?}: undone");
+        assert_eq!(count("ok").await.unwrap(), 18, "{backend:?}: landed");
+        let after = store.writer_stats();
+        assert!(
+            after.commits - before.commits < after.commands - before.commands,
+            "{backend:?}: the commands were grouped: {before:?} → {after:?}"
+        );
+    }
+}
+
 /// A read that panicked inside its read transaction must not leave the connection reading
 /// that old snapshot: the same thread's next read sees a write committed after it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

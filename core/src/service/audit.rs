@@ -11,16 +11,12 @@ use crate::domain::ids::{EventId, UserId};
 use crate::error::Error;
 use crate::store::DbConn;
 use crate::store::schema::{audit_log, events};
-use crate::store::writer::write_epoch;
+use crate::store::writer::{SERIAL_LOCK, holds_serial_lock, write_epoch};
 use crate::wire::events::{AuditEntry, AuditVerification};
 use crate::wire::{Page, PageQuery, page_of, time};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// Serialises chain appends on PostgreSQL, where writers run in parallel: the lock is held from
-/// the append to the commit, so chain order and event-id order are commit order on every node.
-const CHAIN_LOCK: i64 = 0x7969_7761_6e67_0001;
 
 /// Who made a change.
 #[derive(Debug, Clone)]
@@ -222,14 +218,18 @@ fn entry_hash(
     sha256_hex(text.as_bytes())
 }
 
-/// Takes the chain's lock now instead of at the append (PostgreSQL; nothing on SQLite). A
-/// command that may wait on a row lock another node holds takes it first: otherwise one node
-/// could hold the chain lock (from an earlier command of its group) waiting for the row while
-/// the other holds the row waiting for the chain — a deadlock. Held to the commit.
+/// Takes the chain's lock ([`SERIAL_LOCK`]: appends on PostgreSQL, where nodes write in
+/// parallel, are serialised to the commit, so chain order and event-id order are commit order
+/// on every node) now instead of at the append. Nothing on SQLite, nor in the writer's group,
+/// which took it at its start. A command that may wait on a row lock another node holds takes
+/// it first: otherwise one node could hold the chain lock waiting for the row while the other
+/// holds the row waiting for the chain — a deadlock. Held to the commit.
 pub fn lock_chain(conn: &mut DbConn) -> Result<(), Error> {
-    if let DbConn::Pg(_) = conn {
+    if let DbConn::Pg(_) = conn
+        && !holds_serial_lock()
+    {
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(CHAIN_LOCK)
+            .bind::<diesel::sql_types::BigInt, _>(SERIAL_LOCK)
             .execute(conn)?;
     }
     Ok(())

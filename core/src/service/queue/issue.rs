@@ -2,7 +2,6 @@
 //! taking a ticket at a kiosk, through the API or at the front desk.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 
 use super::rows::{load_ticket, wire_ticket};
 use super::{
@@ -21,7 +20,9 @@ use crate::service::Services;
 use crate::service::audit::{self, Actor};
 use crate::service::cases::local_date;
 use crate::store::DbConn;
-use crate::store::schema::{catalogue_items, hall_areas, queue_ticket_details, queue_tickets};
+use crate::store::schema::{
+    catalogue_items, hall_areas, queue_numbers, queue_ticket_details, queue_tickets,
+};
 use crate::wire::queue::{NewTicket, Ticket, TicketChannel};
 
 /// What identifies a visitor in the statistics: the blind index and the age band, never the
@@ -44,12 +45,6 @@ pub(crate) struct Issue {
     pub day: String,
     /// The taker's request key, for idempotent takes.
     pub request_key: Option<String>,
-}
-
-#[derive(QueryableByName)]
-struct Last {
-    #[diesel(sql_type = BigInt)]
-    last: i64,
 }
 
 /// `?` placeholders as PostgreSQL's `$1, $2, …`.
@@ -76,18 +71,22 @@ pub(super) fn sql_for(conn: &DbConn, sql: &str) -> String {
 }
 
 /// The next sequence of an area for a day, atomically: an upsert that takes the row lock on
-/// PostgreSQL (concurrent takers wait for each other's commit, never share a number).
+/// PostgreSQL (concurrent takers wait for each other's commit, never share a number). Typed,
+/// so the connection keeps it prepared.
 fn next_seq(conn: &mut DbConn, area: i64, day: &str) -> Result<i64, Error> {
-    let sql = sql_for(
-        conn,
-        "INSERT INTO queue_numbers (area_id, day, last) VALUES (?, ?, 1) \
-         ON CONFLICT (area_id, day) DO UPDATE SET last = queue_numbers.last + 1 RETURNING last",
-    );
-    let row: Last = diesel::sql_query(sql)
-        .bind::<BigInt, _>(area)
-        .bind::<Text, _>(day)
-        .get_result(conn)?;
-    Ok(row.last)
+    Ok(crate::on_backend!(conn, |c| diesel::insert_into(
+        queue_numbers::table
+    )
+    .values((
+        queue_numbers::area_id.eq(area),
+        queue_numbers::day.eq(day),
+        queue_numbers::last.eq(1_i64),
+    ))
+    .on_conflict((queue_numbers::area_id, queue_numbers::day))
+    .do_update()
+    .set(queue_numbers::last.eq(queue_numbers::last + 1_i64))
+    .returning(queue_numbers::last)
+    .get_result(c))?)
 }
 
 /// Issues a ticket: its number, its first (waiting) interval, the audit entry and event.
