@@ -42,3 +42,4 @@ mod storage;
 mod supervision;
 mod supervision_facts;
 mod supervision_snapshot;
+mod users;
