@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 use serde_json::json;
-use yiwang_tests::{Backend, TestApp, on_each_backend};
+use yiwang_tests::{TestApp, on_each_backend};
 
 async fn a_user_is_answered_with_the_roles_they_hold(app: TestApp) {
     let root = app.root_id().await;

@@ -87,8 +87,8 @@ struct NewAudit<'a> {
     entity: &'a str,
     entity_id: i64,
     region_id: Option<i64>,
-    before_json: Option<String>,
-    after_json: Option<String>,
+    before_json: Option<&'a str>,
+    after_json: Option<&'a str>,
     prev_hash: &'a str,
     hash: &'a str,
 }
@@ -115,15 +115,34 @@ thread_local! {
 /// take it from the previous command (on PostgreSQL the chain lock, once taken, is held until
 /// commit, so no other node can have appended in between).
 fn chain_head(conn: &mut DbConn) -> Result<String, Error> {
-    let epoch = write_epoch();
-    if epoch != 0
-        && let Some(hash) = HEAD.with(|h| match &*h.borrow() {
-            Some((e, hash)) if *e == epoch => Some(hash.clone()),
-            _ => None,
-        })
-    {
+    if let Some(hash) = known_head() {
         return Ok(hash);
     }
+    read_head(conn)
+}
+
+/// The head this writer thread knows to hold in its open transaction.
+fn known_head() -> Option<String> {
+    let epoch = write_epoch();
+    if epoch == 0 {
+        return None;
+    }
+    HEAD.with(|h| match &*h.borrow() {
+        Some((e, hash)) if *e == epoch => Some(hash.clone()),
+        _ => None,
+    })
+}
+
+/// The head as this writer thread last left it, from an earlier transaction: what it most
+/// likely still is when this node is the only one writing. Only for a checked append.
+fn guessed_head() -> Option<String> {
+    if !holds_serial_lock() {
+        return None;
+    }
+    HEAD.with(|h| h.borrow().as_ref().map(|(_, hash)| hash.clone()))
+}
+
+fn read_head(conn: &mut DbConn) -> Result<String, Error> {
     // A statement of its own: the read below must take its snapshot after the lock.
     lock_chain(conn)?;
     // `= (SELECT MAX(id))` rather than `ORDER BY id DESC LIMIT ?`: SQLite re-prepares a
@@ -140,6 +159,10 @@ fn chain_head(conn: &mut DbConn) -> Result<String, Error> {
     .unwrap_or_else(|| GENESIS.to_owned()))
 }
 
+fn forget_head() {
+    HEAD.with(|h| *h.borrow_mut() = None);
+}
+
 fn remember_head(hash: String) {
     let epoch = write_epoch();
     if epoch != 0 {
@@ -154,19 +177,23 @@ struct AppendedEvent {
 }
 
 /// The audit entry and the event in one statement: one round trip instead of two, on every
-/// write.
+/// write. The statement appends only when `prev_hash` is still the chain's head (it runs under
+/// the chain lock, taken by an earlier statement, so its snapshot is after any other node's
+/// append); `None` when it was not, and nothing was written.
 fn append_pg(
     conn: &mut diesel::PgConnection,
     entry: &NewAudit<'_>,
     event: &NewEvent<'_>,
-) -> Result<i64, Error> {
+) -> Result<Option<i64>, Error> {
     use diesel::sql_types::{BigInt, Nullable, Text};
-    let row: AppendedEvent = diesel::sql_query(
+    let row: Option<AppendedEvent> = diesel::sql_query(
         "WITH entry AS (INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, \
          region_id, before_json, after_json, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+         WHERE $10 = COALESCE((SELECT hash FROM audit_log \
+           WHERE id = (SELECT MAX(id) FROM audit_log)), $16) RETURNING 1) \
          INSERT INTO events (at, kind, entity, entity_id, region_id, department_id, owner_id, \
-         payload) VALUES ($1, $12, $5, $6, $7, $13, $14, $15) RETURNING id",
+         payload) SELECT $1, $12, $5, $6, $7, $13, $14, $15 FROM entry RETURNING id",
     )
     .bind::<BigInt, _>(entry.at)
     .bind::<Nullable<BigInt>, _>(entry.actor_id)
@@ -175,16 +202,18 @@ fn append_pg(
     .bind::<Text, _>(entry.entity)
     .bind::<BigInt, _>(entry.entity_id)
     .bind::<Nullable<BigInt>, _>(entry.region_id)
-    .bind::<Nullable<Text>, _>(entry.before_json.as_deref())
-    .bind::<Nullable<Text>, _>(entry.after_json.as_deref())
+    .bind::<Nullable<Text>, _>(entry.before_json)
+    .bind::<Nullable<Text>, _>(entry.after_json)
     .bind::<Text, _>(entry.prev_hash)
     .bind::<Text, _>(entry.hash)
     .bind::<Text, _>(event.kind)
     .bind::<Nullable<BigInt>, _>(event.department_id)
     .bind::<Nullable<BigInt>, _>(event.owner_id)
     .bind::<Text, _>(&event.payload)
-    .get_result(conn)?;
-    Ok(row.id)
+    .bind::<Text, _>(GENESIS)
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|r| r.id))
 }
 
 /// What an entry's hash covers.
@@ -242,35 +271,9 @@ pub fn record(
     actor: &Actor,
     change: Change<'_>,
 ) -> Result<EventId, Error> {
-    let prev = chain_head(conn)?;
     let before = change.before.as_ref().map(Value::to_string);
     let after = change.after.as_ref().map(Value::to_string);
     let actor_id = actor.id.map(|u| u.0);
-    let hash = entry_hash(
-        &prev,
-        at,
-        actor_id,
-        &actor.label,
-        change.action,
-        change.entity,
-        change.entity_id,
-        change.region_id,
-        before.as_deref(),
-        after.as_deref(),
-    );
-    let entry = NewAudit {
-        at,
-        actor_id,
-        actor: &actor.label,
-        action: change.action,
-        entity: change.entity,
-        entity_id: change.entity_id,
-        region_id: change.region_id,
-        before_json: before,
-        after_json: after,
-        prev_hash: &prev,
-        hash: &hash,
-    };
     let event = NewEvent {
         at,
         kind: change.event,
@@ -281,20 +284,70 @@ pub fn record(
         owner_id: change.owner_id,
         payload: change.payload.to_string(),
     };
-    let id = match conn {
-        DbConn::Pg(c) => append_pg(c, &entry, &event)?,
-        DbConn::Sqlite(c) => {
-            diesel::insert_into(audit_log::table)
-                .values(&entry)
-                .execute(c)?;
-            diesel::insert_into(events::table)
-                .values(&event)
-                .returning(events::id)
-                .get_result::<i64>(c)?
-        }
+    // On PostgreSQL the append checks its link itself, so the head this thread left in its
+    // last transaction is tried before a round trip to read it.
+    let mut prev = match conn {
+        DbConn::Pg(_) => known_head().or_else(guessed_head),
+        DbConn::Sqlite(_) => None,
     };
-    remember_head(hash);
-    Ok(EventId(id))
+    loop {
+        let guessed = prev.is_some();
+        let link = match prev.take() {
+            Some(hash) => hash,
+            None => chain_head(conn)?,
+        };
+        let hash = entry_hash(
+            &link,
+            at,
+            actor_id,
+            &actor.label,
+            change.action,
+            change.entity,
+            change.entity_id,
+            change.region_id,
+            before.as_deref(),
+            after.as_deref(),
+        );
+        let entry = NewAudit {
+            at,
+            actor_id,
+            actor: &actor.label,
+            action: change.action,
+            entity: change.entity,
+            entity_id: change.entity_id,
+            region_id: change.region_id,
+            before_json: before.as_deref(),
+            after_json: after.as_deref(),
+            prev_hash: &link,
+            hash: &hash,
+        };
+        let id = match conn {
+            DbConn::Pg(c) => match append_pg(c, &entry, &event)? {
+                Some(id) => id,
+                // Another node appended since: read the head, once.
+                None if guessed => {
+                    forget_head();
+                    continue;
+                }
+                None => {
+                    return Err(Error::Internal(
+                        "the audit chain's head moved while its lock was held".into(),
+                    ));
+                }
+            },
+            DbConn::Sqlite(c) => {
+                diesel::insert_into(audit_log::table)
+                    .values(&entry)
+                    .execute(c)?;
+                diesel::insert_into(events::table)
+                    .values(&event)
+                    .returning(events::id)
+                    .get_result::<i64>(c)?
+            }
+        };
+        remember_head(hash);
+        return Ok(EventId(id));
+    }
 }
 
 /// A change for [`record_all`], its texts already serialised (off the writer's thread, when the
