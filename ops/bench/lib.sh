@@ -35,3 +35,18 @@ case_store() {
     kill $pid; wait $pid 2>/dev/null || true; PIDS=()
     emit clone 0 "\"result\":$($BIN $data loadgen clone-cases --cases "$4" --open-share "$5")"
 }
+# A hall with one window (setup only: no load) on server $1 with token $2: writes the wrk script
+# that takes a ticket there to $WORK/take.lua and prints the take-ticket URL.
+take_setup() {
+    local setup body
+    setup=$($BIN loadgen queue --server "$1" --token "$2" --windows 1 \
+        --take-rate 0 --call-rate 0 --prefill 0 --duration 1)
+    body=$(echo "$setup" | python3 -c 'import sys,json; print(json.load(sys.stdin)["take_ticket_body"])')
+    cat > "$WORK/take.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer $2"
+wrk.body = '$body'
+LUA
+    echo "$setup" | python3 -c 'import sys,json; print(json.load(sys.stdin)["take_ticket_url"])'
+}

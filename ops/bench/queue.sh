@@ -34,17 +34,7 @@ $BIN loadgen hello --listen 127.0.0.1:18281 >/dev/null 2>&1 & PIDS+=($!)
 wait_port http://127.0.0.1:18281/hello
 TOKEN=$(curl -sf http://127.0.0.1:18280/api/v1/auth/login -H 'content-type: application/json' \
     -d '{"username":"bench_admin","password":"bench-password"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
-# A hall with one window (setup only: no load).
-SETUP=$($BIN loadgen queue --server http://127.0.0.1:18280 --token "$TOKEN" --windows 1 \
-    --take-rate 0 --call-rate 0 --prefill 0 --duration 1)
-URL=$(echo "$SETUP" | python3 -c 'import sys,json; print(json.load(sys.stdin)["take_ticket_url"])')
-BODY=$(echo "$SETUP" | python3 -c 'import sys,json; print(json.load(sys.stdin)["take_ticket_body"])')
-cat > "$WORK/take.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["content-type"] = "application/json"
-wrk.headers["authorization"] = "Bearer $TOKEN"
-wrk.body = '$BODY'
-LUA
+URL=$(take_setup http://127.0.0.1:18280 "$TOKEN")
 for r in $(seq 1 "$RUNS"); do
     hello=$(wrk_rate -t2 -c64 -d${CAP_SECONDS}s http://127.0.0.1:18281/hello)
     take=$(wrk_rate -t2 -c64 -d${CAP_SECONDS}s -s "$WORK/take.lua" "$URL")

@@ -23,15 +23,7 @@ TARGET=$(curl -sf "$SERVER/api/v1/users?limit=10" -H "authorization: Bearer $T" 
 cat > "$WORK/get.lua" <<LUA
 wrk.headers["authorization"] = "Bearer $T"
 LUA
-SETUP=$($BIN loadgen queue --server $SERVER --token "$T" --windows 1 --take-rate 0 --call-rate 0 --prefill 0 --duration 1)
-URL=$(echo "$SETUP" | python3 -c 'import sys,json; print(json.load(sys.stdin)["take_ticket_url"])')
-BODY=$(echo "$SETUP" | python3 -c 'import sys,json; print(json.load(sys.stdin)["take_ticket_body"])')
-cat > "$WORK/take.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["content-type"] = "application/json"
-wrk.headers["authorization"] = "Bearer $T"
-wrk.body = '$BODY'
-LUA
+URL=$(take_setup $SERVER "$T")
 rate() { wrk -t2 -c64 -d${SECS}s "$@" | awk '/Requests\/sec/ {print $2}'; }
 hello1=$(rate $HELLO/hello)
 get=$(rate -s "$WORK/get.lua" "$SERVER/api/v1/users/$TARGET")

@@ -171,15 +171,9 @@ on_each_backend!(
 /// one at a time and then all at once; every entry lands once and the chain holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_append_to_one_chain() {
-    if yiwang_tests::pg_server().is_none() {
+    let Some((one, two)) = TestApp::two_nodes_on_postgres().await else {
         return;
-    }
-    let db = yiwang_tests::TestDb::new(yiwang_tests::Backend::Postgres);
-    let second = db.shared();
-    let config = yiwang_tests::test_config(&db);
-    let config2 = yiwang_tests::test_config(&second);
-    let one = TestApp::spawn_on(db, config, Vec::new()).await;
-    let two = TestApp::spawn_on(second, config2, Vec::new()).await;
+    };
     let root = one.root_id().await;
     let count = |app: &TestApp| {
         let store = app.services.store.clone();

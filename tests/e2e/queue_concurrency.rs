@@ -93,15 +93,9 @@ on_each_backend!(
 /// never share a ticket, and take-ticket numbers never repeat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_on_one_postgres_never_hand_out_a_ticket_twice() {
-    if yiwang_tests::pg_server().is_none() {
+    let Some((one, two)) = TestApp::two_nodes_on_postgres().await else {
         return;
-    }
-    let db = yiwang_tests::TestDb::new(yiwang_tests::Backend::Postgres);
-    let second = db.shared();
-    let config = yiwang_tests::test_config(&db);
-    let config2 = yiwang_tests::test_config(&second);
-    let one = TestApp::spawn_on(db, config, Vec::new()).await;
-    let two = TestApp::spawn_on(second, config2, Vec::new()).await;
+    };
     let h = hall_in(&one, "990102", "a", 8).await;
     let windows = windows_in_a(&one, &h, 8).await;
     // Tickets taken through both nodes at once: no number twice.

@@ -95,6 +95,25 @@ fn every_migration_reverts_exactly_and_applies_again() {
     }
 }
 
+/// Holds the writer for 300 ms (then waits 50 ms for it to start), so that commands sent
+/// meanwhile queue behind it and run as groups however slowly the machine schedules the tasks
+/// that send them.
+async fn hold_writer(
+    store: &yiwang_core::store::Store,
+) -> tokio::task::JoinHandle<Result<(), yiwang_core::Error>> {
+    let store = store.clone();
+    let hold = tokio::spawn(async move {
+        store
+            .write(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                Ok(())
+            })
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    hold
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_that_fails_inside_a_group_fails_alone() {
     for backend in yiwang_tests::backends() {
@@ -106,18 +125,7 @@ async fn a_command_that_fails_inside_a_group_fails_alone() {
             .unwrap();
         let root = app.services.root_region().await.unwrap().id;
         let before = app.services.store.writer_stats();
-        // Holds the writer for a moment so the 60 commands queue behind it and run as groups
-        // however slowly the machine schedules the tasks that send them.
-        let store = app.services.store.clone();
-        let hold = tokio::spawn(async move {
-            store
-                .write(|_| {
-                    std::thread::sleep(std::time::Duration::from_millis(300));
-                    Ok(())
-                })
-                .await
-        });
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let hold = hold_writer(&app.services.store).await;
         let mut tasks = Vec::new();
         for i in 0..60 {
             let services = app.services.clone();
@@ -236,19 +244,7 @@ async fn commands_that_write_then_fail_inside_a_group_leave_only_their_own_write
             .await
             .unwrap();
         let before = store.writer_stats();
-        // Holds the writer so that the commands below queue and run as one or a few groups.
-        let hold = tokio::spawn({
-            let store = store.clone();
-            async move {
-                store
-                    .write(|_| {
-                        std::thread::sleep(std::time::Duration::from_millis(300));
-                        Ok(())
-                    })
-                    .await
-            }
-        });
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let hold = hold_writer(&store).await;
         let mut tasks = Vec::new();
         for i in 0..30 {
             let store = store.clone();

@@ -214,6 +214,18 @@ impl TestApp {
         Self::spawn_on(db, config, Vec::new()).await
     }
 
+    /// Two nodes on one fresh PostgreSQL database, or `None` when no server is configured.
+    pub async fn two_nodes_on_postgres() -> Option<(TestApp, TestApp)> {
+        pg_server()?;
+        let db = TestDb::new(Backend::Postgres);
+        let second = db.shared();
+        let config = test_config(&db);
+        let config2 = test_config(&second);
+        let one = Self::spawn_on(db, config, Vec::new()).await;
+        let two = Self::spawn_on(second, config2, Vec::new()).await;
+        Some((one, two))
+    }
+
     /// Starts an app on an existing database with these jobs, on a manual clock.
     pub async fn spawn_on(db: TestDb, config: Config, jobs: Vec<JobSpec>) -> TestApp {
         let clock = Clock::manual(chrono::Utc::now().timestamp_millis());
