@@ -248,7 +248,8 @@ async fn commands_that_write_then_fail_inside_a_group_leave_only_their_own_write
         let mut tasks = Vec::new();
         for i in 0..30 {
             let store = store.clone();
-            // The first, every third and the last fail after writing.
+            // The first, every third and the last fail after writing: some fail first in their
+            // group, some between others, some last.
             let fails = i == 0 || i % 3 == 1 || i == 29;
             tasks.push(tokio::spawn(async move {
                 store
@@ -266,7 +267,7 @@ async fn commands_that_write_then_fail_inside_a_group_leave_only_their_own_write
                     .await
                     .map_err(|e| e.kind())
             }));
-            // In order, so the failing ones sit where the comment says in their group.
+            // Sent one after another, so the failing ones are spread over the groups.
             tokio::task::yield_now().await;
         }
         let mut outcomes = Vec::new();

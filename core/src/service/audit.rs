@@ -284,20 +284,11 @@ pub fn record(
         owner_id: change.owner_id,
         payload: change.payload.to_string(),
     };
-    // On PostgreSQL the append checks its link itself, so the head this thread left in its
-    // last transaction is tried before a round trip to read it.
-    let mut prev = match conn {
-        DbConn::Pg(_) => known_head().or_else(guessed_head),
-        DbConn::Sqlite(_) => None,
-    };
-    loop {
-        let guessed = prev.is_some();
-        let link = match prev.take() {
-            Some(hash) => hash,
-            None => chain_head(conn)?,
-        };
+    // The entry linked to `link`, appended; `None` when PostgreSQL's checked append found
+    // another head.
+    let append = |conn: &mut DbConn, link: &str| -> Result<Option<EventId>, Error> {
         let hash = entry_hash(
-            &link,
+            link,
             at,
             actor_id,
             &actor.label,
@@ -318,36 +309,43 @@ pub fn record(
             region_id: change.region_id,
             before_json: before.as_deref(),
             after_json: after.as_deref(),
-            prev_hash: &link,
+            prev_hash: link,
             hash: &hash,
         };
         let id = match conn {
-            DbConn::Pg(c) => match append_pg(c, &entry, &event)? {
-                Some(id) => id,
-                // Another node appended since: read the head, once.
-                None if guessed => {
-                    forget_head();
-                    continue;
-                }
-                None => {
-                    return Err(Error::Internal(
-                        "the audit chain's head moved while its lock was held".into(),
-                    ));
-                }
-            },
+            DbConn::Pg(c) => append_pg(c, &entry, &event)?,
             DbConn::Sqlite(c) => {
                 diesel::insert_into(audit_log::table)
                     .values(&entry)
                     .execute(c)?;
-                diesel::insert_into(events::table)
-                    .values(&event)
-                    .returning(events::id)
-                    .get_result::<i64>(c)?
+                Some(
+                    diesel::insert_into(events::table)
+                        .values(&event)
+                        .returning(events::id)
+                        .get_result::<i64>(c)?,
+                )
             }
         };
-        remember_head(hash);
-        return Ok(EventId(id));
+        if id.is_some() {
+            remember_head(hash);
+        }
+        Ok(id.map(EventId))
+    };
+    // On PostgreSQL the append checks its link itself, so the head this thread left in its
+    // last transaction is tried before a round trip to read it.
+    if let DbConn::Pg(_) = conn
+        && let Some(guess) = known_head().or_else(guessed_head)
+    {
+        if let Some(id) = append(conn, &guess)? {
+            return Ok(id);
+        }
+        // Another node appended since.
+        forget_head();
     }
+    let link = chain_head(conn)?;
+    append(conn, &link)?.ok_or_else(|| {
+        Error::Internal("the audit chain's head moved while its lock was held".into())
+    })
 }
 
 /// A change for [`record_all`], its texts already serialised (off the writer's thread, when the

@@ -75,12 +75,7 @@ fn user_with_roles(
     let roles = first
         .into_iter()
         .chain(rows.filter_map(|(_, _, held)| held))
-        .map(|(id, role, kind, scope_id)| UserRole {
-            id,
-            role,
-            scope_kind: ScopeKind::parse(&kind).unwrap_or(ScopeKind::Own),
-            scope_id,
-        })
+        .map(|(id, role, kind, scope_id)| held_role(id, role, &kind, scope_id))
         .collect();
     Ok(Some((user, path, roles)))
 }
@@ -109,18 +104,18 @@ fn held_roles(conn: &mut DbConn, user_ids: &[i64]) -> Result<Vec<(i64, UserRole)
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(uid, id, role, kind, scope_id)| {
-            (
-                uid,
-                UserRole {
-                    id,
-                    role,
-                    scope_kind: ScopeKind::parse(&kind).unwrap_or(ScopeKind::Own),
-                    scope_id,
-                },
-            )
-        })
+        .map(|(uid, id, role, kind, scope_id)| (uid, held_role(id, role, &kind, scope_id)))
         .collect())
+}
+
+/// A role grant as read: its scope kind parsed (an unknown kind reads as the narrowest).
+fn held_role(id: i64, role: String, kind: &str, scope_id: Option<i64>) -> UserRole {
+    UserRole {
+        id,
+        role,
+        scope_kind: ScopeKind::parse(kind).unwrap_or(ScopeKind::Own),
+        scope_id,
+    }
 }
 
 impl Services {

@@ -201,17 +201,13 @@ fn next_epoch() {
     EPOCH.with(|e| e.set(e.get().wrapping_add(1).max(1)));
 }
 
-/// The savepoint each command of a group of several runs under.
-const SAVEPOINT: &str = "yiwang_command";
-
-/// What the savepoint needs after a command of a group of several: rolled back to (it stays, so
+/// What the savepoint each command of a group of several runs under (`yiwang_command`, taken by
+/// [`begin`]) needs after a command: rolled back to (it stays, so
 /// the next command runs under it), released and taken again, or nothing after the last.
-fn after_command(failed: bool, last: bool) -> Option<String> {
+fn after_command(failed: bool, last: bool) -> Option<&'static str> {
     match (failed, last) {
-        (true, _) => Some(format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}")),
-        (false, false) => Some(format!(
-            "RELEASE SAVEPOINT {SAVEPOINT}; SAVEPOINT {SAVEPOINT}"
-        )),
+        (true, _) => Some("ROLLBACK TO SAVEPOINT yiwang_command"),
+        (false, false) => Some("RELEASE SAVEPOINT yiwang_command; SAVEPOINT yiwang_command"),
         (false, true) => None,
     }
 }
@@ -237,7 +233,7 @@ fn run_group(
                 continue;
             }
             if let Some(sql) = after_command(f, i + 1 == n)
-                && let Err(e) = conn.batch_execute(&sql)
+                && let Err(e) = conn.batch_execute(sql)
             {
                 for (_, rest) in jobs.by_ref() {
                     replies.push(rest(None).0);
@@ -291,9 +287,9 @@ impl CloneErr for Result<(), Error> {
 fn begin(conn: &mut DbConn, savepoint: bool) -> Result<(), Error> {
     next_epoch();
     let sp = if savepoint {
-        format!("; SAVEPOINT {SAVEPOINT}")
+        "; SAVEPOINT yiwang_command"
     } else {
-        String::new()
+        ""
     };
     let r = match conn {
         // IMMEDIATE takes the write lock up front, so another process's writer makes us wait
