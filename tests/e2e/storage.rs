@@ -294,7 +294,15 @@ async fn commands_that_write_then_fail_inside_a_group_leave_only_their_own_write
         };
         assert_eq!(count("bad").await.unwrap(), 0, "{backend:?}: undone");
         assert_eq!(count("ok").await.unwrap(), 18, "{backend:?}: landed");
-        let after = store.writer_stats();
+        // The writer answers a group before it publishes its figures: wait for the 31 commands.
+        let mut after = store.writer_stats();
+        for _ in 0..100 {
+            if after.commands - before.commands >= 31 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            after = store.writer_stats();
+        }
         assert!(
             after.commits - before.commits < after.commands - before.commands,
             "{backend:?}: the commands were grouped: {before:?} → {after:?}"
