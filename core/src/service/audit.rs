@@ -10,6 +10,7 @@ use crate::domain::access::{Caller, Permission};
 use crate::domain::ids::{EventId, UserId};
 use crate::error::Error;
 use crate::store::DbConn;
+use crate::store::kept::Keep;
 use crate::store::schema::{audit_log, events};
 use crate::store::writer::{SERIAL_LOCK, holds_serial_lock, write_epoch};
 use crate::wire::events::{AuditEntry, AuditVerification};
@@ -211,6 +212,7 @@ fn append_pg(
     .bind::<Nullable<BigInt>, _>(event.owner_id)
     .bind::<Text, _>(&event.payload)
     .bind::<Text, _>(GENESIS)
+    .kept()
     .get_result(conn)
     .optional()?;
     Ok(row.map(|r| r.id))

@@ -11,6 +11,7 @@ use crate::service::Services;
 use crate::service::audit::{self, Actor, Change};
 use crate::service::org::{ScopeSql, region_path_of};
 use crate::store::DbConn;
+use crate::store::kept::Keep;
 use crate::store::schema::{departments, regions, role_permissions, roles, user_roles, users};
 use crate::wire::org::{NewRole, NewUser, NewUserRole, Role, User, UserChanges, UserRole};
 use crate::wire::{Page, PageQuery, page_of, time};
@@ -403,7 +404,9 @@ impl Services {
                 users::failed_logins.eq(row.failed_logins),
                 users::locked_until.eq(row.locked_until),
             ))
-            .execute(conn)?;
+            .returning(users::id)
+            .kept()
+            .load::<i64>(conn)?;
         // A change of the user leaves their roles as read.
         let user = self.user_wire(&row, roles, now);
         let mut after = json!(user);

@@ -3,6 +3,7 @@
 
 pub mod checkpoint;
 pub mod conn;
+pub mod kept;
 pub mod migrate;
 pub mod rows;
 pub mod schema;

@@ -28,6 +28,7 @@ use crate::service::catalogue::ItemRow;
 use crate::service::integrations::courier;
 use crate::service::{case_hooks, punishment};
 use crate::store::DbConn;
+use crate::store::kept::Keep;
 use crate::store::schema::{case_history, case_numbers, cases, catalogue_items, regions};
 use crate::wire::cases::{Case, NewCase};
 
@@ -165,7 +166,9 @@ fn next_case_no(conn: &mut DbConn, region_id: i64, code: &str, day: &str) -> Res
     if last.is_some() {
         diesel::update(case_numbers::table.find((region_id, day)))
             .set(case_numbers::last.eq(next))
-            .execute(conn)?;
+            .returning(case_numbers::last)
+            .kept()
+            .load::<i64>(conn)?;
     } else {
         diesel::insert_into(case_numbers::table)
             .values((
@@ -686,7 +689,9 @@ pub(crate) fn act(
             cases::step_started_at.eq(row.step_started_at),
             cases::details.eq(&row.details),
         ))
-        .execute(conn)?;
+        .returning(cases::id)
+        .kept()
+        .load::<i64>(conn)?;
     if let Some(label) = label {
         actor.label = label;
     }

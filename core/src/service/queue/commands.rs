@@ -15,6 +15,7 @@ use crate::error::{Error, Validator};
 use crate::service::Services;
 use crate::service::audit::{self, Actor};
 use crate::store::DbConn;
+use crate::store::kept::Keep;
 use crate::store::schema::{cases, queue_ticket_details, queue_tickets};
 use crate::wire::queue::{FinishRequest, Ticket, TransferRequest};
 
@@ -49,7 +50,7 @@ struct Id {
 /// The next waiting ticket a window may call: its area's (or, for a window without an area,
 /// its hall's), not transferred to another window, of an item it serves (or a general one);
 /// the smallest rank first. On PostgreSQL the row is locked and rows other nodes hold are
-/// skipped, so two windows never get the same ticket.
+/// skipped, so two windows never get the same ticket. Kept prepared (one of four texts).
 fn next_for(conn: &mut DbConn, w: &WindowLoc) -> Result<Option<i64>, Error> {
     let place = if w.area_id.is_some() {
         "area_id = ?"
@@ -78,6 +79,7 @@ fn next_for(conn: &mut DbConn, w: &WindowLoc) -> Result<Option<i64>, Error> {
         .bind::<BigInt, _>(w.id)
         .bind::<BigInt, _>(w.id)
         .bind::<BigInt, _>(w.id)
+        .kept()
         .get_result(conn)
         .optional()?;
     Ok(found.map(|f| f.id))
@@ -121,7 +123,10 @@ fn store_ticket(conn: &mut DbConn, row: &TicketRow, from: TicketStatus) -> Resul
         queue_tickets::called_at.eq(row.called_at),
         queue_tickets::finished_at.eq(row.finished_at),
     ))
-    .execute(c))?;
+    .returning(queue_tickets::id)
+    .kept()
+    .load::<i64>(c))?
+    .len();
     if n != 1 {
         return Err(Error::conflict(format!(
             "ticket {} changed meanwhile; reload it",
@@ -134,7 +139,9 @@ fn store_ticket(conn: &mut DbConn, row: &TicketRow, from: TicketStatus) -> Resul
                 queue_ticket_details::void_reason.eq(row.void_reason.as_deref()),
                 queue_ticket_details::case_id.eq(row.case_id),
             ))
-            .execute(conn)?;
+            .returning(queue_ticket_details::ticket_id)
+            .kept()
+            .load::<i64>(conn)?;
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ use crate::service::Services;
 use crate::service::audit::{self, Actor};
 use crate::service::cases::local_date;
 use crate::store::DbConn;
+use crate::store::kept::Keep;
 use crate::store::schema::{
     catalogue_items, hall_areas, queue_numbers, queue_ticket_details, queue_tickets,
 };
@@ -71,8 +72,8 @@ pub(super) fn sql_for(conn: &DbConn, sql: &str) -> String {
 }
 
 /// The next sequence of an area for a day, atomically: an upsert that takes the row lock on
-/// PostgreSQL (concurrent takers wait for each other's commit, never share a number). Typed,
-/// so the connection keeps it prepared.
+/// PostgreSQL (concurrent takers wait for each other's commit, never share a number). Kept
+/// prepared: diesel would prepare an upsert anew every time.
 fn next_seq(conn: &mut DbConn, area: i64, day: &str) -> Result<i64, Error> {
     Ok(crate::on_backend!(conn, |c| diesel::insert_into(
         queue_numbers::table
@@ -86,6 +87,7 @@ fn next_seq(conn: &mut DbConn, area: i64, day: &str) -> Result<i64, Error> {
     .do_update()
     .set(queue_numbers::last.eq(queue_numbers::last + 1_i64))
     .returning(queue_numbers::last)
+    .kept()
     .get_result(c))?)
 }
 

@@ -15,6 +15,7 @@ use crate::domain::queue::{
 use crate::error::Error;
 use crate::service::audit::{self, Actor, Change};
 use crate::store::DbConn;
+use crate::store::kept::Keep;
 use crate::store::schema::{
     hall_areas, halls, queue_intervals, queue_ticket_details, queue_tickets, regions, windows,
 };
@@ -246,7 +247,9 @@ pub(crate) fn close_interval(
         queue_intervals::ended_at.eq(now),
         queue_intervals::ended_by.eq(ended_by),
     ))
-    .execute(c))?;
+    .returning(queue_intervals::id)
+    .kept()
+    .load::<i64>(c))?;
     Ok(())
 }
 
