@@ -24,7 +24,7 @@ pub struct Kept<Q>(Q);
 /// Wraps a statement in [`Kept`].
 pub trait Keep: QueryId + Sized {
     /// Lets the connection keep this statement prepared. Only for statements that make few
-    /// SQL texts: a changeset's optional fields are fine (at most two texts each), but not
+    /// SQL texts: a changeset's few optional fields are fine (each at most doubles them), not
     /// `eq_any` over a list (one placeholder per value on SQLite) or boxed, dynamic filters,
     /// since every text stays cached for the connection's life.
     fn kept(self) -> Kept<Self> {
