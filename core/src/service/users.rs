@@ -406,7 +406,7 @@ impl Services {
             ))
             .returning(users::id)
             .kept()
-            .load::<i64>(conn)?;
+            .execute(conn)?;
         // A change of the user leaves their roles as read.
         let user = self.user_wire(&row, roles, now);
         let mut after = json!(user);

@@ -168,7 +168,7 @@ fn next_case_no(conn: &mut DbConn, region_id: i64, code: &str, day: &str) -> Res
             .set(case_numbers::last.eq(next))
             .returning(case_numbers::last)
             .kept()
-            .load::<i64>(conn)?;
+            .execute(conn)?;
     } else {
         diesel::insert_into(case_numbers::table)
             .values((
@@ -691,7 +691,7 @@ pub(crate) fn act(
         ))
         .returning(cases::id)
         .kept()
-        .load::<i64>(conn)?;
+        .execute(conn)?;
     if let Some(label) = label {
         actor.label = label;
     }

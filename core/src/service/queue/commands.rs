@@ -125,8 +125,7 @@ fn store_ticket(conn: &mut DbConn, row: &TicketRow, from: TicketStatus) -> Resul
     ))
     .returning(queue_tickets::id)
     .kept()
-    .load::<i64>(c))?
-    .len();
+    .execute(c))?;
     if n != 1 {
         return Err(Error::conflict(format!(
             "ticket {} changed meanwhile; reload it",
@@ -141,7 +140,7 @@ fn store_ticket(conn: &mut DbConn, row: &TicketRow, from: TicketStatus) -> Resul
             ))
             .returning(queue_ticket_details::ticket_id)
             .kept()
-            .load::<i64>(conn)?;
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -249,7 +249,7 @@ pub(crate) fn close_interval(
     ))
     .returning(queue_intervals::id)
     .kept()
-    .load::<i64>(c))?;
+    .execute(c))?;
     Ok(())
 }
 
